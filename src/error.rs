@@ -1,0 +1,120 @@
+//! The crate's one error type.
+//!
+//! Errors copy the browser's `name` and `message` into `String`s at once, so no `JsValue` is kept inside and the
+//! type is `Clone + PartialEq`: tests can assert whole errors.
+
+use std::fmt;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::close::CloseEvent;
+use crate::state::ReadyState;
+
+/// Everything that can go wrong in this crate.
+///
+/// Every variant says when it happens and what to do about it. New variants may be added in minor releases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL was refused before any connection was made: not parseable, a scheme other than `ws`, `wss`,
+    /// `http` or `https`, or a fragment (`#...`). `message` is the browser's (or this crate's) explanation.
+    ///
+    /// Fix the URL; retrying the same one fails the same way.
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        message: String,
+    },
+    /// A requested subprotocol is not a valid HTTP token (empty, or contains a space, separator or non-ASCII
+    /// character), or was requested twice.
+    ///
+    /// Fix the list of subprotocols.
+    InvalidProtocol {
+        /// The offending subprotocol.
+        protocol: String,
+        /// Why it was refused.
+        message: String,
+    },
+    /// The browser refused to connect for security reasons, e.g. a blocked port or mixed content
+    /// (`ws://` from an `https://` page). `message` is the browser's.
+    Security {
+        /// The browser's explanation.
+        message: String,
+    },
+    /// A close code that a client may not send: only 1000 and 3000..=4999 are allowed by the
+    /// [WebSocket standard](https://websockets.spec.whatwg.org/#dom-websocket-close).
+    ///
+    /// Use [`ClientCloseCode::NORMAL`](crate::ClientCloseCode::NORMAL) or an application code in 3000..=4999.
+    InvalidCloseCode(u16),
+    /// A close reason longer than 123 bytes once encoded as UTF-8, the most a close frame can carry.
+    ///
+    /// Shorten the reason; `len` is its length in bytes.
+    CloseReasonTooLong {
+        /// The reason's length in UTF-8 bytes.
+        len: usize,
+    },
+    /// The socket is not open, so nothing was sent. The browser would throw while connecting and silently discard
+    /// after closing; this crate reports both. `state` is the socket's state at the time.
+    ///
+    /// Wait for the open event (or use the async API, which waits for you), or reconnect.
+    NotOpen(ReadyState),
+    /// The connection closed. Carries the close event, with the code, the reason and whether the closing
+    /// handshake completed. The browser's `error` event carries no information by design; it is folded into the
+    /// close event that follows it (usually code 1006, `was_clean == false`).
+    Closed(CloseEvent),
+    /// Any other exception the browser threw, with its `name` and `message` copied.
+    Browser {
+        /// The exception's name, e.g. `InvalidStateError`.
+        name: String,
+        /// The exception's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidUrl { url, message } => {
+                write!(f, "invalid WebSocket URL {url:?}: {message}")
+            }
+            Self::InvalidProtocol { protocol, message } => {
+                write!(f, "invalid subprotocol {protocol:?}: {message}")
+            }
+            Self::Security { message } => write!(f, "connection refused by the browser: {message}"),
+            Self::InvalidCloseCode(code) => write!(
+                f,
+                "close code {code} cannot be sent by a client (allowed: 1000 and 3000..=4999)"
+            ),
+            Self::CloseReasonTooLong { len } => write!(
+                f,
+                "close reason is {len} bytes long in UTF-8; at most 123 are allowed"
+            ),
+            Self::NotOpen(state) => write!(f, "the WebSocket is not open (state: {state})"),
+            Self::Closed(event) => write!(f, "the WebSocket closed: {event}"),
+            Self::Browser { name, message } => write!(f, "{name}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The `name` and `message` of a thrown JS value, whatever it is.
+pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
+    if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
+        return (exception.name(), exception.message());
+    }
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return (error.name().into(), error.message().into());
+    }
+    let message = value.as_string().unwrap_or_else(|| format!("{value:?}"));
+    ("Error".to_owned(), message)
+}
+
+impl Error {
+    /// Wraps an exception the browser threw, with no more specific meaning known.
+    pub(crate) fn from_exception(value: &JsValue) -> Self {
+        let (name, message) = exception_parts(value);
+        Self::Browser { name, message }
+    }
+}

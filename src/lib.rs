@@ -1,0 +1,62 @@
+//! A typed, leak-free WebSocket client for the browser.
+//!
+//! `browser-ws` wraps the browser's [`WebSocket`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket)
+//! for Rust code compiled to WebAssembly:
+//!
+//! - [`WebSocket`]: the callback level. Typed getters ([`ReadyState`], [`BinaryType`], `buffered_amount`, ...),
+//!   `send` for text, bytes, `ArrayBuffer` and `Blob`, and `close` with the browser's rules checked in Rust first
+//!   ([`ClientCloseCode`], at most 123 bytes of reason). Events go to closures owned by [`EventListener`]s that
+//!   remove themselves on drop: nothing leaks.
+//! - Errors are one [`Error`] enum that keeps no `JsValue`, so it is `Clone + PartialEq`.
+//!
+//! Everything here is `!Send`, like the JS objects it wraps: use it from the page or worker that made it.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use browser_ws::{ClientCloseCode, Message, WebSocket};
+//!
+//! # fn main() -> Result<(), browser_ws::Error> {
+//! let socket = WebSocket::open("wss://example.com/echo")?;
+//! // Keep the listeners: dropping one removes it.
+//! let _on_message = socket.on_message(|message| match message {
+//!     Message::Text(text) => web_sys::console::log_1(&text.into()),
+//!     other => web_sys::console::log_1(&format!("binary: {other}").into()),
+//! });
+//! let _on_close = socket.on_close(|event| {
+//!     web_sys::console::log_1(&format!("closed: {event}").into());
+//! });
+//! // Sending before the open event is an error, not a silent no-op.
+//! assert!(socket.send_text("too early").is_err());
+//! socket.close_with(ClientCloseCode::new(4000)?, "done")?;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs, missing_debug_implementations)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod close;
+mod error;
+mod listener;
+mod message;
+mod protocol;
+mod socket;
+mod state;
+
+pub use close::{
+    validate_close_reason, ClientCloseCode, CloseCode, CloseEvent, MAX_CLOSE_REASON_BYTES,
+};
+pub use error::Error;
+pub use listener::EventListener;
+pub use message::Message;
+pub use protocol::validate_protocols;
+pub use socket::WebSocket;
+pub use state::{BinaryType, ReadyState};

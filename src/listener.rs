@@ -1,0 +1,98 @@
+//! An event listener that owns its closure and removes itself on drop.
+//!
+//! Registered with `addEventListener`, never `set_onX`, so several listeners can coexist and none overwrites
+//! another. Leaking is impossible by construction: the closure lives exactly as long as the listener (or the
+//! socket, whichever is dropped first).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventTarget};
+
+/// A registered event listener. Dropping it removes the listener from its target and frees the closure.
+///
+/// `!Send`: like every JS object, it belongs to the thread (the page or worker) that made it.
+#[must_use = "the listener is removed as soon as it is dropped; keep it for as long as you want the events"]
+pub struct EventListener {
+    registration: Rc<Registration>,
+}
+
+/// The JS function behind a listener.
+type Callback = Closure<dyn FnMut(Event)>;
+
+/// What both a listener and its socket hold, so that whichever is dropped first can detach it.
+pub(crate) struct Registration {
+    target: EventTarget,
+    event_type: &'static str,
+    callback: RefCell<Option<Callback>>,
+}
+
+impl EventListener {
+    /// Calls `callback` with every `event_type` event on `target` until the listener is dropped.
+    pub fn new(
+        target: &EventTarget,
+        event_type: &'static str,
+        callback: impl FnMut(Event) + 'static,
+    ) -> Self {
+        let callback = Callback::new(callback);
+        // addEventListener cannot throw for a real EventTarget and a function, and if it did, the listener
+        // would simply never fire, which `is_attached` cannot hide: nothing to report.
+        let _ =
+            target.add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref());
+        Self {
+            registration: Rc::new(Registration {
+                target: target.clone(),
+                event_type,
+                callback: RefCell::new(Some(callback)),
+            }),
+        }
+    }
+
+    /// The event type listened to, e.g. `"message"`.
+    pub fn event_type(&self) -> &'static str {
+        self.registration.event_type
+    }
+
+    /// Whether the listener is still registered: `false` once its socket was dropped.
+    pub fn is_attached(&self) -> bool {
+        self.registration.callback.borrow().is_some()
+    }
+
+    /// A handle that lets the owner of the target detach this listener too.
+    pub(crate) fn downgrade(&self) -> Weak<Registration> {
+        Rc::downgrade(&self.registration)
+    }
+}
+
+impl Registration {
+    /// Removes the listener and frees its closure; does nothing the second time. Safe from inside the callback
+    /// itself: wasm-bindgen frees a running closure only once it returns.
+    pub(crate) fn detach(&self) {
+        let callback = self.callback.borrow_mut().take();
+        if let Some(callback) = callback {
+            // removeEventListener does not throw for a function argument.
+            let _ = self.target.remove_event_listener_with_callback(
+                self.event_type,
+                callback.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+impl Drop for EventListener {
+    fn drop(&mut self) {
+        self.registration.detach();
+    }
+}
+
+impl fmt::Debug for EventListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventListener")
+            .field("event_type", &self.registration.event_type)
+            .field("attached", &self.is_attached())
+            .finish()
+    }
+}

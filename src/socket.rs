@@ -1,0 +1,253 @@
+//! The callback-level WebSocket: a typed, leak-free wrapper over the browser's `WebSocket`.
+
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, Event};
+
+use crate::close::{validate_close_reason, ClientCloseCode, CloseEvent};
+use crate::error::{exception_parts, Error};
+use crate::listener::{EventListener, Registration};
+use crate::message::Message;
+use crate::protocol::validate_protocols;
+use crate::state::{BinaryType, ReadyState};
+
+/// A browser WebSocket with typed methods and owned event listeners.
+///
+/// Events are delivered to callbacks registered with [`on_open`](Self::on_open),
+/// [`on_message`](Self::on_message), [`on_error`](Self::on_error) and [`on_close`](Self::on_close); each returns
+/// an [`EventListener`] that must be kept alive. Dropping the socket detaches every listener it handed out, then
+/// closes the connection (best effort, no events are delivered after that).
+///
+/// Binary messages arrive as [`Message::Blob`] unless [`set_binary_type`](Self::set_binary_type) chose
+/// [`BinaryType::ArrayBuffer`], as in the DOM. For `connect().await` and `Stream`/`Sink`, see the async API.
+///
+/// `!Send`: it belongs to the thread (page or worker) that opened it.
+#[derive(Debug)]
+pub struct WebSocket {
+    raw: web_sys::WebSocket,
+    listeners: RefCell<Vec<Weak<Registration>>>,
+}
+
+impl WebSocket {
+    /// Opens a connection to `url` (`ws://`, `wss://`, or `http(s)://`, which the browser maps to `ws(s)://`).
+    ///
+    /// The browser's exceptions become typed errors: [`Error::InvalidUrl`] for an unparseable URL, a bad scheme or
+    /// a fragment, [`Error::Security`] for a blocked port. A connection that fails later is reported by the
+    /// error and close events (code 1006).
+    pub fn open(url: &str) -> Result<Self, Error> {
+        Self::open_with_protocols::<&str>(url, &[])
+    }
+
+    /// Opens a connection offering the given subprotocols; the server picks at most one
+    /// ([`protocol`](Self::protocol) tells which, once open). Each must be a valid token, without repeats
+    /// ([`Error::InvalidProtocol`]).
+    pub fn open_with_protocols<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
+        validate_protocols(protocols)?;
+        let result = if protocols.is_empty() {
+            web_sys::WebSocket::new(url)
+        } else {
+            let list: Array = protocols
+                .iter()
+                .map(|p| JsValue::from_str(p.as_ref()))
+                .collect();
+            web_sys::WebSocket::new_with_str_sequence(url, &list)
+        };
+        result.map(Self::from_raw).map_err(|exception| {
+            let (name, message) = exception_parts(&exception);
+            match name.as_str() {
+                // Subprotocols were checked above, so a SyntaxError can only be about the URL.
+                "SyntaxError" => Error::InvalidUrl {
+                    url: url.to_owned(),
+                    message,
+                },
+                "SecurityError" => Error::Security { message },
+                _ => Error::Browser { name, message },
+            }
+        })
+    }
+
+    /// Wraps a browser `WebSocket` made elsewhere. Listeners added through this wrapper are detached when it is
+    /// dropped, and the connection is closed.
+    pub fn from_raw(raw: web_sys::WebSocket) -> Self {
+        Self {
+            raw,
+            listeners: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The web-sys object, for what this crate does not wrap.
+    pub fn as_raw(&self) -> &web_sys::WebSocket {
+        &self.raw
+    }
+
+    /// The connection's state.
+    pub fn ready_state(&self) -> ReadyState {
+        ReadyState::from_dom(self.raw.ready_state())
+    }
+
+    /// How received binary messages are delivered.
+    pub fn binary_type(&self) -> BinaryType {
+        BinaryType::from_dom(self.raw.binary_type())
+    }
+
+    /// Chooses how received binary messages are delivered, from the next message on.
+    pub fn set_binary_type(&self, binary_type: BinaryType) {
+        self.raw.set_binary_type(binary_type.to_dom());
+    }
+
+    /// Bytes queued by `send` but not yet handed to the network
+    /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount)).
+    pub fn buffered_amount(&self) -> u32 {
+        self.raw.buffered_amount()
+    }
+
+    /// The URL as the browser resolved it.
+    pub fn url(&self) -> String {
+        self.raw.url()
+    }
+
+    /// The subprotocol the server selected; empty before open or when none was.
+    pub fn protocol(&self) -> String {
+        self.raw.protocol()
+    }
+
+    /// The extensions the server selected (e.g. `permessage-deflate`); empty before open or when none were.
+    pub fn extensions(&self) -> String {
+        self.raw.extensions()
+    }
+
+    /// Sends a text message. [`Error::NotOpen`] unless the socket is open.
+    pub fn send_text(&self, text: &str) -> Result<(), Error> {
+        self.ensure_open()?;
+        self.raw
+            .send_with_str(text)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Sends a binary message. The bytes are copied into a new JS `Uint8Array` first: a view into Wasm memory
+    /// would break if memory is shared or grows. [`Error::NotOpen`] unless the socket is open.
+    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
+        self.ensure_open()?;
+        let copy = Uint8Array::new_with_length(byte_length(bytes.len())?);
+        copy.copy_from(bytes);
+        self.raw
+            .send_with_array_buffer_view(&copy)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Sends an `ArrayBuffer` as a binary message. [`Error::NotOpen`] unless the socket is open.
+    pub fn send_array_buffer(&self, buffer: &ArrayBuffer) -> Result<(), Error> {
+        self.ensure_open()?;
+        self.raw
+            .send_with_array_buffer(buffer)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Sends a `Blob` as a binary message. [`Error::NotOpen`] unless the socket is open.
+    pub fn send_blob(&self, blob: &Blob) -> Result<(), Error> {
+        self.ensure_open()?;
+        self.raw
+            .send_with_blob(blob)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Sends any [`Message`]. [`Error::NotOpen`] unless the socket is open.
+    pub fn send(&self, message: &Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_text(text),
+            Message::Binary(bytes) => self.send_bytes(bytes),
+            Message::Blob(blob) => self.send_blob(blob),
+        }
+    }
+
+    /// Starts the closing handshake without a code (the server sees 1005). Does nothing if already closing or
+    /// closed; a connection still opening is abandoned (error and close events with 1006 follow).
+    pub fn close(&self) -> Result<(), Error> {
+        self.raw.close().map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Starts the closing handshake with a code and a reason of at most 123 UTF-8 bytes. The reason is checked
+    /// before the browser is called: on [`Error::CloseReasonTooLong`] the socket is left untouched.
+    pub fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+        validate_close_reason(reason)?;
+        self.raw
+            .close_with_code_and_reason(code.code(), reason)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Calls `callback` when the connection opens.
+    pub fn on_open(&self, mut callback: impl FnMut() + 'static) -> EventListener {
+        self.listen("open", move |_| callback())
+    }
+
+    /// Calls `callback` with every received message, in order.
+    pub fn on_message(&self, mut callback: impl FnMut(Message) + 'static) -> EventListener {
+        self.listen("message", move |event| {
+            if let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() {
+                callback(Message::from_event_data(event.data()));
+            }
+        })
+    }
+
+    /// Calls `callback` when the browser reports an error. The event carries no detail by design; the close
+    /// event that always follows tells how the connection ended.
+    pub fn on_error(&self, mut callback: impl FnMut() + 'static) -> EventListener {
+        self.listen("error", move |_| callback())
+    }
+
+    /// Calls `callback` once the connection has closed, cleanly or not.
+    pub fn on_close(&self, mut callback: impl FnMut(CloseEvent) + 'static) -> EventListener {
+        self.listen("close", move |event| {
+            if let Some(event) = event.dyn_ref::<web_sys::CloseEvent>() {
+                callback(CloseEvent::from_dom(event));
+            }
+        })
+    }
+
+    /// Registers a listener for a raw event and remembers it, so that dropping the socket detaches it.
+    pub(crate) fn listen(
+        &self,
+        event_type: &'static str,
+        callback: impl FnMut(Event) + 'static,
+    ) -> EventListener {
+        let listener = EventListener::new(&self.raw, event_type, callback);
+        let mut listeners = self.listeners.borrow_mut();
+        listeners.retain(|registration| registration.strong_count() > 0);
+        listeners.push(listener.downgrade());
+        listener
+    }
+
+    fn ensure_open(&self) -> Result<(), Error> {
+        match self.ready_state() {
+            ReadyState::Open => Ok(()),
+            state => Err(Error::NotOpen(state)),
+        }
+    }
+}
+
+/// A length for a JS typed array, which on wasm32 always fits; checked anyway so a 64-bit target cannot truncate.
+fn byte_length(len: usize) -> Result<u32, Error> {
+    u32::try_from(len).map_err(|_| Error::Browser {
+        name: "RangeError".to_owned(),
+        message: format!("a binary message of {len} bytes is larger than a browser can send"),
+    })
+}
+
+impl Drop for WebSocket {
+    fn drop(&mut self) {
+        let listeners = std::mem::take(self.listeners.get_mut());
+        for registration in listeners.iter().filter_map(Weak::upgrade) {
+            registration.detach();
+        }
+        if matches!(
+            self.ready_state(),
+            ReadyState::Connecting | ReadyState::Open
+        ) {
+            // Best effort: nothing is listening any more, and close() only throws for bad arguments.
+            let _ = self.raw.close();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Shared helpers for the browser tests: the echo server's URL, a timer, and a recorder that turns a socket's
+//! callbacks into awaitable events.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use browser_ws::{CloseEvent, EventListener, Message, WebSocket};
+use futures::channel::mpsc;
+use futures::future::{select, Either};
+use futures::StreamExt;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// How long a test waits for an event that should come; generous, since CI machines are slow.
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The echo server's base URL, passed in at build time by `cargo xtask test`.
+pub fn server_url() -> &'static str {
+    option_env!("BROWSER_WS_ECHO_URL").unwrap_or("ws://127.0.0.1:9001")
+}
+
+/// The URL of a route on the echo server, e.g. `url("/echo")`.
+pub fn url(route: &str) -> String {
+    format!("{}{route}", server_url())
+}
+
+/// A loopback URL on which nothing listens, passed in by `cargo xtask test`.
+pub fn refused_url() -> &'static str {
+    option_env!("BROWSER_WS_REFUSED_URL").unwrap_or("ws://127.0.0.1:9/")
+}
+
+/// Resolves after `duration`, using the global `setTimeout` (works in windows and workers).
+pub async fn sleep(duration: Duration) {
+    let millis = duration.as_millis() as f64;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let set_timeout: Function =
+            Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
+                .expect("setTimeout exists")
+                .unchecked_into();
+        set_timeout
+            .call2(&JsValue::NULL, &resolve, &JsValue::from_f64(millis))
+            .expect("setTimeout works");
+    });
+    JsFuture::from(promise).await.expect("timer resolves");
+}
+
+/// Lets the event being dispatched reach every listener. A test resumes in a microtask, which the browser runs
+/// between two listeners of the same event; a timer task runs only after the whole dispatch.
+pub async fn settle() {
+    sleep(Duration::ZERO).await;
+}
+
+/// Awaits `future`, failing the test with `what` if it takes longer than [`EVENT_TIMEOUT`].
+pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    let future = std::pin::pin!(future);
+    let timeout = std::pin::pin!(sleep(EVENT_TIMEOUT));
+    match select(future, timeout).await {
+        Either::Left((value, _)) => value,
+        Either::Right(_) => panic!("timed out waiting for {what}"),
+    }
+}
+
+/// What a socket's callbacks reported, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Open,
+    Message(Message),
+    Error,
+    Close(CloseEvent),
+}
+
+/// Records every event of a socket, so a test can await them one by one.
+pub struct Recorder {
+    events: mpsc::UnboundedReceiver<Event>,
+    _listeners: Vec<EventListener>,
+}
+
+impl Recorder {
+    pub fn new(socket: &WebSocket) -> Self {
+        let (sender, events) = mpsc::unbounded();
+        let on = |sender: &mpsc::UnboundedSender<Event>| {
+            let sender = sender.clone();
+            move |event| {
+                let _ = sender.unbounded_send(event);
+            }
+        };
+        let open = on(&sender);
+        let message = on(&sender);
+        let error = on(&sender);
+        let close = on(&sender);
+        let listeners = vec![
+            socket.on_open(move || open(Event::Open)),
+            socket.on_message(move |m| message(Event::Message(m))),
+            socket.on_error(move || error(Event::Error)),
+            socket.on_close(move |c| close(Event::Close(c))),
+        ];
+        Self {
+            events,
+            _listeners: listeners,
+        }
+    }
+
+    /// The next event; fails the test after [`EVENT_TIMEOUT`].
+    pub async fn next(&mut self) -> Event {
+        within("the next socket event", self.events.next())
+            .await
+            .expect("the recorder lives as long as its listeners")
+    }
+
+    /// Waits for the open event; fails the test on anything else.
+    pub async fn opened(&mut self) {
+        assert_eq!(self.next().await, Event::Open);
+    }
+
+    /// The next message; fails the test on any other event.
+    pub async fn message(&mut self) -> Message {
+        match self.next().await {
+            Event::Message(message) => message,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// Waits for the close event, skipping an error event before it, and returns it with whether an error came.
+    pub async fn closed(&mut self) -> (CloseEvent, bool) {
+        let mut saw_error = false;
+        loop {
+            match self.next().await {
+                Event::Close(close) => return (close, saw_error),
+                Event::Error => saw_error = true,
+                other => panic!("expected the close event, got {other:?}"),
+            }
+        }
+    }
+
+    /// Whether any event arrives within `duration`.
+    pub async fn any_within(&mut self, duration: Duration) -> Option<Event> {
+        let next = std::pin::pin!(self.events.next());
+        match select(next, std::pin::pin!(sleep(duration))).await {
+            Either::Left((event, _)) => event,
+            Either::Right(_) => None,
+        }
+    }
+}
+
+/// Opens `route` on the echo server and waits until it is open.
+pub async fn open(route: &str) -> (WebSocket, Recorder) {
+    let socket = WebSocket::open(&url(route)).expect("a valid URL");
+    let mut recorder = Recorder::new(&socket);
+    recorder.opened().await;
+    (socket, recorder)
+}
+
+/// Reads a Blob's bytes.
+pub async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .expect("a readable blob");
+    js_sys::Uint8Array::new(&buffer).to_vec()
+}
