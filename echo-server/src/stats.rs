@@ -1,0 +1,108 @@
+//! Connection counters behind `/stats`: open and total connections, overall and per `tag`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Open and total connection counts of one group.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    /// Connections currently open.
+    pub open: u64,
+    /// Connections ever opened.
+    pub total: u64,
+}
+
+impl Count {
+    /// The `/stats` reply: `{"open":O,"total":N}`.
+    pub fn to_json(self) -> String {
+        format!("{{\"open\":{},\"total\":{}}}", self.open, self.total)
+    }
+}
+
+/// Counters shared by all connections of one server.
+#[derive(Debug, Default)]
+pub struct Stats {
+    inner: Mutex<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    all: Count,
+    tags: HashMap<String, Count>,
+}
+
+impl Stats {
+    /// Counts a new open connection; it stays open until the returned guard is dropped.
+    pub fn open(self: &Arc<Self>, tag: Option<String>) -> OpenGuard {
+        let mut counters = self.lock();
+        for count in counters.groups(tag.as_deref()) {
+            count.open += 1;
+            count.total += 1;
+        }
+        drop(counters);
+        OpenGuard {
+            stats: Arc::clone(self),
+            tag,
+        }
+    }
+
+    /// The counts of connections opened with `tag`, or of all connections for `None`.
+    pub fn snapshot(&self, tag: Option<&str>) -> Count {
+        let counters = self.lock();
+        match tag {
+            None => counters.all,
+            Some(tag) => counters.tags.get(tag).copied().unwrap_or_default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Counters> {
+        // Counters stay consistent even if a holder panicked: every update is a plain increment.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Counters {
+    fn groups(&mut self, tag: Option<&str>) -> impl Iterator<Item = &mut Count> {
+        let tagged = tag.map(|tag| self.tags.entry(tag.to_owned()).or_default());
+        std::iter::once(&mut self.all).chain(tagged)
+    }
+}
+
+/// Keeps one connection counted as open; dropping it marks the connection closed.
+#[derive(Debug)]
+pub struct OpenGuard {
+    stats: Arc<Stats>,
+    tag: Option<String>,
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        let mut counters = self.stats.lock();
+        for count in counters.groups(self.tag.as_deref()) {
+            count.open = count.open.saturating_sub(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Covers: per-tag and overall counts, guards closing connections, JSON format.
+
+    use super::*;
+
+    #[test]
+    fn counts_open_and_total_per_tag() {
+        let stats = Arc::new(Stats::default());
+        let a = stats.open(Some("a".into()));
+        let b = stats.open(None);
+        assert_eq!(stats.snapshot(Some("a")), Count { open: 1, total: 1 });
+        assert_eq!(stats.snapshot(None), Count { open: 2, total: 2 });
+        drop(a);
+        drop(b);
+        assert_eq!(stats.snapshot(Some("a")), Count { open: 0, total: 1 });
+        assert_eq!(stats.snapshot(Some("zzz")), Count::default());
+        assert_eq!(stats.snapshot(None).to_json(), r#"{"open":0,"total":2}"#);
+    }
+}

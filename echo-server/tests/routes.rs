@@ -1,0 +1,375 @@
+//! Drives every route with a tokio-tungstenite client against an in-process server on 127.0.0.1:0.
+//!
+//! Covers: /echo (text, binary, order, 20 MiB message above tungstenite's 16 MiB default frame limit),
+//! /close (default, code + non-ASCII reason after K echoes), /drop (no close frame; mid-message),
+//! /binary and /text patterns, /greet with URL-decoding, /protocol and subprotocol selection
+//! (first offered, `protocol=none`), /silent, /slow, /burst order, /invalid-utf8 (client error),
+//! /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close),
+//! HTTP 404 for unknown paths and 400 for bad parameters, 100 concurrent connections.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::ClientRequestBuilder;
+use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use echo_server::{binary_pattern, text_pattern, ws_config, Server};
+
+type Client = WebSocketStream<TcpStream>;
+
+async fn start() -> String {
+    let server = Server::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+        .quiet(true);
+    let url = server.url().unwrap();
+    tokio::spawn(server.run());
+    url
+}
+
+async fn try_connect(url: &str, protocols: &[&str]) -> Result<(Client, Option<String>), Error> {
+    let addr = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut request = ClientRequestBuilder::new(url.parse().unwrap());
+    for protocol in protocols {
+        request = request.with_sub_protocol(*protocol);
+    }
+    let (ws, response) =
+        tokio_tungstenite::client_async_with_config(request, tcp, Some(ws_config())).await?;
+    let protocol = response
+        .headers()
+        .get("sec-websocket-protocol")
+        .map(|v| v.to_str().unwrap().to_owned());
+    Ok((ws, protocol))
+}
+
+async fn connect(url: &str) -> Client {
+    try_connect(url, &[]).await.unwrap().0
+}
+
+/// The next message, failing the test after 5 s.
+async fn next(ws: &mut Client) -> Option<Result<Message, Error>> {
+    timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("no message within 5 s")
+}
+
+async fn next_text(ws: &mut Client) -> String {
+    match next(ws).await {
+        Some(Ok(Message::Text(text))) => text.to_string(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// Reads until the stream ends; returns the close frame seen (if any) and whether it ended in an error.
+async fn read_to_end(ws: &mut Client) -> (Option<Message>, Option<Error>) {
+    let mut close = None;
+    loop {
+        match next(ws).await {
+            Some(Ok(message @ Message::Close(_))) => close = Some(message),
+            Some(Ok(other)) => panic!("unexpected message {other:?}"),
+            Some(Err(err)) => return (close, Some(err)),
+            None => return (close, None),
+        }
+    }
+}
+
+async fn stats(url: &str, tag: Option<&str>) -> String {
+    let query = tag.map(|t| format!("?tag={t}")).unwrap_or_default();
+    let mut ws = connect(&format!("{url}/stats{query}")).await;
+    let json = next_text(&mut ws).await;
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(
+        matches!(close, Some(Message::Close(Some(ref f))) if f.code == CloseCode::Normal),
+        "{close:?}"
+    );
+    assert!(err.is_none(), "{err:?}");
+    json
+}
+
+#[tokio::test]
+async fn echo_keeps_kind_and_order() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/echo")).await;
+    ws.send(Message::text("one")).await.unwrap();
+    ws.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    ws.send(Message::text("")).await.unwrap();
+    assert_eq!(next(&mut ws).await.unwrap().unwrap(), Message::text("one"));
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::binary(vec![1, 2, 3])
+    );
+    assert_eq!(next(&mut ws).await.unwrap().unwrap(), Message::text(""));
+    ws.close(None).await.unwrap();
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(close.is_some() && err.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_accepts_messages_above_16_mib() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/echo")).await;
+    let big = binary_pattern(20 << 20);
+    ws.send(Message::binary(big.clone())).await.unwrap();
+    match next(&mut ws).await {
+        Some(Ok(Message::Binary(data))) => assert!(data == big, "payload differs"),
+        other => panic!("expected binary, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn close_defaults_to_1000_at_once() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/close")).await;
+    let (close, err) = read_to_end(&mut ws).await;
+    match close {
+        Some(Message::Close(Some(frame))) => {
+            assert_eq!(frame.code, CloseCode::Normal);
+            assert_eq!(frame.reason.as_str(), "");
+        }
+        other => panic!("expected close 1000, got {other:?}"),
+    }
+    assert!(err.is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn close_with_code_and_reason_after_echoes() {
+    let url = start().await;
+    let mut ws = connect(&format!(
+        "{url}/close?code=4001&reason=bye+%E2%9C%93&after=2"
+    ))
+    .await;
+    ws.send(Message::text("a")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "a");
+    ws.send(Message::text("b")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "b");
+    let (close, err) = read_to_end(&mut ws).await;
+    match close {
+        Some(Message::Close(Some(frame))) => {
+            assert_eq!(u16::from(frame.code), 4001);
+            assert_eq!(frame.reason.as_str(), "bye ✓");
+        }
+        other => panic!("expected close 4001, got {other:?}"),
+    }
+    assert!(err.is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn drop_sends_no_close_frame() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/drop?after=1")).await;
+    ws.send(Message::text("last")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "last");
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(close.is_none(), "{close:?}");
+    assert!(err.is_some(), "expected a reset error");
+}
+
+#[tokio::test]
+async fn drop_mid_message_delivers_no_message() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/drop?after_bytes=1000&send=100000")).await;
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(close.is_none(), "{close:?}");
+    assert!(err.is_some(), "expected an error for the truncated message");
+}
+
+#[tokio::test]
+async fn binary_and_text_patterns() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/binary?bytes=1000")).await;
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::binary(binary_pattern(1000))
+    );
+    let mut ws = connect(&format!("{url}/binary?bytes=0")).await;
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::binary(Vec::new())
+    );
+    let mut ws = connect(&format!("{url}/text?bytes=30")).await;
+    assert_eq!(next_text(&mut ws).await, text_pattern(30));
+    assert!(text_pattern(30).starts_with("abcdefghijklmnopqrstuvwxyzabcd"));
+    // Then they echo.
+    ws.send(Message::binary(vec![9])).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::binary(vec![9])
+    );
+}
+
+#[tokio::test]
+async fn greet_decodes_the_query() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/greet")).await;
+    assert_eq!(next_text(&mut ws).await, "hello");
+    let mut ws = connect(&format!("{url}/greet?text=h%C3%A9llo+w%26rld")).await;
+    assert_eq!(next_text(&mut ws).await, "héllo w&rld");
+}
+
+#[tokio::test]
+async fn selects_the_first_offered_protocol() {
+    let url = start().await;
+    let (mut ws, selected) = try_connect(&format!("{url}/protocol"), &["chat.v2", "chat.v1"])
+        .await
+        .unwrap();
+    assert_eq!(selected.as_deref(), Some("chat.v2"));
+    assert_eq!(next_text(&mut ws).await, "chat.v2");
+
+    let (mut ws, selected) = try_connect(&format!("{url}/protocol"), &[]).await.unwrap();
+    assert_eq!(selected, None);
+    assert_eq!(next_text(&mut ws).await, "");
+
+    // `protocol=none` selects nothing; browsers accept that, tungstenite's client refuses it.
+    match try_connect(&format!("{url}/protocol?protocol=none"), &["chat.v1"]).await {
+        Err(Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(
+            SubProtocolError::NoSubProtocol,
+        ))) => {}
+        other => panic!(
+            "expected no selected protocol, got {:?}",
+            other.map(|(_, p)| p)
+        ),
+    }
+
+    // Every route selects, not only /protocol.
+    let (_ws, selected) = try_connect(&format!("{url}/echo"), &["x"]).await.unwrap();
+    assert_eq!(selected.as_deref(), Some("x"));
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_and_bad_param_is_400() {
+    let url = start().await;
+    for (path, status) in [("/nope", 404), ("/", 404), ("/binary?bytes=lots", 400)] {
+        match try_connect(&format!("{url}{path}"), &[]).await {
+            Err(Error::Http(response)) => assert_eq!(response.status().as_u16(), status, "{path}"),
+            other => panic!(
+                "{path}: expected HTTP {status}, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn silent_never_sends_but_answers_close() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/silent")).await;
+    ws.send(Message::text("anyone?")).await.unwrap();
+    assert!(
+        timeout(Duration::from_millis(200), ws.next())
+            .await
+            .is_err(),
+        "silent sent something"
+    );
+    ws.close(None).await.unwrap();
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(close.is_some() && err.is_none());
+}
+
+#[tokio::test]
+async fn slow_still_echoes() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/slow?ms=20")).await;
+    for i in 0..3 {
+        ws.send(Message::text(i.to_string())).await.unwrap();
+    }
+    for i in 0..3 {
+        assert_eq!(next_text(&mut ws).await, i.to_string());
+    }
+}
+
+#[tokio::test]
+async fn burst_is_numbered_in_order() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/burst?count=200&bytes=10")).await;
+    for i in 0..200 {
+        let text = next_text(&mut ws).await;
+        assert!(text.starts_with(&format!("{i}:")), "{i}: {text}");
+        assert_eq!(text.len(), 10);
+    }
+}
+
+#[tokio::test]
+async fn invalid_utf8_fails_the_client() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/invalid-utf8")).await;
+    match next(&mut ws).await {
+        Some(Err(Error::Utf8(_))) => {}
+        other => panic!("expected a UTF-8 error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn no_handshake_never_answers() {
+    let url = start().await;
+    let attempt = timeout(
+        Duration::from_millis(500),
+        try_connect(&format!("{url}/no-handshake?tag=nh"), &[]),
+    )
+    .await;
+    assert!(attempt.is_err(), "the handshake completed");
+    // The abandoned TCP connection is noticed and no longer counted as open.
+    let mut json = String::new();
+    for _ in 0..50 {
+        json = stats(&url, Some("nh")).await;
+        if json == r#"{"open":0,"total":1}"# {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(json, r#"{"open":0,"total":1}"#);
+}
+
+#[tokio::test]
+async fn stats_counts_per_tag_and_overall() {
+    let url = start().await;
+    assert_eq!(stats(&url, Some("t")).await, r#"{"open":0,"total":0}"#);
+    let mut a = connect(&format!("{url}/echo?tag=t")).await;
+    let _b = connect(&format!("{url}/silent?tag=t")).await;
+    let _c = connect(&format!("{url}/echo?tag=other")).await;
+    let _d = connect(&format!("{url}/echo")).await;
+    assert_eq!(stats(&url, Some("t")).await, r#"{"open":2,"total":2}"#);
+    assert_eq!(stats(&url, Some("other")).await, r#"{"open":1,"total":1}"#);
+    // Without a tag: every connection except /stats ones.
+    assert_eq!(stats(&url, None).await, r#"{"open":4,"total":4}"#);
+
+    // A completed close handshake is already counted as closed.
+    a.close(None).await.unwrap();
+    let (close, err) = read_to_end(&mut a).await;
+    assert!(close.is_some() && err.is_none());
+    assert_eq!(stats(&url, Some("t")).await, r#"{"open":1,"total":2}"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handles_100_concurrent_connections() {
+    let url = start().await;
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let mut ws = connect(&format!("{url}/echo?tag=many")).await;
+                for j in 0..10 {
+                    let text = format!("{i}-{j}");
+                    ws.send(Message::text(text.clone())).await.unwrap();
+                    assert_eq!(next_text(&mut ws).await, text);
+                }
+                ws.close(None).await.unwrap();
+                read_to_end(&mut ws).await;
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(stats(&url, Some("many")).await, r#"{"open":0,"total":100}"#);
+}
