@@ -63,6 +63,22 @@ pub enum Error {
     /// handshake completed. The browser's `error` event carries no information by design; it is folded into the
     /// close event that follows it (usually code 1006, `was_clean == false`).
     Closed(CloseEvent),
+    /// The receive queue was full ([`Overflow::Fail`](crate::connection::Overflow::Fail)): the stream yielded the
+    /// queued messages, then this, and the connection was closed.
+    ///
+    /// Take messages faster, raise the capacity, or choose
+    /// [`Overflow::DropOldest`](crate::connection::Overflow::DropOldest).
+    ReceiveOverflow {
+        /// The queue's capacity, in messages.
+        capacity: usize,
+    },
+    /// The connection did not open within the connect timeout; the attempt was abandoned.
+    ///
+    /// The server may be down or overloaded: retry later, or use the reconnecting client.
+    ConnectTimeout {
+        /// The timeout that elapsed.
+        after: std::time::Duration,
+    },
     /// Any other exception the browser threw, with its `name` and `message` copied.
     Browser {
         /// The exception's name, e.g. `InvalidStateError`.
@@ -92,6 +108,13 @@ impl fmt::Display for Error {
             ),
             Self::NotOpen(state) => write!(f, "the WebSocket is not open (state: {state})"),
             Self::Closed(event) => write!(f, "the WebSocket closed: {event}"),
+            Self::ReceiveOverflow { capacity } => write!(
+                f,
+                "the receive queue is full ({capacity} messages not taken); the connection was closed"
+            ),
+            Self::ConnectTimeout { after } => {
+                write!(f, "the connection did not open within {} ms", after.as_millis())
+            }
             Self::Browser { name, message } => write!(f, "{name}: {message}"),
         }
     }

@@ -44,16 +44,19 @@
 )]
 
 mod close;
+pub mod connection;
 mod error;
 mod listener;
 mod message;
 mod protocol;
 mod socket;
 mod state;
+mod timer;
 
 pub use close::{
     validate_close_reason, ClientCloseCode, CloseCode, CloseEvent, MAX_CLOSE_REASON_BYTES,
 };
+pub use connection::{connect, Connection};
 pub use error::Error;
 pub use listener::EventListener;
 pub use message::Message;

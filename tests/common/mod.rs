@@ -158,3 +158,32 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
         .expect("a readable blob");
     js_sys::Uint8Array::new(&buffer).to_vec()
 }
+
+/// The echo server's count of open and total connections opened with `?tag=...` (its `/stats` route).
+pub async fn server_stats(tag: &str) -> (u64, u64) {
+    let (_socket, mut events) = open(&format!("/stats?tag={tag}")).await;
+    let text = match events.message().await {
+        Message::Text(text) => text,
+        other => panic!("expected JSON text, got {other:?}"),
+    };
+    let field = |name: &str| -> u64 {
+        let start = text.find(&format!("\"{name}\":")).expect("field present") + name.len() + 3;
+        text[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("a number")
+    };
+    (field("open"), field("total"))
+}
+
+/// Waits until the server counts no open connection with `tag`; fails the test after [`EVENT_TIMEOUT`].
+pub async fn server_sees_all_closed(tag: &str) {
+    within("the server to see every connection closed", async {
+        while server_stats(tag).await.0 != 0 {
+            sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}

@@ -1,0 +1,91 @@
+//! A cloneable control handle: state, close, and the final close event, from anywhere, also after `split()`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::close::{ClientCloseCode, CloseEvent};
+use crate::connection::shared::Shared;
+use crate::error::Error;
+use crate::state::ReadyState;
+
+/// Reads a connection's state and closes it, from any task. Cheap to clone; it keeps the connection alive.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub(crate) shared: Rc<Shared>,
+}
+
+impl Handle {
+    /// The connection's state.
+    pub fn ready_state(&self) -> ReadyState {
+        self.shared.socket.ready_state()
+    }
+
+    /// Bytes queued in the browser but not yet sent.
+    pub fn buffered_amount(&self) -> u32 {
+        self.shared.socket.buffered_amount()
+    }
+
+    /// The URL as the browser resolved it.
+    pub fn url(&self) -> String {
+        self.shared.socket.url()
+    }
+
+    /// The subprotocol the server selected (empty if none).
+    pub fn protocol(&self) -> String {
+        self.shared.socket.protocol()
+    }
+
+    /// The extensions the server selected (empty if none).
+    pub fn extensions(&self) -> String {
+        self.shared.socket.extensions()
+    }
+
+    /// The web-sys object, for what this crate does not wrap.
+    pub fn as_raw(&self) -> &web_sys::WebSocket {
+        self.shared.socket.as_raw()
+    }
+
+    /// Closes normally: code 1000, no reason. Harmless if already closing or closed.
+    pub fn close(&self) -> Result<(), Error> {
+        self.close_with(ClientCloseCode::NORMAL, "")
+    }
+
+    /// Closes with a code and a reason of at most 123 UTF-8 bytes (checked first: on error nothing changes).
+    pub fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+        self.shared.socket.close_with(code, reason)
+    }
+
+    /// Resolves with the close event once the connection has closed (at once if it already has).
+    pub fn closed(&self) -> Closed {
+        Closed {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The close event, if the connection has closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.shared.state.borrow().close.clone()
+    }
+
+    /// How many received messages [`Overflow::DropOldest`](crate::connection::Overflow::DropOldest) discarded.
+    pub fn dropped_messages(&self) -> u64 {
+        self.shared.state.borrow().dropped
+    }
+}
+
+/// The future of [`Handle::closed`]: the connection's close event.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Closed {
+    shared: Rc<Shared>,
+}
+
+impl Future for Closed {
+    type Output = CloseEvent;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CloseEvent> {
+        self.shared.poll_closed(cx)
+    }
+}

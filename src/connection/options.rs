@@ -1,0 +1,154 @@
+//! How a connection is opened and how it treats its queues: the builder and its settings.
+
+use std::time::Duration;
+
+use crate::connection::{Connect, Connection};
+use crate::error::Error;
+
+/// How received binary messages are delivered by the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BinaryDelivery {
+    /// As bytes, [`Message::Binary`](crate::Message::Binary), received in `ArrayBuffer` mode. The default.
+    #[default]
+    Bytes,
+    /// As the browser's `Blob`, [`Message::Blob`](crate::Message::Blob), received in `Blob` mode: the data may
+    /// stay out of Wasm memory, e.g. to draw it with [`canvas`](crate::canvas) helpers.
+    Blob,
+    /// Received in `Blob` mode, then read into bytes, [`Message::Binary`](crate::Message::Binary). Reading a Blob
+    /// is asynchronous; messages still come out in arrival order.
+    BlobBytes,
+}
+
+/// What the stream does when the receive queue is full (messages received but not yet taken from the stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// Fail the connection: the stream yields the queued messages, then [`Error::ReceiveOverflow`], then ends,
+    /// and the socket is closed with code 1000 and a reason saying why. The default: nothing is lost silently.
+    #[default]
+    Fail,
+    /// Drop the oldest queued message to make room, and count it
+    /// ([`Handle::dropped_messages`](crate::connection::Handle::dropped_messages)). For feeds where only the
+    /// latest values matter.
+    DropOldest,
+}
+
+/// The settings of a connection, made with [`Connection::builder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionBuilder {
+    pub(crate) url: String,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) binary: BinaryDelivery,
+    pub(crate) receive_capacity: usize,
+    pub(crate) overflow: Overflow,
+    pub(crate) high_water: u32,
+    pub(crate) low_water: u32,
+    pub(crate) poll_interval: Duration,
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
+impl ConnectionBuilder {
+    /// Default receive queue capacity, in messages.
+    pub const DEFAULT_RECEIVE_CAPACITY: usize = 4096;
+    /// Default high-water mark of the browser's send buffer, in bytes.
+    pub const DEFAULT_HIGH_WATER: u32 = 1 << 20;
+    /// Default low-water mark of the browser's send buffer, in bytes.
+    pub const DEFAULT_LOW_WATER: u32 = 256 << 10;
+    /// Default interval at which `bufferedAmount` is polled while waiting for it to drain.
+    pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(5);
+
+    pub(crate) fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            protocols: Vec::new(),
+            binary: BinaryDelivery::default(),
+            receive_capacity: Self::DEFAULT_RECEIVE_CAPACITY,
+            overflow: Overflow::default(),
+            high_water: Self::DEFAULT_HIGH_WATER,
+            low_water: Self::DEFAULT_LOW_WATER,
+            poll_interval: Self::DEFAULT_POLL_INTERVAL,
+            connect_timeout: None,
+        }
+    }
+
+    /// Offers these subprotocols; the server picks at most one.
+    pub fn protocols<S: AsRef<str>>(mut self, protocols: &[S]) -> Self {
+        self.protocols = protocols.iter().map(|p| p.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// How received binary messages are delivered (default: [`BinaryDelivery::Bytes`]).
+    pub fn binary(mut self, delivery: BinaryDelivery) -> Self {
+        self.binary = delivery;
+        self
+    }
+
+    /// How many received messages may wait to be taken from the stream (default 4096, at least 1), and what
+    /// happens beyond that (default [`Overflow::Fail`]).
+    pub fn receive_queue(mut self, capacity: usize, overflow: Overflow) -> Self {
+        self.receive_capacity = capacity.max(1);
+        self.overflow = overflow;
+        self
+    }
+
+    /// Send backpressure: `Sink::poll_ready` waits while the browser's `bufferedAmount` is above `high` bytes,
+    /// until it falls to `low` or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`.
+    pub fn send_watermarks(mut self, high: u32, low: u32) -> Self {
+        self.high_water = high;
+        self.low_water = low.min(high);
+        self
+    }
+
+    /// How often `bufferedAmount` is read while a send or flush waits for it (default 5 ms). The browser has
+    /// no event for it, so polling is the only way; it runs only while a task is actually waiting.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Gives up with [`Error::ConnectTimeout`] if the connection is not open after `timeout` (default: none,
+    /// the browser's own handshake timeout applies, which can take minutes).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Opens the connection; the future resolves once it is open. See [`Connect`].
+    pub fn connect(self) -> Connect {
+        Connect::new(self)
+    }
+
+    /// Checks the settings that can be wrong before anything is opened.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        crate::protocol::validate_protocols(&self.protocols)
+    }
+}
+
+impl Connection {
+    /// Settings for a connection to `url`, to adjust before [`connect`](ConnectionBuilder::connect).
+    pub fn builder(url: &str) -> ConnectionBuilder {
+        ConnectionBuilder::new(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_keeps_settings_sane() {
+        let builder = Connection::builder("ws://localhost/")
+            .protocols(&["a", "b"])
+            .receive_queue(0, Overflow::DropOldest)
+            .send_watermarks(100, 500)
+            .poll_interval(Duration::ZERO);
+        assert_eq!(builder.protocols, ["a", "b"]);
+        assert_eq!(builder.receive_capacity, 1);
+        assert_eq!((builder.high_water, builder.low_water), (100, 100));
+        assert_eq!(builder.poll_interval, Duration::from_millis(1));
+        assert!(builder.validate().is_ok());
+        assert!(Connection::builder("ws://x/")
+            .protocols(&["a b"])
+            .validate()
+            .is_err());
+    }
+}

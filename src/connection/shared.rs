@@ -1,0 +1,248 @@
+//! The state one connection's parts share: the socket, its listeners, the receive queue and the wakers.
+//!
+//! Listeners are attached in the same JS task that creates the socket, so no event (not even a message the
+//! server sends right on accept) can be missed. They hold only a `Weak` reference: when the last part of the
+//! connection is dropped, the socket is dropped, which detaches them and closes the connection.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{ready, Context, Poll, Waker};
+
+use wasm_bindgen_futures::JsFuture;
+
+use crate::close::{ClientCloseCode, CloseEvent};
+use crate::connection::options::{BinaryDelivery, ConnectionBuilder, Overflow};
+use crate::error::Error;
+use crate::listener::EventListener;
+use crate::message::Message;
+use crate::socket::WebSocket;
+use crate::state::{BinaryType, ReadyState};
+
+/// The reason sent when the receive queue overflows in [`Overflow::Fail`] mode.
+pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
+
+pub(crate) struct Shared {
+    pub(crate) socket: WebSocket,
+    pub(crate) state: RefCell<State>,
+    pub(crate) settings: ConnectionBuilder,
+    _listeners: [EventListener; 3],
+}
+
+/// A received message, or a Blob being read into bytes.
+enum Incoming {
+    Ready(Message),
+    Reading(JsFuture),
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    queue: VecDeque<Incoming>,
+    pub(crate) opened: bool,
+    pub(crate) close: Option<CloseEvent>,
+    /// An error the stream must yield once, after the queued messages (an overflow).
+    failure: Option<Error>,
+    /// Whether the stream has yielded its last item.
+    ended: bool,
+    pub(crate) dropped: u64,
+    receiver_gone: bool,
+    connect_waker: Option<Waker>,
+    receive_waker: Option<Waker>,
+    pub(crate) send_waker: Option<Waker>,
+    close_wakers: Vec<Waker>,
+}
+
+impl Shared {
+    /// Opens the socket and attaches the listeners.
+    pub(crate) fn open(settings: ConnectionBuilder) -> Result<Rc<Self>, Error> {
+        settings.validate()?;
+        let socket = WebSocket::open_with_protocols(&settings.url, &settings.protocols)?;
+        socket.set_binary_type(match settings.binary {
+            BinaryDelivery::Bytes => BinaryType::ArrayBuffer,
+            BinaryDelivery::Blob | BinaryDelivery::BlobBytes => BinaryType::Blob,
+        });
+        Ok(Rc::new_cyclic(|weak: &Weak<Self>| {
+            let on_open = weak.clone();
+            let on_message = weak.clone();
+            let on_close = weak.clone();
+            // The error event carries nothing; the close event that always follows it says what happened.
+            let listeners = [
+                socket.on_open(move || with(&on_open, Self::handle_open)),
+                socket.on_message(move |message| {
+                    with(&on_message, |shared| shared.handle_message(message))
+                }),
+                socket.on_close(move |event| with(&on_close, |shared| shared.handle_close(event))),
+            ];
+            Self {
+                socket,
+                state: RefCell::new(State::default()),
+                settings,
+                _listeners: listeners,
+            }
+        }))
+    }
+
+    fn handle_open(&self) {
+        let wakers = {
+            let mut state = self.state.borrow_mut();
+            state.opened = true;
+            [state.connect_waker.take(), state.send_waker.take()]
+        };
+        wakers.into_iter().flatten().for_each(Waker::wake);
+    }
+
+    fn handle_message(&self, message: Message) {
+        let incoming = match message {
+            Message::Blob(blob) if self.settings.binary == BinaryDelivery::BlobBytes => {
+                // The read starts now, in parallel with later ones; the queue keeps the order.
+                Incoming::Reading(JsFuture::from(blob.array_buffer()))
+            }
+            other => Incoming::Ready(other),
+        };
+        let mut overflowed = false;
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            if state.receiver_gone || state.failure.is_some() {
+                return;
+            }
+            if state.queue.len() >= self.settings.receive_capacity {
+                match self.settings.overflow {
+                    Overflow::DropOldest => {
+                        state.queue.pop_front();
+                        state.dropped += 1;
+                    }
+                    Overflow::Fail => {
+                        state.failure = Some(Error::ReceiveOverflow {
+                            capacity: self.settings.receive_capacity,
+                        });
+                        overflowed = true;
+                    }
+                }
+            }
+            if !overflowed {
+                state.queue.push_back(incoming);
+            }
+            state.receive_waker.take()
+        };
+        if overflowed {
+            // Best effort: if the socket is already closing, the close event comes anyway.
+            let _ = self
+                .socket
+                .close_with(ClientCloseCode::NORMAL, OVERFLOW_REASON);
+        }
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn handle_close(&self, event: CloseEvent) {
+        let wakers: Vec<Waker> = {
+            let mut state = self.state.borrow_mut();
+            state.close = Some(event);
+            let mut wakers = std::mem::take(&mut state.close_wakers);
+            wakers.extend(state.connect_waker.take());
+            wakers.extend(state.receive_waker.take());
+            wakers.extend(state.send_waker.take());
+            wakers
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// The error for an operation that needs an open socket: the close event once known, else the state.
+    pub(crate) fn not_open_error(&self) -> Option<Error> {
+        if let Some(close) = &self.state.borrow().close {
+            return Some(Error::Closed(close.clone()));
+        }
+        match self.socket.ready_state() {
+            ReadyState::Open => None,
+            state => Some(Error::NotOpen(state)),
+        }
+    }
+
+    /// The stream's next item: queued messages first, then the end (one error first if it was not clean).
+    pub(crate) fn poll_receive(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        let mut state = self.state.borrow_mut();
+        if let Some(Incoming::Reading(read)) = state.queue.front_mut() {
+            let read = ready!(Pin::new(read).poll(cx));
+            state.queue.pop_front();
+            let item = read
+                .map(|buffer| Message::Binary(js_sys::Uint8Array::new(&buffer).to_vec()))
+                .map_err(|exception| Error::from_exception(&exception));
+            return Poll::Ready(Some(item));
+        }
+        if let Some(Incoming::Ready(message)) = state.queue.pop_front() {
+            return Poll::Ready(Some(Ok(message)));
+        }
+        if state.ended {
+            return Poll::Ready(None);
+        }
+        if let Some(failure) = state.failure.take() {
+            state.ended = true;
+            return Poll::Ready(Some(Err(failure)));
+        }
+        if let Some(close) = &state.close {
+            let item = (!close.was_clean).then(|| Err(Error::Closed(close.clone())));
+            state.ended = true;
+            return Poll::Ready(item);
+        }
+        state.receive_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+
+    /// Ready with the close event once the connection has closed.
+    pub(crate) fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<CloseEvent> {
+        let mut state = self.state.borrow_mut();
+        if let Some(close) = &state.close {
+            return Poll::Ready(close.clone());
+        }
+        let waker = cx.waker();
+        state.close_wakers.retain(|known| !known.will_wake(waker));
+        state.close_wakers.push(waker.clone());
+        Poll::Pending
+    }
+
+    /// Ready once the connection is open (`Ok`) or has closed before opening (`Err`).
+    pub(crate) fn poll_open(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut state = self.state.borrow_mut();
+        if state.opened {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(close) = &state.close {
+            return Poll::Ready(Err(Error::Closed(close.clone())));
+        }
+        state.connect_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+
+    /// The receiver is gone: nobody can take messages any more, so stop queueing them.
+    pub(crate) fn release_receiver(&self) {
+        let mut state = self.state.borrow_mut();
+        state.receiver_gone = true;
+        state.queue.clear();
+        state.receive_waker = None;
+    }
+}
+
+/// Runs `f` on the shared state if the connection still exists.
+fn with(weak: &Weak<Shared>, f: impl FnOnce(&Shared)) {
+    if let Some(shared) = weak.upgrade() {
+        f(&shared);
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("Connection")
+            .field("url", &self.settings.url)
+            .field("ready_state", &self.socket.ready_state())
+            .field("queued", &state.queue.len())
+            .field("close", &state.close)
+            .finish_non_exhaustive()
+    }
+}

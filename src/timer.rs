@@ -1,0 +1,96 @@
+//! Timers on the *global* `setTimeout`, so they work in windows and workers alike, owned and cancelled on drop.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, millis: i32) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// A callback scheduled with `setTimeout`; dropping it before it fires cancels it and frees the closure.
+pub(crate) struct Timeout {
+    handle: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    /// Calls `callback` once after `delay` (rounded down to milliseconds, at most about 24 days).
+    pub(crate) fn new(delay: Duration, callback: impl FnOnce() + 'static) -> Self {
+        let callback = Closure::once(callback);
+        let millis = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+        let handle = set_timeout(callback.as_ref().unchecked_ref(), millis);
+        Self {
+            handle,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
+}
+
+impl std::fmt::Debug for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timeout").finish_non_exhaustive()
+    }
+}
+
+/// A future that completes after a delay; dropping it cancels the timer.
+#[derive(Debug)]
+pub(crate) struct Sleep {
+    fired: Rc<Fired>,
+    _timeout: Timeout,
+}
+
+#[derive(Debug, Default)]
+struct Fired {
+    done: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Sleep {
+    pub(crate) fn new(delay: Duration) -> Self {
+        let fired = Rc::new(Fired::default());
+        let on_fire = fired.clone();
+        let timeout = Timeout::new(delay, move || {
+            on_fire.done.set(true);
+            let waker = on_fire.waker.borrow_mut().take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
+        Self {
+            fired,
+            _timeout: timeout,
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.fired.done.get() {
+            Poll::Ready(())
+        } else {
+            *self.fired.waker.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}

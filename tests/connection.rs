@@ -1,0 +1,319 @@
+//! The async API: `connect().await`, `Stream`/`Sink`, `split()` with a handle, queues and backpressure.
+//!
+//! Covers: connect resolves once open / fails with close 1006 when refused / fails with `InvalidUrl` at once;
+//! a connect timeout fires against a server that never answers the handshake; dropping the connect future
+//! closes the socket (the server sees the disconnect); the first message a server sends on accept is never lost;
+//! 1,000 sequence-numbered messages echo in order; close after `split()` from the handle ends the stream
+//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None`; an abrupt drop
+//! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
+//! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader, and
+//! `flush` drains it; the receive bound with both overflow policies; Blob delivery as is and as bytes keeps
+//! arrival order with mixed text and binary.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
+use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
+use common::{blob_bytes, refused_url, server_sees_all_closed, server_stats, sleep, url, within};
+use futures::{SinkExt, StreamExt};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn connect_resolves_once_open() {
+    let connection = within("connect", connect(&url("/echo")))
+        .await
+        .expect("connects");
+    assert_eq!(connection.handle().ready_state(), ReadyState::Open);
+    assert_eq!(connection.handle().url(), url("/echo"));
+}
+
+#[wasm_bindgen_test]
+async fn connect_to_no_server_fails_with_1006() {
+    match within("connect", connect(refused_url())).await {
+        Err(Error::Closed(CloseEvent {
+            code, was_clean, ..
+        })) => {
+            assert_eq!(code, CloseCode::ABNORMAL_CLOSURE);
+            assert!(!was_clean);
+        }
+        other => panic!("expected a 1006 close, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn connect_to_a_bad_url_fails_at_once() {
+    assert!(matches!(
+        connect("ftp://127.0.0.1/").await,
+        Err(Error::InvalidUrl { .. })
+    ));
+    let bad_protocols = Connection::builder(&url("/echo"))
+        .protocols(&["a b"])
+        .connect()
+        .await;
+    assert!(matches!(bad_protocols, Err(Error::InvalidProtocol { .. })));
+}
+
+#[wasm_bindgen_test]
+async fn connect_timeout_fires_when_the_handshake_never_ends() {
+    let attempt = Connection::builder(&url("/no-handshake?tag=timeout"))
+        .connect_timeout(Duration::from_millis(300))
+        .connect();
+    let result = within("the connect timeout", attempt).await;
+    assert_eq!(
+        result.err(),
+        Some(Error::ConnectTimeout {
+            after: Duration::from_millis(300)
+        })
+    );
+    server_sees_all_closed("timeout").await;
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_connect_future_closes_the_socket() {
+    // Browsers let only one socket per host be in CONNECTING, so the server is asked only after the drop; had
+    // the drop not abandoned the handshake, that question would never be answered.
+    let attempt = connect(&url("/no-handshake?tag=dropped-connect"));
+    sleep(Duration::from_millis(300)).await;
+    drop(attempt);
+    server_sees_all_closed("dropped-connect").await;
+    assert_eq!(
+        server_stats("dropped-connect").await,
+        (0, 1),
+        "the server saw exactly one connection"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_first_message_after_open_is_never_lost() {
+    for _ in 0..20 {
+        let mut connection = connect(&url("/greet?text=first")).await.expect("connects");
+        assert_eq!(
+            within("the greeting", connection.next()).await,
+            Some(Ok(Message::text("first")))
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_messages_echo_in_order() {
+    let (mut sender, mut receiver, _handle) =
+        connect(&url("/echo")).await.expect("connects").split();
+    for i in 0..1000 {
+        sender
+            .feed(Message::text(format!("#{i}")))
+            .await
+            .expect("sends");
+    }
+    sender.flush().await.expect("flushes");
+    for i in 0..1000 {
+        let message = within("an echo", receiver.next()).await;
+        assert_eq!(message, Some(Ok(Message::text(format!("#{i}")))));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn close_after_split_from_the_handle_ends_the_stream_cleanly() {
+    let (mut sender, mut receiver, handle) =
+        connect(&url("/echo")).await.expect("connects").split();
+    let other_handle = receiver.handle();
+    sender
+        .send(Message::text("before close"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        receiver.next().await,
+        Some(Ok(Message::text("before close")))
+    );
+
+    handle
+        .close_with(ClientCloseCode::new(4000).expect("sendable"), "split")
+        .expect("closes");
+    assert_eq!(within("the end of the stream", receiver.next()).await, None);
+    let expected = CloseEvent {
+        code: CloseCode::from(4000),
+        reason: "split".to_owned(),
+        was_clean: true,
+    };
+    assert_eq!(other_handle.closed().await, expected);
+    assert_eq!(sender.handle().close_event(), Some(expected.clone()));
+    assert_eq!(receiver.next().await, None, "the stream stays ended");
+    assert_eq!(
+        sender.send(Message::text("late")).await,
+        Err(Error::Closed(expected))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_server_close_ends_the_stream_with_none() {
+    let mut connection = connect(&url("/close?code=1000&reason=done"))
+        .await
+        .expect("connects");
+    assert_eq!(within("the end", connection.next()).await, None);
+    let close = connection.handle().closed().await;
+    assert_eq!(
+        (close.code, close.reason.as_str(), close.was_clean),
+        (CloseCode::NORMAL, "done", true)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_abrupt_drop_yields_one_error_then_none() {
+    let mut connection = connect(&url("/drop?after=1")).await.expect("connects");
+    connection
+        .send(Message::text("last words"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        connection.next().await,
+        Some(Ok(Message::text("last words")))
+    );
+    match within("the error", connection.next()).await {
+        Some(Err(Error::Closed(close))) => {
+            assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE);
+            assert!(!close.was_clean);
+        }
+        other => panic!("expected one Closed error, got {other:?}"),
+    }
+    assert_eq!(connection.next().await, None);
+}
+
+#[wasm_bindgen_test]
+async fn backpressure_bounds_the_browser_buffer() {
+    const HIGH: u32 = 1 << 20;
+    const LOW: u32 = 256 << 10;
+    const MESSAGE: usize = 256 << 10;
+    const TOTAL: usize = 64 << 20;
+    let connection = Connection::builder(&url("/sink?ms=5"))
+        .send_watermarks(HIGH, LOW)
+        .connect()
+        .await
+        .expect("connects");
+    let (mut sender, _receiver, handle) = connection.split();
+    let payload = vec![0x5a; MESSAGE];
+    let mut most = 0;
+    for _ in 0..TOTAL / MESSAGE {
+        sender
+            .feed(Message::binary(payload.clone()))
+            .await
+            .expect("sends");
+        most = most.max(handle.buffered_amount());
+    }
+    assert!(
+        most <= HIGH + MESSAGE as u32,
+        "bufferedAmount reached {most}, above {HIGH} + one message"
+    );
+    assert!(
+        most > LOW,
+        "the slow reader never filled the buffer ({most}): the test proves nothing"
+    );
+    within("the flush", sender.flush()).await.expect("drains");
+    assert_eq!(handle.buffered_amount(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_full_receive_queue_fails_the_connection_by_default() {
+    let mut connection = Connection::builder(&url("/burst?count=100&bytes=16"))
+        .receive_queue(10, Overflow::Fail)
+        .connect()
+        .await
+        .expect("connects");
+    sleep(Duration::from_millis(300)).await; // the burst arrives while nobody reads
+    for i in 0..10 {
+        let message = connection.next().await.expect("queued").expect("a message");
+        assert!(message
+            .as_text()
+            .expect("text")
+            .starts_with(&format!("{i}:")));
+    }
+    assert_eq!(
+        connection.next().await,
+        Some(Err(Error::ReceiveOverflow { capacity: 10 }))
+    );
+    assert_eq!(connection.next().await, None);
+    let close = within("the close", connection.handle().closed()).await;
+    assert_eq!(
+        (close.code, close.reason.as_str()),
+        (CloseCode::NORMAL, "receive queue full")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn drop_oldest_keeps_the_newest_and_counts() {
+    let mut connection = Connection::builder(&url("/burst?count=100&bytes=16"))
+        .receive_queue(10, Overflow::DropOldest)
+        .connect()
+        .await
+        .expect("connects");
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(connection.handle().dropped_messages(), 90);
+    for i in 90..100 {
+        let message = connection.next().await.expect("queued").expect("a message");
+        assert!(message
+            .as_text()
+            .expect("text")
+            .starts_with(&format!("{i}:")));
+    }
+    connection
+        .send(Message::text("still open"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        connection.next().await,
+        Some(Ok(Message::text("still open")))
+    );
+}
+
+fn mixed_messages() -> Vec<Message> {
+    // Large binaries take longer to read than the small ones and the texts after them.
+    (0..30)
+        .map(|i| match i % 3 {
+            0 => Message::binary(vec![i as u8; 2_000_000 / (i + 1)]),
+            1 => Message::text(format!("text {i}")),
+            _ => Message::binary(vec![i as u8; 3]),
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn blob_bytes_delivery_keeps_arrival_order() {
+    let mut connection = Connection::builder(&url("/echo"))
+        .binary(BinaryDelivery::BlobBytes)
+        .connect()
+        .await
+        .expect("connects");
+    for message in mixed_messages() {
+        connection.feed(message).await.expect("sends");
+    }
+    for expected in mixed_messages() {
+        assert_eq!(
+            within("an echo", connection.next()).await,
+            Some(Ok(expected))
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn blob_delivery_hands_out_blobs_in_order() {
+    let mut connection = Connection::builder(&url("/echo"))
+        .binary(BinaryDelivery::Blob)
+        .connect()
+        .await
+        .expect("connects");
+    for message in mixed_messages() {
+        connection.feed(message).await.expect("sends");
+    }
+    for expected in mixed_messages() {
+        match (within("an echo", connection.next()).await, expected) {
+            (Some(Ok(Message::Blob(blob))), Message::Binary(bytes)) => {
+                assert_eq!(blob_bytes(&blob).await, bytes)
+            }
+            (Some(Ok(got)), want) => assert_eq!(got, want),
+            (other, _) => panic!("unexpected {other:?}"),
+        }
+    }
+}
