@@ -1,0 +1,164 @@
+//! The command line: subcommands and their few options, parsed by hand to keep xtask free of
+//! dependencies.
+
+use crate::steps::Step;
+
+/// What the user asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `cargo xtask help`, `-h`, `--help`, or no arguments at all.
+    Help,
+    /// `cargo xtask test [OPTIONS]`.
+    Test(TestOptions),
+}
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TestOptions {
+    /// Install missing tools (default); `--no-install` makes a missing tool an error instead.
+    pub install: bool,
+    /// `--only`: the steps to run; `None` runs all of them.
+    pub only: Option<Vec<Step>>,
+    /// `--release`: build the native and browser tests with optimisations.
+    pub release: bool,
+}
+
+/// The `--help` text.
+pub fn help() -> String {
+    let steps: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
+    format!(
+        "\
+Usage: cargo xtask <COMMAND> [OPTIONS]
+
+Commands:
+  test    Install missing tools, start the echo server, run every check (what CI runs)
+  help    Print this help
+
+Options of `test`:
+      --no-install     Do not install missing tools: fail and say what to install
+      --only STEP,...  Run only these steps (always in the usual order). Steps:
+                       {}
+      --release        Build the native and browser tests in release mode
+  -h, --help           Print this help
+",
+        steps.join(", ")
+    )
+}
+
+/// Parses the arguments after `cargo xtask`.
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    match command.as_str() {
+        "help" | "-h" | "--help" => Ok(Command::Help),
+        "test" => parse_test(rest),
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+fn parse_test(args: &[String]) -> Result<Command, String> {
+    let mut options = TestOptions {
+        install: true,
+        only: None,
+        release: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        if inline_value.is_some() && matches!(flag, "--no-install" | "--release" | "--help") {
+            return Err(format!("`{flag}` takes no value"));
+        }
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--no-install" => options.install = false,
+            "--release" => options.release = true,
+            "--only" => {
+                let value = match inline_value {
+                    Some(value) => value,
+                    None => args.next().ok_or("--only needs a list of steps")?,
+                };
+                let only = options.only.get_or_insert_with(Vec::new);
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let step =
+                        Step::from_name(name).ok_or_else(|| format!("unknown step `{name}`"))?;
+                    if !only.contains(&step) {
+                        only.push(step);
+                    }
+                }
+                if only.is_empty() {
+                    return Err("--only needs at least one step".into());
+                }
+            }
+            _ => return Err(format!("unknown option `{arg}` for `test`")),
+        }
+    }
+    Ok(Command::Test(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Command, String> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&args)
+    }
+
+    #[test]
+    fn no_arguments_and_help_print_help() {
+        assert_eq!(parse_str(""), Ok(Command::Help));
+        assert_eq!(parse_str("help"), Ok(Command::Help));
+        assert_eq!(parse_str("--help"), Ok(Command::Help));
+        assert_eq!(parse_str("test -h"), Ok(Command::Help));
+    }
+
+    #[test]
+    fn test_defaults_to_everything_with_installation() {
+        assert_eq!(
+            parse_str("test"),
+            Ok(Command::Test(TestOptions {
+                install: true,
+                only: None,
+                release: false
+            }))
+        );
+    }
+
+    #[test]
+    fn test_options() {
+        assert_eq!(
+            parse_str("test --no-install --only fmt,doc --only=fmt,browser-tests --release"),
+            Ok(Command::Test(TestOptions {
+                install: false,
+                only: Some(vec![Step::Fmt, Step::Doc, Step::BrowserTests]),
+                release: true
+            }))
+        );
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        assert!(parse_str("tset").is_err());
+        assert!(parse_str("test --only").is_err());
+        assert!(parse_str("test --only ,").is_err());
+        assert!(parse_str("test --only fmt,nope").is_err());
+        assert!(parse_str("test --release=yes").is_err());
+        assert!(parse_str("test --verbose").is_err());
+    }
+
+    #[test]
+    fn help_lists_every_step() {
+        let help = help();
+        for step in Step::ALL {
+            assert!(
+                help.contains(step.name()),
+                "{} missing from --help",
+                step.name()
+            );
+        }
+    }
+}

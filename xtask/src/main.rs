@@ -1,0 +1,36 @@
+//! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
+//!
+//! `cargo xtask test` installs what is missing, starts the echo server and runs every check CI runs;
+//! `.ci/run` is nothing more than that command. `demo` and `bench` join as further subcommands.
+
+mod cli;
+mod cmd;
+mod server;
+mod steps;
+mod tools;
+mod version;
+mod workspace;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse(&args) {
+        Ok(cli::Command::Help) => {
+            print!("{}", cli::help());
+            ExitCode::SUCCESS
+        }
+        Ok(cli::Command::Test(options)) => match workspace::Workspace::detect() {
+            Ok(ws) if steps::run(&ws, &options) => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("xtask: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("xtask: {e}\n\n{}", cli::help());
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! `cargo xtask test`: the checks CI runs, in order. Every selected step runs even after another
+//! one failed, so one run reports everything; a summary table ends the output.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::cli::TestOptions;
+use crate::cmd;
+use crate::server::EchoServer;
+use crate::tools::{self, Tool, WASM_TARGET};
+use crate::workspace::Workspace;
+
+/// The library's features, all enabled where the whole library is checked.
+const FEATURES: &str = "js,demo";
+
+/// The environment variable through which the browser tests learn the echo server's URL (they read
+/// it at compile time with `option_env!`).
+const ECHO_URL_VAR: &str = "BROWSER_WS_ECHO_URL";
+
+/// The environment variable that gives the browser tests a loopback URL on which nothing listens.
+const REFUSED_URL_VAR: &str = "BROWSER_WS_REFUSED_URL";
+
+/// One check of `cargo xtask test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `cargo fmt --check` over the workspace.
+    Fmt,
+    /// Clippy on the library for Wasm, with every feature and target.
+    ClippyWasm,
+    /// Clippy on the native crates (echo-server, xtask).
+    ClippyNative,
+    /// rustdoc on the library for Wasm, warnings denied (broken links, bad code blocks).
+    Doc,
+    /// `cargo test --workspace`: native unit tests, doc tests, echo-server and xtask tests.
+    NativeTests,
+    /// The wasm-bindgen tests in headless Chromium against the echo server.
+    BrowserTests,
+}
+
+impl Step {
+    /// Every step, in the order they run.
+    pub const ALL: [Step; 6] = [
+        Step::Fmt,
+        Step::ClippyWasm,
+        Step::ClippyNative,
+        Step::Doc,
+        Step::NativeTests,
+        Step::BrowserTests,
+    ];
+
+    /// The name used by `--only` and in the output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Fmt => "fmt",
+            Step::ClippyWasm => "clippy-wasm",
+            Step::ClippyNative => "clippy-native",
+            Step::Doc => "doc",
+            Step::NativeTests => "native-tests",
+            Step::BrowserTests => "browser-tests",
+        }
+    }
+
+    /// The step called `name`.
+    pub fn from_name(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Tools the step needs besides cargo and rustc.
+    fn tools(self) -> &'static [Tool] {
+        match self {
+            Step::Fmt | Step::ClippyNative | Step::NativeTests => &[],
+            Step::ClippyWasm | Step::Doc => &[Tool::WasmTarget],
+            Step::BrowserTests => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::WasmPack,
+                Tool::NodeTools,
+                Tool::Chrome,
+            ],
+        }
+    }
+
+    fn needs_echo_server(self) -> bool {
+        self == Step::BrowserTests
+    }
+
+    /// The command to run; `echo_url` is set for steps that need the server.
+    fn command(self, ws: &Workspace, options: &TestOptions, echo_url: Option<&str>) -> Command {
+        let mut cmd;
+        match self {
+            Step::Fmt => {
+                cmd = ws.cargo();
+                cmd.args(["fmt", "--all", "--", "--check"]);
+            }
+            Step::ClippyWasm => {
+                cmd = ws.cargo();
+                cmd.args(["clippy", "--package", "browser-ws", "--target", WASM_TARGET])
+                    .args([
+                        "--all-targets",
+                        "--features",
+                        FEATURES,
+                        "--",
+                        "-D",
+                        "warnings",
+                    ]);
+            }
+            Step::ClippyNative => {
+                cmd = ws.cargo();
+                cmd.args(["clippy", "--package", "echo-server", "--package", "xtask"])
+                    .args(["--all-targets", "--", "-D", "warnings"]);
+            }
+            Step::Doc => {
+                cmd = ws.cargo();
+                cmd.args([
+                    "doc",
+                    "--package",
+                    "browser-ws",
+                    "--no-deps",
+                    "--features",
+                    FEATURES,
+                    "--target",
+                    WASM_TARGET,
+                ])
+                .env("RUSTDOCFLAGS", "-D warnings");
+            }
+            Step::NativeTests => {
+                cmd = ws.cargo();
+                cmd.args(["test", "--workspace"]);
+                if options.release {
+                    cmd.arg("--release");
+                }
+            }
+            Step::BrowserTests => {
+                cmd = ws.command("wasm-pack");
+                cmd.args(["test", "--headless", "--chrome"]);
+                // Never let wasm-pack download a driver: use the one `tools` checked.
+                if let Some(driver) = ws.which("chromedriver") {
+                    cmd.arg("--chromedriver").arg(driver);
+                }
+                if options.release {
+                    cmd.arg("--release");
+                }
+            }
+        }
+        if let Some(url) = echo_url {
+            cmd.env(ECHO_URL_VAR, url);
+            if let Some(refused) = crate::server::unused_loopback_url() {
+                cmd.env(REFUSED_URL_VAR, refused);
+            }
+        }
+        cmd
+    }
+}
+
+/// How one step went.
+#[derive(Debug)]
+struct Outcome {
+    step: Step,
+    result: Result<(), String>,
+    seconds: f64,
+}
+
+/// Runs `cargo xtask test`; true if every selected step passed.
+pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
+    let selected: Vec<Step> = Step::ALL
+        .into_iter()
+        .filter(|s| options.only.as_ref().is_none_or(|only| only.contains(s)))
+        .collect();
+
+    header("tools");
+    let needed: BTreeSet<Tool> = selected.iter().flat_map(|s| s.tools()).copied().collect();
+    let available = tools::ensure_all(ws, &needed, options.install);
+
+    // Started before the first step that needs it, stopped (by the guard) before the summary.
+    let mut server: Option<Result<EchoServer, String>> = None;
+    let mut outcomes = Vec::new();
+    for step in selected {
+        header(step.name());
+        let started = Instant::now();
+        let result = (|| {
+            let missing: Vec<String> = step
+                .tools()
+                .iter()
+                .filter_map(|tool| match available.get(tool) {
+                    Some(Err(why)) => Some(format!("{} unavailable: {why}", tool.name())),
+                    _ => None,
+                })
+                .collect();
+            if !missing.is_empty() {
+                return Err(missing.join("; "));
+            }
+            let echo_url = if step.needs_echo_server() {
+                match server.get_or_insert_with(|| EchoServer::start(ws)) {
+                    Ok(server) => Some(server.url().to_owned()),
+                    Err(why) => return Err(format!("echo server: {why}")),
+                }
+            } else {
+                None
+            };
+            cmd::run(&mut step.command(ws, options, echo_url.as_deref()))
+        })();
+        let seconds = started.elapsed().as_secs_f64();
+        match &result {
+            Ok(()) => println!("--- {}: ok ({seconds:.1} s)", step.name()),
+            Err(why) => println!("--- {}: FAILED ({seconds:.1} s): {why}", step.name()),
+        }
+        outcomes.push(Outcome {
+            step,
+            result,
+            seconds,
+        });
+    }
+    drop(server);
+
+    header("summary");
+    print!("{}", summary(&outcomes));
+    outcomes.iter().all(|o| o.result.is_ok())
+}
+
+fn header(title: &str) {
+    println!("\n=== {title}");
+}
+
+/// The summary table; its last line is `xtask: N passed, M failed`.
+fn summary(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<15} {:<7} {:>8}", "step", "result", "seconds");
+    for o in outcomes {
+        let (result, note) = match &o.result {
+            Ok(()) => ("ok", String::new()),
+            Err(why) => ("FAILED", format!("  {why}")),
+        };
+        let _ = writeln!(
+            out,
+            "{:<15} {result:<7} {:>8.1}{note}",
+            o.step.name(),
+            o.seconds
+        );
+    }
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let _ = writeln!(
+        out,
+        "xtask: {} passed, {failed} failed",
+        outcomes.len() - failed
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for step in Step::ALL {
+            assert_eq!(Step::from_name(step.name()), Some(step));
+        }
+        assert_eq!(Step::from_name("test"), None);
+    }
+
+    #[test]
+    fn summary_ends_with_the_counts() {
+        let outcomes = [
+            Outcome {
+                step: Step::Fmt,
+                result: Ok(()),
+                seconds: 0.5,
+            },
+            Outcome {
+                step: Step::BrowserTests,
+                result: Err("`wasm-pack test` failed (exit status: 1)".into()),
+                seconds: 61.0,
+            },
+        ];
+        let text = summary(&outcomes);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[1].starts_with("fmt             ok           0.5"));
+        assert!(lines[2].contains("FAILED"));
+        assert!(lines[2].contains("wasm-pack test"));
+        assert_eq!(lines[3], "xtask: 1 passed, 1 failed");
+        assert_eq!(
+            summary(&[]).lines().last(),
+            Some("xtask: 0 passed, 0 failed")
+        );
+    }
+
+    #[test]
+    fn browser_tests_get_the_echo_url() {
+        let ws = Workspace::detect().unwrap();
+        let options = TestOptions {
+            install: false,
+            only: None,
+            release: true,
+        };
+        let cmd = Step::BrowserTests.command(&ws, &options, Some("ws://127.0.0.1:9"));
+        let line = cmd::display(&cmd);
+        assert!(
+            line.starts_with("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
+            "{line}"
+        );
+        assert!(line.contains("test --headless --chrome"), "{line}");
+        assert!(line.ends_with("--release"), "{line}");
+        let fmt = cmd::display(&Step::Fmt.command(&ws, &options, None));
+        assert!(fmt.ends_with("fmt --all -- --check"), "{fmt}");
+    }
+}

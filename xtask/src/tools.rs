@@ -1,0 +1,415 @@
+//! Making sure each tool a step needs is installed, in the version the repository pins, and
+//! installing it when it is not (unless `--no-install`).
+//!
+//! Checks are cheap (a `--version` call, a directory lookup, two mtimes), so warm runs pay almost
+//! nothing. Nothing is downloaded outside the ordinary package clients: cargo, npm and apt.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use crate::cmd;
+use crate::version::{self, Version};
+use crate::workspace::Workspace;
+
+/// The Wasm target everything browser-side is built for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The wasm-pack release xtask installs; the only pin that lives here (the others are in
+/// Cargo.lock and tools/package.json).
+const WASM_PACK_VERSION: &str = "0.15.1";
+
+/// Something a step needs besides cargo and rustc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tool {
+    /// The `wasm32-unknown-unknown` standard library (rustup target).
+    WasmTarget,
+    /// `wasm-bindgen` and `wasm-bindgen-test-runner`, exactly the library's wasm-bindgen version.
+    WasmBindgen,
+    /// `wasm-pack`, which drives wasm-bindgen, wasm-opt and the browser tests.
+    WasmPack,
+    /// `tools/node_modules`: wasm-opt (binaryen), playwright-core, TypeScript.
+    NodeTools,
+    /// Chromium and a chromedriver of the same major version.
+    Chrome,
+}
+
+impl Tool {
+    /// How the tool is called in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::WasmTarget => "wasm32 target",
+            Tool::WasmBindgen => "wasm-bindgen",
+            Tool::WasmPack => "wasm-pack",
+            Tool::NodeTools => "node tools",
+            Tool::Chrome => "chromium",
+        }
+    }
+}
+
+/// Which tools are usable; `Err` explains why one is not.
+pub type Availability = BTreeMap<Tool, Result<(), String>>;
+
+/// Checks (and installs, if `install`) each of `tools`, printing what it found or did.
+pub fn ensure_all(ws: &Workspace, tools: &BTreeSet<Tool>, install: bool) -> Availability {
+    let mut installer = Installer {
+        ws,
+        install,
+        apt_updated: false,
+    };
+    if tools.is_empty() {
+        println!("tools: none needed beyond cargo");
+    }
+    tools
+        .iter()
+        .map(|&tool| {
+            let result = installer.ensure(tool);
+            match &result {
+                Ok(found) => println!("tools: {:<13} ok: {found}", tool.name()),
+                Err(why) => println!("tools: {:<13} UNAVAILABLE: {why}", tool.name()),
+            }
+            (tool, result.map(drop))
+        })
+        .collect()
+}
+
+/// A crate installed with `cargo install`.
+struct CargoTool {
+    krate: &'static str,
+    bin: &'static str,
+    /// The exact version required; `None` accepts any.
+    version: Option<Version>,
+    /// `--locked`: use the crate's own Cargo.lock (reproducible) when that lock builds.
+    locked: bool,
+}
+
+struct Installer<'a> {
+    ws: &'a Workspace,
+    install: bool,
+    apt_updated: bool,
+}
+
+impl Installer<'_> {
+    /// Returns a short description of what was found.
+    fn ensure(&mut self, tool: Tool) -> Result<String, String> {
+        match tool {
+            Tool::WasmTarget => self.ensure_wasm_target(),
+            Tool::WasmBindgen => {
+                let lock = fs::read_to_string(self.ws.root.join("Cargo.lock"))
+                    .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+                self.ensure_cargo_tool(&CargoTool {
+                    krate: "wasm-bindgen-cli",
+                    bin: "wasm-bindgen",
+                    // The CLI must be exactly the library's wasm-bindgen, so the lock is the pin.
+                    version: Some(version::locked_version(&lock, "wasm-bindgen")?),
+                    // The lockfile published with wasm-bindgen-cli pins a crate version that is no
+                    // longer available, so `--locked` fails.
+                    locked: false,
+                })
+            }
+            Tool::WasmPack => self.ensure_cargo_tool(&CargoTool {
+                krate: "wasm-pack",
+                bin: "wasm-pack",
+                version: Version::parse(WASM_PACK_VERSION),
+                locked: true,
+            }),
+            Tool::NodeTools => self.ensure_node_tools(),
+            Tool::Chrome => self.ensure_chrome(),
+        }
+    }
+
+    fn ensure_wasm_target(&mut self) -> Result<String, String> {
+        let installed = || {
+            let sysroot = cmd::first_line(self.ws.command("rustc").args(["--print", "sysroot"]))?;
+            let lib = Path::new(&sysroot).join("lib/rustlib").join(WASM_TARGET);
+            lib.is_dir().then_some(lib)
+        };
+        if let Some(lib) = installed() {
+            return Ok(lib.display().to_string());
+        }
+        let command = format!("rustup target add {WASM_TARGET}");
+        if !self.install {
+            return Err(format!("not installed; run `{command}`"));
+        }
+        cmd::run(
+            self.ws
+                .command("rustup")
+                .args(["target", "add", WASM_TARGET]),
+        )?;
+        installed()
+            .map(|lib| format!("installed {}", lib.display()))
+            .ok_or_else(|| format!("still missing after `{command}`"))
+    }
+
+    fn ensure_cargo_tool(&mut self, tool: &CargoTool) -> Result<String, String> {
+        let found = || {
+            let path = self.ws.which(tool.bin)?;
+            let line = cmd::first_line(self.ws.command(&path).arg("--version"));
+            Some((path, line.as_deref().and_then(Version::from_output)))
+        };
+        let problem = match (found(), &tool.version) {
+            (Some((path, Some(have))), Some(want)) if have == *want => {
+                return Ok(format!("{} {have} ({})", tool.bin, path.display()))
+            }
+            (Some((path, have)), None) => {
+                let have = have.map_or("unknown version".into(), |v| v.to_string());
+                return Ok(format!("{} {have} ({})", tool.bin, path.display()));
+            }
+            (Some((path, Some(have))), Some(_)) => format!("found {have} at {}", path.display()),
+            (Some((path, None)), Some(_)) => {
+                format!("{} has an unreadable version", path.display())
+            }
+            (None, _) => "not installed".to_owned(),
+        };
+        let mut args = vec!["install", tool.krate];
+        let version = tool.version.as_ref().map(Version::to_string);
+        if let Some(version) = &version {
+            args.extend(["--version", version]);
+        }
+        if tool.locked {
+            args.push("--locked");
+        }
+        if !self.install {
+            return Err(format!("{problem}; run `cargo {}`", args.join(" ")));
+        }
+        println!("tools: {}: {problem}; installing", tool.bin);
+        // Replaces an installed copy of another version.
+        args.push("--force");
+        cmd::run(self.ws.cargo().args(&args))?;
+        match (found(), &tool.version) {
+            (Some((path, Some(have))), Some(want)) if have == *want => Ok(format!(
+                "installed {} {have} ({})",
+                tool.bin,
+                path.display()
+            )),
+            (Some((path, _)), None) => Ok(format!("installed {} ({})", tool.bin, path.display())),
+            (Some((path, _)), Some(want)) => Err(format!(
+                "installed {want}, but {} comes first on PATH and is not that version",
+                path.display()
+            )),
+            (None, _) => Err(format!("{} still not on PATH after installing", tool.bin)),
+        }
+    }
+
+    fn ensure_node_tools(&mut self) -> Result<String, String> {
+        // wasm-opt from npm is a Node script, so node is needed even when nothing is installed.
+        for program in ["node", "npm"] {
+            if self.ws.which(program).is_none() {
+                return Err(format!(
+                    "{program} is not on PATH: install Node.js 20 or newer with npm"
+                ));
+            }
+        }
+        let dir = self.ws.tools_dir();
+        let wasm_opt = self.ws.npm_bin().join("wasm-opt");
+        let reason = npm_ci_reason(
+            wasm_opt.exists(),
+            modified(&dir.join("node_modules/.package-lock.json")),
+            modified(&dir.join("package-lock.json")),
+        );
+        if let Some(reason) = reason {
+            if !self.install {
+                return Err(format!("{reason}; run `npm ci` in {}", dir.display()));
+            }
+            println!("tools: node tools: {reason}; installing");
+            cmd::run(
+                self.ws
+                    .command("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir),
+            )?;
+        }
+        // wasm-pack must run this wasm-opt, not another one further down PATH.
+        if self.ws.which("wasm-opt").as_deref() != Some(wasm_opt.as_path()) {
+            return Err(format!("{} is missing", wasm_opt.display()));
+        }
+        let package_json = fs::read_to_string(dir.join("package.json"))
+            .map_err(|e| format!("cannot read tools/package.json: {e}"))?;
+        let want = version::npm_pin(&package_json, "binaryen")
+            .and_then(Version::parse)
+            .ok_or("tools/package.json does not pin binaryen")?;
+        let line = cmd::first_line(self.ws.command(&wasm_opt).arg("--version"));
+        let have = line.as_deref().and_then(Version::from_output);
+        match have {
+            // wasm-opt reports only binaryen's major version.
+            Some(have) if have.major() == want.major() => {
+                Ok(format!("wasm-opt {have} ({})", wasm_opt.display()))
+            }
+            _ => Err(format!(
+                "{} reports {:?}, expected binaryen {want}; delete tools/node_modules and retry",
+                wasm_opt.display(),
+                line.unwrap_or_default()
+            )),
+        }
+    }
+
+    fn ensure_chrome(&mut self) -> Result<String, String> {
+        let ws = self.ws;
+        let check = || browser_and_driver(ws, &["chromium"], "chromedriver");
+        match check() {
+            Ok(found) => Ok(found),
+            Err(problem) => {
+                self.apt_install(&["chromium", "chromium-driver"], &problem)?;
+                check().map_err(|e| format!("after installing: {e}"))
+            }
+        }
+    }
+
+    /// Firefox ESR from apt and geckodriver from crates.io, for the browser tests in Firefox.
+    #[expect(
+        dead_code,
+        reason = "the Firefox run of the browser tests comes in a later issue"
+    )]
+    fn ensure_firefox(&mut self) -> Result<String, String> {
+        let driver = self.ensure_cargo_tool(&CargoTool {
+            krate: "geckodriver",
+            bin: "geckodriver",
+            // geckodriver supports a range of Firefox versions, so any recent release does.
+            version: None,
+            locked: true,
+        })?;
+        let ws = self.ws;
+        let browser = || {
+            let path = ["firefox-esr", "firefox"]
+                .into_iter()
+                .find_map(|name| ws.which(name))
+                .ok_or("firefox not found")?;
+            let line = cmd::first_line(ws.command(&path).arg("--version"));
+            let version = line.as_deref().and_then(Version::from_output);
+            let version = version.map_or("unknown version".into(), |v| v.to_string());
+            Ok::<_, String>(format!("firefox {version} ({})", path.display()))
+        };
+        let browser = match browser() {
+            Ok(found) => found,
+            Err(problem) => {
+                self.apt_install(&["firefox-esr"], &problem)?;
+                browser().map_err(|e| format!("after installing: {e}"))?
+            }
+        };
+        Ok(format!("{browser}; {driver}"))
+    }
+
+    /// Installs Debian packages when allowed and running as root; otherwise explains what to do.
+    fn apt_install(&mut self, packages: &[&str], problem: &str) -> Result<(), String> {
+        let list = packages.join(" ");
+        if !self.install {
+            return Err(format!(
+                "{problem}; install with `apt-get install -y {list}`"
+            ));
+        }
+        if !is_root(self.ws) {
+            return Err(format!(
+                "{problem}; as root, run `apt-get update && apt-get install -y {list}` (or the \
+                 equivalent packages of your system)"
+            ));
+        }
+        println!("tools: {problem}; installing {list}");
+        if !self.apt_updated {
+            cmd::run(self.ws.command("apt-get").arg("update"))?;
+            self.apt_updated = true;
+        }
+        cmd::run(
+            self.ws
+                .command("apt-get")
+                .args(["install", "-y"])
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )
+    }
+}
+
+/// Finds a browser (the first of `browsers` on PATH) and its driver, and checks that their
+/// major versions agree: a driver only supports its own browser release.
+fn browser_and_driver(ws: &Workspace, browsers: &[&str], driver: &str) -> Result<String, String> {
+    let version_of = |name: &str| {
+        let path = ws.which(name).ok_or(format!("{name} not found"))?;
+        // Debian's chromium wrapper complains on stderr when run as root: ignore stderr.
+        let line = cmd::first_line(ws.command(&path).arg("--version"));
+        let version = line
+            .as_deref()
+            .and_then(Version::from_output)
+            .ok_or(format!("{} --version says {line:?}", path.display()))?;
+        Ok::<_, String>((path, version))
+    };
+    let (browser, browser_version) = browsers
+        .iter()
+        .find(|b| ws.which(b).is_some())
+        .map_or_else(
+            || Err(format!("{} not found", browsers[0])),
+            |b| version_of(b),
+        )?;
+    let (driver, driver_version) = version_of(driver)?;
+    if browser_version.major() != driver_version.major() {
+        return Err(format!(
+            "{} {browser_version} and {} {driver_version} do not match",
+            browser.display(),
+            driver.display()
+        ));
+    }
+    Ok(format!(
+        "{} {browser_version}, {} {driver_version}",
+        browser.display(),
+        driver.display()
+    ))
+}
+
+fn is_root(ws: &Workspace) -> bool {
+    cmd::first_line(ws.command("id").arg("-u")).as_deref() == Some("0")
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// Why `npm ci` must run in tools/, if it must: nothing installed yet, or package-lock.json is
+/// newer than the copy npm keeps of what it last installed (`node_modules/.package-lock.json`).
+fn npm_ci_reason(
+    wasm_opt_exists: bool,
+    installed: Option<SystemTime>,
+    lock: Option<SystemTime>,
+) -> Option<&'static str> {
+    match (wasm_opt_exists, installed, lock) {
+        (false, _, _) => Some("tools/node_modules is not installed"),
+        (true, None, _) => Some("tools/node_modules has no record of its installation"),
+        (true, Some(installed), Some(lock)) if installed < lock => {
+            Some("tools/package-lock.json changed since the last install")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn npm_ci_runs_only_when_needed() {
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let new = old + Duration::from_secs(1);
+        assert!(npm_ci_reason(false, Some(new), Some(old)).is_some());
+        assert!(npm_ci_reason(true, None, Some(old)).is_some());
+        assert!(npm_ci_reason(true, Some(old), Some(new)).is_some());
+        assert_eq!(npm_ci_reason(true, Some(new), Some(old)), None);
+        assert_eq!(npm_ci_reason(true, Some(old), Some(old)), None);
+    }
+
+    #[test]
+    fn wasm_pack_pin_parses() {
+        assert_eq!(
+            Version::parse(WASM_PACK_VERSION).map(|v| v.to_string()),
+            Some(WASM_PACK_VERSION.to_owned())
+        );
+    }
+
+    #[test]
+    fn the_repository_pins_binaryen_and_wasm_bindgen() {
+        let ws = Workspace::detect().unwrap();
+        let package_json = fs::read_to_string(ws.tools_dir().join("package.json")).unwrap();
+        assert!(version::npm_pin(&package_json, "binaryen").is_some());
+        // `cargo test` has resolved the workspace, so the lock exists.
+        let lock = fs::read_to_string(ws.root.join("Cargo.lock")).unwrap();
+        version::locked_version(&lock, "wasm-bindgen").unwrap();
+    }
+}
