@@ -79,6 +79,59 @@ pub enum Error {
         /// The timeout that elapsed.
         after: std::time::Duration,
     },
+    /// Image data larger than the limit given in [`DrawOptions::max_bytes`](crate::canvas::DrawOptions), refused
+    /// before it was read; the canvas is untouched.
+    ///
+    /// Raise the limit if the image is legitimate, or have the sender shrink it.
+    ImageTooLarge {
+        /// The data's size in bytes.
+        bytes: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An image with more pixels than [`DrawOptions::max_pixels`](crate::canvas::DrawOptions) allows, refused
+    /// from its header before decoding where the format allows (PNG, GIF, BMP, WebP, JPEG), right after decoding
+    /// otherwise; the canvas is untouched.
+    ///
+    /// Raise the limit if the image is legitimate; a small file declaring a huge size is a decompression bomb.
+    ImageTooManyPixels {
+        /// The image's width in pixels.
+        width: u32,
+        /// The image's height in pixels.
+        height: u32,
+        /// The limit, in pixels (width × height).
+        limit: u64,
+    },
+    /// The data is not a decodable image: corrupt or cut short, a format the browser cannot read, or a MIME type
+    /// that is not an image type. The canvas is untouched.
+    ///
+    /// Retrying the same data fails the same way; check what the sender sends.
+    ImageDecode {
+        /// What went wrong, in the browser's words where it gave any.
+        message: String,
+    },
+    /// The browser produced no image from a canvas: it has no area (width or height 0) or is too large to encode.
+    ///
+    /// Give the canvas a size the browser can encode.
+    ImageEncode {
+        /// What went wrong.
+        message: String,
+    },
+    /// The reconnecting client's send queue is full (`messages` messages or `bytes` bytes).
+    ///
+    /// Wait for the connection (the client's `Sink` does), or raise the limits.
+    QueueFull {
+        /// The queue's limit in messages.
+        messages: usize,
+        /// The queue's limit in bytes.
+        bytes: usize,
+    },
+    /// No message arrived within the heartbeat timeout after a ping: the connection was taken as dead.
+    HeartbeatTimeout,
+    /// The reconnecting client gave up: too many failed attempts, or a close it was told not to retry.
+    ///
+    /// Its unsent messages can be taken back with `take_unsent`.
+    GaveUp,
     /// Any other exception the browser threw, with its `name` and `message` copied.
     Browser {
         /// The exception's name, e.g. `InvalidStateError`.
@@ -115,6 +168,26 @@ impl fmt::Display for Error {
             Self::ConnectTimeout { after } => {
                 write!(f, "the connection did not open within {} ms", after.as_millis())
             }
+            Self::ImageTooLarge { bytes, limit } => write!(
+                f,
+                "the image data is {bytes} bytes long; at most {limit} are allowed"
+            ),
+            Self::ImageTooManyPixels {
+                width,
+                height,
+                limit,
+            } => write!(
+                f,
+                "the image is {width}×{height} pixels; at most {limit} pixels are allowed"
+            ),
+            Self::ImageDecode { message } => write!(f, "not a decodable image: {message}"),
+            Self::ImageEncode { message } => write!(f, "the canvas could not be encoded: {message}"),
+            Self::QueueFull { messages, bytes } => write!(
+                f,
+                "the send queue is full (at most {messages} messages or {bytes} bytes)"
+            ),
+            Self::HeartbeatTimeout => f.write_str("no answer to the heartbeat ping: the connection was dropped"),
+            Self::GaveUp => f.write_str("the reconnecting client gave up"),
             Self::Browser { name, message } => write!(f, "{name}: {message}"),
         }
     }

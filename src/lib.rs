@@ -43,12 +43,14 @@
     )
 )]
 
+pub mod canvas;
 mod close;
 pub mod connection;
 mod error;
 mod listener;
 mod message;
 mod protocol;
+pub mod reconnect;
 mod socket;
 mod state;
 mod timer;
