@@ -51,6 +51,7 @@ mod listener;
 mod message;
 mod protocol;
 pub mod reconnect;
+mod signal;
 mod socket;
 mod state;
 mod timer;

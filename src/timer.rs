@@ -1,15 +1,16 @@
 //! Timers on the *global* `setTimeout`, so they work in windows and workers alike, owned and cancelled on drop.
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::signal::Signal;
 
 #[wasm_bindgen]
 extern "C" {
@@ -54,27 +55,15 @@ impl std::fmt::Debug for Timeout {
 /// A future that completes after a delay; dropping it cancels the timer.
 #[derive(Debug)]
 pub(crate) struct Sleep {
-    fired: Rc<Fired>,
+    fired: Rc<Signal>,
     _timeout: Timeout,
-}
-
-#[derive(Debug, Default)]
-struct Fired {
-    done: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
 }
 
 impl Sleep {
     pub(crate) fn new(delay: Duration) -> Self {
-        let fired = Rc::new(Fired::default());
+        let fired = Rc::new(Signal::default());
         let on_fire = fired.clone();
-        let timeout = Timeout::new(delay, move || {
-            on_fire.done.set(true);
-            let waker = on_fire.waker.borrow_mut().take();
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        });
+        let timeout = Timeout::new(delay, move || on_fire.fire());
         Self {
             fired,
             _timeout: timeout,
@@ -86,11 +75,6 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.fired.done.get() {
-            Poll::Ready(())
-        } else {
-            *self.fired.waker.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        }
+        self.fired.poll(cx)
     }
 }

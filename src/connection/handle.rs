@@ -57,6 +57,12 @@ impl Handle {
         self.shared.socket.close_with(code, reason)
     }
 
+    /// Ends the message stream after what was already received and closes the socket (best effort), for a
+    /// connection presumed dead.
+    pub(crate) fn abandon(&self, reason: &str) {
+        self.shared.abandon(reason);
+    }
+
     /// Resolves with the close event once the connection has closed (at once if it already has).
     pub fn closed(&self) -> Closed {
         Closed {
@@ -67,6 +73,11 @@ impl Handle {
     /// The close event, if the connection has closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.shared.state.borrow().close.clone()
+    }
+
+    /// Messages received so far, taken from the stream or not.
+    pub fn received_messages(&self) -> u64 {
+        self.shared.state.borrow().received
     }
 
     /// How many received messages [`Overflow::DropOldest`](crate::connection::Overflow::DropOldest) discarded.

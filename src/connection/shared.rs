@@ -47,7 +47,11 @@ pub(crate) struct State {
     /// Whether the stream has yielded its last item.
     ended: bool,
     pub(crate) dropped: u64,
+    /// Messages received so far, read or not: the heartbeat's sign of life.
+    pub(crate) received: u64,
     receiver_gone: bool,
+    /// Given up on by its owner: the stream ends after what is queued, whatever the socket does.
+    abandoned: bool,
     connect_waker: Option<Waker>,
     receive_waker: Option<Waker>,
     pub(crate) send_waker: Option<Waker>,
@@ -104,7 +108,8 @@ impl Shared {
         let mut overflowed = false;
         let waker = {
             let mut state = self.state.borrow_mut();
-            if state.receiver_gone || state.failure.is_some() {
+            state.received += 1;
+            if state.receiver_gone || state.abandoned || state.failure.is_some() {
                 return;
             }
             if state.queue.len() >= self.settings.receive_capacity {
@@ -185,6 +190,10 @@ impl Shared {
             state.ended = true;
             return Poll::Ready(Some(Err(failure)));
         }
+        if state.abandoned {
+            state.ended = true;
+            return Poll::Ready(None);
+        }
         if let Some(close) = &state.close {
             let item = (!close.was_clean).then(|| Err(Error::Closed(close.clone())));
             state.ended = true;
@@ -217,6 +226,20 @@ impl Shared {
         }
         state.connect_waker = Some(cx.waker().clone());
         Poll::Pending
+    }
+
+    /// Ends the stream after the messages already queued and closes the socket, without waiting for a close
+    /// handshake a dead peer would never finish.
+    pub(crate) fn abandon(&self, reason: &str) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            state.abandoned = true;
+            state.receive_waker.take()
+        };
+        let _ = self.socket.close_with(ClientCloseCode::NORMAL, reason);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// The receiver is gone: nobody can take messages any more, so stop queueing them.

@@ -1,0 +1,200 @@
+//! The task that keeps a client connected: connect, watch, back off, repeat.
+
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use crate::close::CloseEvent;
+use crate::connection::{Connection, Handle};
+use crate::error::Error;
+use crate::reconnect::client::Inner;
+use crate::reconnect::online::back_online;
+use crate::reconnect::options::{Heartbeat, UrlSource};
+use crate::reconnect::state::ClientState;
+use crate::timer::Sleep;
+
+/// How an open connection ended.
+enum End {
+    Closed(CloseEvent),
+    HeartbeatTimeout,
+    Stopped,
+}
+
+/// Runs until the client gives up or is closed or dropped.
+pub(crate) async fn drive(inner: Rc<Inner>) {
+    let settings = inner.settings.clone();
+    let mut failures: u32 = 0;
+    let final_state = loop {
+        inner.publish(ClientState::Connecting {
+            attempt: failures + 1,
+        });
+        let attempt = pin!(connect(&settings.url, &inner));
+        let Some(result) = until_stopped(&inner, attempt).await else {
+            break ClientState::Closed;
+        };
+        let retry = match result {
+            Ok(connection) => {
+                let handle = inner.attach(connection);
+                let opened_at = js_sys::Date::now();
+                let end = watch(&inner, &handle, settings.heartbeat.as_ref()).await;
+                inner.detach();
+                let uptime =
+                    Duration::from_secs_f64(((js_sys::Date::now() - opened_at) / 1000.0).max(0.0));
+                if uptime >= settings.min_uptime {
+                    failures = 0;
+                }
+                match end {
+                    End::Stopped => break ClientState::Closed,
+                    End::Closed(close) => {
+                        let requested = inner.close_requested();
+                        let retry = !requested && (settings.should_reconnect)(&close);
+                        inner.publish(ClientState::Disconnected(Error::Closed(close)));
+                        if requested {
+                            break ClientState::Closed;
+                        }
+                        retry
+                    }
+                    End::HeartbeatTimeout => {
+                        // The peer is presumed dead: end the old stream after what it already received.
+                        handle.abandon("heartbeat timeout");
+                        inner.publish(ClientState::Disconnected(Error::HeartbeatTimeout));
+                        true
+                    }
+                }
+            }
+            Err(error) => {
+                let retry = match &error {
+                    Error::Closed(close) => (settings.should_reconnect)(close),
+                    // A fixed URL that the browser refuses will be refused again.
+                    Error::InvalidUrl { .. }
+                    | Error::InvalidProtocol { .. }
+                    | Error::Security { .. } => {
+                        matches!(settings.url, UrlSource::Provider(_))
+                    }
+                    _ => true,
+                };
+                inner.publish(ClientState::Disconnected(error));
+                retry
+            }
+        };
+        failures = failures.saturating_add(1);
+        if !retry || settings.max_attempts.is_some_and(|max| failures >= max) {
+            break ClientState::GaveUp;
+        }
+        let delay = settings.backoff.delay(failures, js_sys::Math::random());
+        inner.publish(ClientState::Waiting { delay });
+        let wait = pin!(wait(delay, settings.retry_on_online));
+        if until_stopped(&inner, wait).await.is_none() {
+            break ClientState::Closed;
+        }
+    };
+    inner.finish(final_state);
+}
+
+/// One attempt: ask for the URL, then connect within the timeout.
+async fn connect(url: &UrlSource, inner: &Inner) -> Result<Connection, Error> {
+    let url = match url {
+        UrlSource::Fixed(url) => url.clone(),
+        UrlSource::Provider(provider) => provider().await?,
+    };
+    let mut builder = inner.settings.connection.clone();
+    builder.url = url;
+    builder
+        .connect_timeout(inner.settings.connect_timeout)
+        .connect()
+        .await
+}
+
+/// Waits for the backoff delay, cut short when the browser comes back online.
+async fn wait(delay: Duration, retry_on_online: bool) {
+    let sleep = pin!(Sleep::new(delay));
+    if retry_on_online {
+        let online = pin!(back_online());
+        first_of(sleep, online).await;
+    } else {
+        sleep.await;
+    }
+}
+
+/// Waits until the open connection ends, the heartbeat fails, or the client is stopped.
+async fn watch(inner: &Inner, handle: &Handle, heartbeat: Option<&Heartbeat>) -> End {
+    let mut closed = pin!(handle.closed());
+    let mut beating = pin!(heartbeat_failure(inner, handle, heartbeat));
+    poll_fn(|cx| {
+        if let Poll::Ready(close) = closed.as_mut().poll(cx) {
+            return Poll::Ready(End::Closed(close));
+        }
+        if beating.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(End::HeartbeatTimeout);
+        }
+        if inner.poll_stopped(cx).is_ready() {
+            return Poll::Ready(End::Stopped);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Completes when a ping goes unanswered; never without a heartbeat.
+///
+/// A ping goes out every `interval`. Any message received after a ping answers it; if the oldest unanswered
+/// ping is older than `timeout`, the connection is dead.
+async fn heartbeat_failure(inner: &Inner, handle: &Handle, heartbeat: Option<&Heartbeat>) {
+    let Some(heartbeat) = heartbeat else {
+        return std::future::pending().await;
+    };
+    let interval = heartbeat.interval.as_secs_f64() * 1000.0;
+    let timeout = heartbeat.timeout.as_secs_f64() * 1000.0;
+    let mut received = handle.received_messages();
+    let mut unanswered_since: Option<f64> = None;
+    let mut next_ping = js_sys::Date::now() + interval;
+    loop {
+        let wake_at = unanswered_since.map_or(next_ping, |since| next_ping.min(since + timeout));
+        let wait = (wake_at - js_sys::Date::now()).max(0.0);
+        Sleep::new(Duration::from_secs_f64(wait / 1000.0)).await;
+        let now = js_sys::Date::now();
+        if handle.received_messages() != received {
+            received = handle.received_messages();
+            unanswered_since = None;
+        }
+        if unanswered_since.is_some_and(|since| now >= since + timeout) {
+            return;
+        }
+        if now >= next_ping {
+            inner.send_ping(&heartbeat.ping);
+            unanswered_since.get_or_insert(now);
+            next_ping = now + interval;
+        }
+    }
+}
+
+/// Runs `future` unless the client is stopped first (`None`).
+async fn until_stopped<T>(
+    inner: &Inner,
+    mut future: std::pin::Pin<&mut impl Future<Output = T>>,
+) -> Option<T> {
+    poll_fn(|cx| {
+        if inner.poll_stopped(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// Completes when either completes.
+async fn first_of(
+    mut a: std::pin::Pin<&mut impl Future<Output = ()>>,
+    mut b: std::pin::Pin<&mut impl Future<Output = ()>>,
+) {
+    poll_fn(|cx| {
+        if a.as_mut().poll(cx).is_ready() || b.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}

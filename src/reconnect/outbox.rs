@@ -1,0 +1,148 @@
+//! The messages the client still owes the server: queued while not open, and (with acknowledgements) sent but
+//! not yet acknowledged. Bounded by count and bytes; never drops anything itself.
+
+use std::collections::VecDeque;
+
+use crate::message::Message;
+
+/// An outgoing message with its acknowledgement id (0 without acknowledgements).
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) id: u64,
+    pub(crate) message: Message,
+}
+
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    /// Not yet handed to any socket, oldest first.
+    pub(crate) queued: VecDeque<Outgoing>,
+    /// Handed to a socket, awaiting acknowledgement, oldest first.
+    pub(crate) unacked: VecDeque<Outgoing>,
+    bytes: usize,
+    max_messages: usize,
+    max_bytes: usize,
+    last_id: u64,
+}
+
+impl Outbox {
+    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Self {
+        Self {
+            queued: VecDeque::new(),
+            unacked: VecDeque::new(),
+            bytes: 0,
+            max_messages,
+            max_bytes,
+            last_id: 0,
+        }
+    }
+
+    /// The next acknowledgement id.
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    fn count(&self) -> usize {
+        self.queued.len() + self.unacked.len()
+    }
+
+    /// Whether a message of `len` bytes fits. An empty outbox takes any one message, however large.
+    pub(crate) fn has_room(&self, len: usize) -> bool {
+        self.count() == 0
+            || (self.count() < self.max_messages
+                && self.bytes.saturating_add(len) <= self.max_bytes)
+    }
+
+    /// Whether another message could be taken at all (for `poll_ready`, which does not know its size).
+    pub(crate) fn has_any_room(&self) -> bool {
+        self.count() == 0 || (self.count() < self.max_messages && self.bytes < self.max_bytes)
+    }
+
+    pub(crate) fn queue(&mut self, outgoing: Outgoing) {
+        self.bytes += outgoing.message.len();
+        self.queued.push_back(outgoing);
+    }
+
+    pub(crate) fn keep_unacked(&mut self, outgoing: Outgoing) {
+        self.bytes += outgoing.message.len();
+        self.unacked.push_back(outgoing);
+    }
+
+    /// Moves the oldest queued message out (to be sent); its bytes stay counted if it is then kept unacked.
+    pub(crate) fn pop_queued(&mut self) -> Option<Outgoing> {
+        let outgoing = self.queued.pop_front()?;
+        self.bytes -= outgoing.message.len();
+        Some(outgoing)
+    }
+
+    /// Puts a message that could not be sent back at the head of the queue.
+    pub(crate) fn requeue_front(&mut self, outgoing: Outgoing) {
+        self.bytes += outgoing.message.len();
+        self.queued.push_front(outgoing);
+    }
+
+    /// Forgets the message with this id, if it was awaiting acknowledgement. Returns whether it was.
+    pub(crate) fn acknowledge(&mut self, id: u64) -> bool {
+        match self.unacked.iter().position(|outgoing| outgoing.id == id) {
+            Some(index) => {
+                if let Some(outgoing) = self.unacked.remove(index) {
+                    self.bytes -= outgoing.message.len();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Everything still owed, in sending order: unacknowledged first, then queued.
+    pub(crate) fn take_all(&mut self) -> Vec<Message> {
+        self.bytes = 0;
+        self.unacked
+            .drain(..)
+            .chain(self.queued.drain(..))
+            .map(|outgoing| outgoing.message)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outgoing(id: u64, len: usize) -> Outgoing {
+        Outgoing {
+            id,
+            message: Message::binary(vec![0; len]),
+        }
+    }
+
+    #[test]
+    fn bounds_by_count_and_bytes() {
+        let mut outbox = Outbox::new(2, 10);
+        assert!(
+            outbox.has_room(100),
+            "an empty outbox takes one large message"
+        );
+        outbox.queue(outgoing(0, 4));
+        assert!(outbox.has_room(6) && !outbox.has_room(7));
+        outbox.queue(outgoing(0, 4));
+        assert!(!outbox.has_room(0) && !outbox.has_any_room());
+        assert!(outbox.pop_queued().is_some());
+        assert!(outbox.has_room(6));
+    }
+
+    #[test]
+    fn acknowledgements_release_room_and_order_is_kept() {
+        let mut outbox = Outbox::new(10, 100);
+        for _ in 0..3 {
+            let id = outbox.next_id();
+            outbox.keep_unacked(outgoing(id, 10));
+        }
+        outbox.queue(outgoing(9, 10));
+        assert!(outbox.acknowledge(2));
+        assert!(!outbox.acknowledge(2), "twice is harmless");
+        let ids: Vec<usize> = outbox.take_all().iter().map(Message::len).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(outbox.has_room(100));
+    }
+}

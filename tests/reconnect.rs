@@ -1,0 +1,396 @@
+//! The reconnecting client, against routes that drop, close, stay silent, or do not exist.
+//!
+//! Covers: 1,000 sequence-numbered messages while `/drop?after=100` cuts every connection: in default mode
+//! nothing arrives twice or out of order and every message queued while disconnected arrives; in acknowledged
+//! mode every message arrives at least once and first arrivals are in order (the echo is the ack); backoff
+//! delays grow and respect the maximum, and attempts really wait that long; a client-requested close does not
+//! reconnect; the reconnect hook's decision is obeyed both ways; a full queue hands the message back with
+//! `QueueFull`; giving up hands back the unsent messages and the stream yields `GaveUp`; a silent server is
+//! detected by the heartbeat and reconnected, and pongs are kept out of the stream; the URL provider is called
+//! before every attempt.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+use std::time::Duration;
+
+use browser_ws::reconnect::{
+    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient, StateChanges,
+};
+use browser_ws::{CloseCode, Error, Message};
+use common::{refused_url, sleep, url, within};
+use futures::{SinkExt, StreamExt};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+fn fixed_backoff(delay: u64) -> Backoff {
+    Backoff {
+        initial: ms(delay),
+        max: ms(delay),
+        factor: 1.0,
+        jitter: 0.0,
+    }
+}
+
+/// Waits for a state matching `wanted`, returning every state seen up to and including it.
+async fn wait_for(
+    states: &mut StateChanges,
+    wanted: impl Fn(&ClientState) -> bool,
+) -> Vec<ClientState> {
+    within("a state change", async {
+        let mut seen = Vec::new();
+        while let Some(state) = states.next().await {
+            let done = wanted(&state);
+            seen.push(state);
+            if done {
+                return seen;
+            }
+        }
+        panic!("the state changes ended before the wanted state: {seen:?}")
+    })
+    .await
+}
+
+/// Collects the stream's text messages in a background task.
+fn collect_texts(mut client: ReconnectingClient) -> Rc<RefCell<Vec<String>>> {
+    let texts = Rc::new(RefCell::new(Vec::new()));
+    let sink = texts.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        while let Some(Ok(message)) = client.next().await {
+            if let Message::Text(text) = message {
+                sink.borrow_mut().push(text);
+            }
+        }
+    });
+    texts
+}
+
+fn count_disconnects(states: &[ClientState]) -> usize {
+    states
+        .iter()
+        .filter(|s| matches!(s, ClientState::Disconnected(_)))
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue() {
+    let client = ReconnectingClient::builder(&url("/drop?after=100"))
+        .backoff(fixed_backoff(10))
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    let received = collect_texts(client);
+    let mut queued = Vec::new();
+    for i in 0..1000 {
+        match handle
+            .try_send(Message::text(i.to_string()))
+            .expect("the queue has room")
+        {
+            Delivery::Queued => queued.push(i.to_string()),
+            Delivery::Sent => {}
+        }
+        if i % 5 == 4 {
+            sleep(ms(2)).await;
+        }
+    }
+    within("every queued message", async {
+        loop {
+            let got: HashSet<String> = received.borrow().iter().cloned().collect();
+            if queued.iter().all(|q| got.contains(q)) {
+                break;
+            }
+            sleep(ms(20)).await;
+        }
+    })
+    .await;
+    let numbers: Vec<u32> = received
+        .borrow()
+        .iter()
+        .map(|t| t.parse().expect("a number"))
+        .collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "duplicated or reordered: {numbers:?}"
+    );
+    assert!(
+        queued.len() >= 3,
+        "only {} messages were queued: the test proves little",
+        queued.len()
+    );
+    handle.close().expect("closes");
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    assert!(
+        count_disconnects(&seen) >= 4,
+        "the server dropped only {} times",
+        count_disconnects(&seen)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
+    let acks = Acknowledgements::new(
+        |id, message| Message::text(format!("{id}:{}", message.as_text().unwrap_or_default())),
+        |echo| echo.as_text()?.split(':').next()?.parse().ok(),
+    );
+    let client = ReconnectingClient::builder(&url("/drop?after=100"))
+        .backoff(fixed_backoff(10))
+        .acknowledgements(acks)
+        .send_queue(200, 1 << 20)
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    let (mut sink, mut stream) = client.split();
+    let first_arrivals = Rc::new(RefCell::new(Vec::<u64>::new()));
+    let arrivals = first_arrivals.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut seen = HashSet::new();
+        while let Some(Ok(message)) = stream.next().await {
+            let id: u64 = message
+                .as_text()
+                .and_then(|t| t.split(':').nth(1)?.parse().ok())
+                .expect("tagged");
+            if seen.insert(id) {
+                arrivals.borrow_mut().push(id);
+            }
+        }
+    });
+    for i in 1..=1000u64 {
+        within("room in the queue", sink.feed(Message::text(i.to_string())))
+            .await
+            .expect("sends");
+        if i % 5 == 0 {
+            sleep(ms(1)).await;
+        }
+    }
+    // The split sink holds the last item until flushed.
+    within("the flush", sink.flush()).await.expect("flushes");
+    within("all 1,000 messages", async {
+        while first_arrivals.borrow().len() < 1000 {
+            sleep(ms(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        *first_arrivals.borrow(),
+        (1..=1000).collect::<Vec<u64>>(),
+        "first arrivals in order"
+    );
+    handle.close().expect("closes");
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    assert!(
+        count_disconnects(&seen) >= 4,
+        "the server dropped only {} times",
+        count_disconnects(&seen)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn backoff_grows_to_the_maximum_and_is_waited() {
+    let client = ReconnectingClient::builder(refused_url())
+        .backoff(Backoff {
+            initial: ms(40),
+            max: ms(200),
+            factor: 2.0,
+            jitter: 0.0,
+        })
+        .max_attempts(Some(6))
+        .start();
+    let mut states = client.handle().state_changes();
+    let mut delays = Vec::new();
+    let mut waited = Vec::new();
+    let mut waiting_since = None;
+    within("the client to give up", async {
+        while let Some(state) = states.next().await {
+            match state {
+                ClientState::Waiting { delay } => {
+                    delays.push(delay);
+                    waiting_since = Some(js_sys::Date::now());
+                }
+                ClientState::Connecting { .. } => {
+                    if let Some(since) = waiting_since.take() {
+                        waited.push(js_sys::Date::now() - since);
+                    }
+                }
+                ClientState::GaveUp => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(delays, [ms(40), ms(80), ms(160), ms(200), ms(200)]);
+    for (delay, waited) in delays.iter().zip(&waited) {
+        assert!(
+            *waited + 2.0 >= delay.as_millis() as f64,
+            "waited {waited} ms for {delay:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_requested_close_does_not_reconnect() {
+    let mut client = ReconnectingClient::new(&url("/echo"));
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    handle.close().expect("closes");
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    match seen.as_slice() {
+        [ClientState::Disconnected(Error::Closed(close)), ClientState::Closed] => {
+            assert_eq!((close.code, close.was_clean), (CloseCode::NORMAL, true));
+        }
+        other => panic!("unexpected states {other:?}"),
+    }
+    assert_eq!(within("the end", client.next()).await, None);
+    assert!(matches!(handle.try_send("late"), Err(e) if e.message == Message::text("late")));
+}
+
+#[wasm_bindgen_test]
+async fn the_reconnect_hook_is_obeyed() {
+    // By default an application close code is final.
+    let client = ReconnectingClient::builder(&url("/close?code=4001"))
+        .backoff(fixed_backoff(10))
+        .start();
+    let mut states = client.handle().state_changes();
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    assert_eq!(seen.last(), Some(&ClientState::GaveUp));
+    assert!(!seen.contains(&ClientState::Connecting { attempt: 2 }));
+
+    // A hook that says yes makes it retry.
+    let client = ReconnectingClient::builder(&url("/close?code=4001"))
+        .backoff(fixed_backoff(10))
+        .should_reconnect(|close| close.code == CloseCode::from(4001))
+        .start();
+    let mut states = client.handle().state_changes();
+    wait_for(&mut states, |s| {
+        *s == ClientState::Connecting { attempt: 3 }
+    })
+    .await;
+    client.handle().close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_full_queue_hands_the_message_back() {
+    let client = ReconnectingClient::builder(refused_url())
+        .backoff(fixed_backoff(1000))
+        .send_queue(3, 1 << 20)
+        .start();
+    let handle = client.handle();
+    for i in 0..3 {
+        assert_eq!(
+            handle.try_send(Message::text(i.to_string())),
+            Ok(Delivery::Queued)
+        );
+    }
+    let refused = handle
+        .try_send(Message::binary([1, 2, 3]))
+        .expect_err("full");
+    assert_eq!(refused.message, Message::binary([1, 2, 3]));
+    assert_eq!(
+        refused.error,
+        Error::QueueFull {
+            messages: 3,
+            bytes: 1 << 20
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+async fn giving_up_hands_back_the_unsent_messages() {
+    let mut client = ReconnectingClient::builder(refused_url())
+        .backoff(fixed_backoff(10))
+        .max_attempts(Some(2))
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    for text in ["a", "b", "c"] {
+        handle.try_send(text).expect("queued");
+    }
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    assert_eq!(seen.last(), Some(&ClientState::GaveUp));
+    assert_eq!(count_disconnects(&seen), 2);
+    assert_eq!(
+        handle.take_unsent(),
+        vec![Message::text("a"), Message::text("b"), Message::text("c")]
+    );
+    assert_eq!(client.next().await, Some(Err(Error::GaveUp)));
+    assert_eq!(client.next().await, None);
+}
+
+#[wasm_bindgen_test]
+async fn the_heartbeat_detects_a_silent_server_and_reconnects() {
+    let client = ReconnectingClient::builder(&url("/silent"))
+        .backoff(fixed_backoff(10))
+        .heartbeat(Heartbeat::new(ms(100), ms(200), "ping"))
+        .start();
+    let mut states = client.handle().state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let seen = wait_for(&mut states, |s| *s == ClientState::Open).await;
+    assert!(
+        seen.contains(&ClientState::Disconnected(Error::HeartbeatTimeout)),
+        "{seen:?}"
+    );
+    client.handle().close().expect("closes");
+}
+
+#[wasm_bindgen_test]
+async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs() {
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .heartbeat(
+            Heartbeat::new(ms(50), ms(500), "ping").with_pong(|m| m.as_text() == Some("ping")),
+        )
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    sleep(ms(400)).await; // several pings, all answered
+    handle.try_send("data").expect("sends");
+    assert_eq!(
+        within("the echo", client.next()).await,
+        Some(Ok(Message::text("data")))
+    );
+    assert_eq!(handle.state(), ClientState::Open, "no reconnect happened");
+    assert!(
+        handle.connection().expect("open").received_messages() >= 5,
+        "pings were answered"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_url_provider_is_called_before_every_attempt() {
+    let calls = Rc::new(RefCell::new(0u32));
+    let counter = calls.clone();
+    let client = ReconnectingClient::builder("unused")
+        .backoff(fixed_backoff(10))
+        .url_provider(move || {
+            *counter.borrow_mut() += 1;
+            let attempt = *counter.borrow();
+            async move {
+                Ok(if attempt < 3 {
+                    refused_url().to_owned()
+                } else {
+                    url(&format!("/greet?text=attempt-{attempt}"))
+                })
+            }
+        })
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    let seen = wait_for(&mut states, |s| *s == ClientState::Open).await;
+    assert_eq!(*calls.borrow(), 3);
+    assert_eq!(count_disconnects(&seen), 2);
+    let mut client = client;
+    assert_eq!(
+        within("the greeting", client.next()).await,
+        Some(Ok(Message::text("attempt-3")))
+    );
+    handle.close().expect("closes");
+}
