@@ -1,20 +1,46 @@
 //! A typed, leak-free WebSocket client for the browser.
 //!
 //! `browser-ws` wraps the browser's [`WebSocket`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket)
-//! for Rust code compiled to WebAssembly:
+//! for Rust code compiled to WebAssembly, in layers:
 //!
-//! - [`WebSocket`]: the callback level. Typed getters ([`ReadyState`], [`BinaryType`], `buffered_amount`, ...),
-//!   `send` for text, bytes, `ArrayBuffer` and `Blob`, and `close` with the browser's rules checked in Rust first
-//!   ([`ClientCloseCode`], at most 123 bytes of reason). Events go to closures owned by [`EventListener`]s that
-//!   remove themselves on drop: nothing leaks.
-//! - Errors are one [`Error`] enum that keeps no `JsValue`, so it is `Clone + PartialEq`.
+//! - [`WebSocket`], the callback level: typed getters ([`ReadyState`], [`BinaryType`], `buffered_amount`, ...),
+//!   `send` for text, bytes, `ArrayBuffer` and `Blob` (an error, not a silent no-op, when not open), and `close`
+//!   with the browser's rules checked in Rust first ([`ClientCloseCode`], at most 123 bytes of reason). Events go
+//!   to closures owned by [`EventListener`]s that remove themselves on drop: nothing leaks.
+//! - [`connection`], the async API: [`connect`]`(url).await` resolves once open, a [`Connection`] is a `Stream`
+//!   and a `Sink` with backpressure on `bufferedAmount`, and `split()` gives a control handle that can close
+//!   from anywhere.
+//! - [`reconnect`]: a client that reconnects with jittered backoff, queues while disconnected without ever
+//!   dropping a message silently, detects dead peers with a heartbeat, and can resend until acknowledged.
+//! - [`canvas`]: draw a received `Blob` image on a canvas and turn a canvas into a `Blob` to send.
 //!
-//! Everything here is `!Send`, like the JS objects it wraps: use it from the page or worker that made it.
+//! Errors are one [`Error`] enum that keeps no `JsValue`, so it is `Clone + PartialEq`. Everything here is
+//! `!Send`, like the JS objects it wraps: use it from the page or worker that made it (with
+//! `wasm_bindgen_futures::spawn_local` for the async parts).
 //!
 //! # Example
 //!
 //! ```no_run
-//! use browser_ws::{ClientCloseCode, Message, WebSocket};
+//! use browser_ws::{connect, ClientCloseCode, Message};
+//! use futures::{SinkExt, StreamExt};
+//!
+//! # async fn run() -> Result<(), browser_ws::Error> {
+//! let mut connection = connect("wss://example.com/echo").await?; // resolves once open
+//! connection.send(Message::text("hello")).await?;
+//! if let Some(reply) = connection.next().await {
+//!     web_sys::console::log_1(&format!("server said {}", reply?).into());
+//! }
+//! connection.handle().close_with(ClientCloseCode::new(4000)?, "done")?;
+//! let close = connection.handle().closed().await;
+//! web_sys::console::log_1(&format!("closed: {close}").into());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The callback level, for code that prefers events to futures:
+//!
+//! ```no_run
+//! use browser_ws::{Message, WebSocket};
 //!
 //! # fn main() -> Result<(), browser_ws::Error> {
 //! let socket = WebSocket::open("wss://example.com/echo")?;
@@ -23,12 +49,9 @@
 //!     Message::Text(text) => web_sys::console::log_1(&text.into()),
 //!     other => web_sys::console::log_1(&format!("binary: {other}").into()),
 //! });
-//! let _on_close = socket.on_close(|event| {
-//!     web_sys::console::log_1(&format!("closed: {event}").into());
-//! });
+//! let _on_close = socket.on_close(|event| web_sys::console::log_1(&format!("closed: {event}").into()));
 //! // Sending before the open event is an error, not a silent no-op.
 //! assert!(socket.send_text("too early").is_err());
-//! socket.close_with(ClientCloseCode::new(4000)?, "done")?;
 //! # Ok(())
 //! # }
 //! ```
