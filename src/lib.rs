@@ -89,3 +89,8 @@ pub use message::Message;
 pub use protocol::validate_protocols;
 pub use socket::WebSocket;
 pub use state::{BinaryType, ReadyState};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
