@@ -1,0 +1,137 @@
+//! Re-entrancy: closing, dropping or sending from inside every callback is safe.
+//!
+//! Covers: inside `on_open`, `on_message`, `on_error` and `on_close`, the callback sends, closes, or drops the
+//! socket (and with it its own listener); nothing panics, later events are handled as documented, and a
+//! listener that drops itself runs exactly once.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use browser_ws::{ClientCloseCode, CloseCode, EventListener, Message, WebSocket};
+use common::{refused_url, sleep, url, within, Recorder};
+use futures::channel::oneshot;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Shared<T> = Rc<RefCell<Option<T>>>;
+
+#[wasm_bindgen_test]
+async fn send_and_close_from_on_open() {
+    let socket = Rc::new(WebSocket::open(&url("/echo")).expect("valid"));
+    let mut events = Recorder::new(&socket);
+    let inside = socket.clone();
+    let _listener = socket.on_open(move || {
+        inside
+            .send_text("from on_open")
+            .expect("open inside on_open");
+        inside
+            .close_with(
+                ClientCloseCode::new(4100).expect("sendable"),
+                "from on_open",
+            )
+            .expect("closes");
+        assert!(inside.send_text("after close").is_err());
+    });
+    events.opened().await;
+    // The message was sent before the close frame: the server echoes it, but the socket is closing and the
+    // browser drops messages that arrive after close() was called; either way the close is clean.
+    let (close, _) = loop {
+        match events.next().await {
+            common::Event::Message(m) => assert_eq!(m, Message::text("from on_open")),
+            common::Event::Close(close) => break (close, ()),
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!((close.code.code(), close.was_clean), (4100, true));
+}
+
+#[wasm_bindgen_test]
+async fn drop_the_socket_from_on_open() {
+    let holder: Shared<WebSocket> = Rc::default();
+    let socket = WebSocket::open(&url("/echo")).expect("valid");
+    let raw = socket.as_raw().clone();
+    let opens = Rc::new(Cell::new(0));
+    let (opens_in, holder_in) = (opens.clone(), holder.clone());
+    let listener = socket.on_open(move || {
+        opens_in.set(opens_in.get() + 1);
+        drop(holder_in.borrow_mut().take()); // drops the socket, which detaches this listener
+    });
+    *holder.borrow_mut() = Some(socket);
+    within("the socket to close", async {
+        while raw.ready_state() != web_sys::WebSocket::CLOSED {
+            sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(opens.get(), 1);
+    assert!(!listener.is_attached());
+}
+
+#[wasm_bindgen_test]
+async fn send_from_on_message_keeps_a_conversation_going() {
+    let socket = Rc::new(WebSocket::open(&url("/echo")).expect("valid"));
+    let (done, finished) = oneshot::channel();
+    let done = RefCell::new(Some(done));
+    let inside = socket.clone();
+    let _open = socket.on_open({
+        let inside = socket.clone();
+        move || inside.send_text("0").expect("open")
+    });
+    let _message = socket.on_message(move |message| {
+        let n: u32 = message
+            .as_text()
+            .and_then(|t| t.parse().ok())
+            .expect("a number");
+        if n < 50 {
+            inside
+                .send_text(&(n + 1).to_string())
+                .expect("open inside on_message");
+        } else if let Some(done) = done.borrow_mut().take() {
+            let _ = done.send(n);
+        }
+    });
+    assert_eq!(within("50 round trips", finished).await, Ok(50));
+}
+
+#[wasm_bindgen_test]
+async fn close_and_drop_from_on_error_and_on_close() {
+    let holder: Shared<WebSocket> = Rc::default();
+    let socket = WebSocket::open(refused_url()).expect("valid");
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let listeners: Shared<Vec<EventListener>> = Rc::default();
+    let on_error = {
+        let (holder, calls) = (holder.clone(), calls.clone());
+        move || {
+            calls.borrow_mut().push("error");
+            if let Some(socket) = holder.borrow().as_ref() {
+                socket.close().expect("closing a failed socket is harmless");
+                assert!(socket.send_text("x").is_err());
+            }
+        }
+    };
+    let on_close = {
+        let (holder, calls, listeners) = (holder.clone(), calls.clone(), listeners.clone());
+        move |close: browser_ws::CloseEvent| {
+            assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE);
+            calls.borrow_mut().push("close");
+            drop(holder.borrow_mut().take());
+            drop(listeners.borrow_mut().take());
+        }
+    };
+    *listeners.borrow_mut() = Some(vec![socket.on_error(on_error), socket.on_close(on_close)]);
+    *holder.borrow_mut() = Some(socket);
+    within("the close", async {
+        while calls.borrow().len() < 2 {
+            sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(*calls.borrow(), ["error", "close"]);
+    assert!(holder.borrow().is_none() && listeners.borrow().is_none());
+}
