@@ -135,6 +135,8 @@ impl Step {
             Step::BrowserTests => {
                 cmd = ws.command("wasm-pack");
                 cmd.args(["test", "--headless", "--chrome"]);
+                // The soak test alone runs for minutes; the runner's default limit is 20 s.
+                cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "900");
                 // Never let wasm-pack download a driver: use the one `tools` checked.
                 if let Some(driver) = ws.which("chromedriver") {
                     cmd.arg("--chromedriver").arg(driver);

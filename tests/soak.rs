@@ -1,0 +1,139 @@
+//! Soak: 10,000 connect/close cycles in one page, serially, then batches of 100 at a time, leave nothing
+//! behind.
+//!
+//! Chrome's WebSocket throttler delays new connections while more than about ten are pending (a batch of 100
+//! takes about 5 s), so the concurrent part runs 10 batches (1,000 cycles) by default; set
+//! `BROWSER_WS_SOAK_SERIAL` and `BROWSER_WS_SOAK_BATCHES` at build time for longer runs.
+//!
+//! Covers: after the cycles and a forced garbage collection, Wasm memory has not grown past its size after a
+//! warm-up of both patterns, no WebSocket listener is left registered, no WebSocket object is left alive, and the server sees
+//! no connection left open. The page counts listeners and live sockets by wrapping `addEventListener`,
+//! `removeEventListener` and the `WebSocket` constructor (with a `FinalizationRegistry`) before any socket is
+//! made; the browser must expose `gc()` (`--js-flags=--expose-gc`, set in `webdriver.json`).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use browser_ws::connect;
+use common::{server_sees_all_closed, server_stats, sleep, url};
+use futures::future::join_all;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function install_counters() {
+  if (globalThis.__soak) return;
+  const counters = { listeners: 0, created: 0, collected: 0 };
+  const registry = new FinalizationRegistry(() => { counters.collected += 1; });
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  EventTarget.prototype.addEventListener = function (...args) {
+    if (this instanceof WebSocket) counters.listeners += 1;
+    return add.apply(this, args);
+  };
+  EventTarget.prototype.removeEventListener = function (...args) {
+    if (this instanceof WebSocket) counters.listeners -= 1;
+    return remove.apply(this, args);
+  };
+  const Native = globalThis.WebSocket;
+  class CountedWebSocket extends Native {
+    constructor(...args) {
+      super(...args);
+      counters.created += 1;
+      registry.register(this, null);
+    }
+  }
+  globalThis.WebSocket = CountedWebSocket;
+  globalThis.__soak = counters;
+}
+export function has_gc() { return typeof globalThis.gc === "function"; }
+export function collect_garbage() { globalThis.gc(); }
+export function listeners() { return globalThis.__soak.listeners; }
+export function live_sockets() { return globalThis.__soak.created - globalThis.__soak.collected; }
+"#)]
+extern "C" {
+    fn install_counters();
+    fn has_gc() -> bool;
+    fn collect_garbage();
+    fn listeners() -> i32;
+    fn live_sockets() -> i32;
+}
+
+fn memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
+}
+
+/// A cycle count from the build environment, or the default.
+fn cycles(variable: &str, default: u64) -> u64 {
+    let configured = match variable {
+        "BROWSER_WS_SOAK_SERIAL" => option_env!("BROWSER_WS_SOAK_SERIAL"),
+        _ => option_env!("BROWSER_WS_SOAK_BATCHES"),
+    };
+    configured.and_then(|n| n.parse().ok()).unwrap_or(default)
+}
+
+/// One cycle: connect, close, wait for the close event.
+async fn cycle(tag: &str) {
+    let connection = connect(&url(&format!("/echo?tag={tag}")))
+        .await
+        .expect("connects");
+    connection.handle().close().expect("closes");
+    connection.handle().closed().await;
+}
+
+/// Collects garbage until the finalizers have run (they run in later tasks).
+async fn settle_garbage() {
+    for _ in 0..5 {
+        collect_garbage();
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn ten_thousand_cycles_leave_nothing_behind() {
+    install_counters();
+    assert!(
+        has_gc(),
+        "start the browser with --js-flags=--expose-gc (webdriver.json)"
+    );
+    // The warm-up reaches the allocator's high-water mark for both patterns; a leak of even 8 bytes a cycle
+    // would then show as growth over the 11,000 cycles that follow.
+    for _ in 0..200 {
+        cycle("soak-warmup").await;
+    }
+    join_all((0..100).map(|_| cycle("soak-warmup"))).await;
+    settle_garbage().await;
+    let memory_before = memory_bytes();
+    assert_eq!(listeners(), 0, "no listener is left after the warm-up");
+    assert_eq!(live_sockets(), 0, "no socket is left after the warm-up");
+
+    // Tags unique to this run, so the server's totals count only its connections.
+    let run = (js_sys::Math::random() * 1e9) as u64;
+    let (serial_tag, parallel_tag) = (format!("soak-serial-{run}"), format!("soak-parallel-{run}"));
+    let serial = cycles("BROWSER_WS_SOAK_SERIAL", 10_000);
+    for _ in 0..serial {
+        cycle(&serial_tag).await;
+    }
+    let batches = cycles("BROWSER_WS_SOAK_BATCHES", 10);
+    for _ in 0..batches {
+        join_all((0..100).map(|_| cycle(&parallel_tag))).await;
+    }
+
+    settle_garbage().await;
+    assert_eq!(listeners(), 0, "listeners left registered");
+    assert_eq!(live_sockets(), 0, "WebSocket objects left alive");
+    assert_eq!(memory_bytes(), memory_before, "Wasm memory grew");
+    server_sees_all_closed(&serial_tag).await;
+    server_sees_all_closed(&parallel_tag).await;
+    assert_eq!(server_stats(&serial_tag).await, (0, serial));
+    assert_eq!(server_stats(&parallel_tag).await, (0, batches * 100));
+}
