@@ -69,7 +69,11 @@
 pub mod canvas;
 mod close;
 pub mod connection;
+#[cfg(feature = "demo")]
+mod demo;
 mod error;
+#[cfg(feature = "js")]
+pub mod js;
 mod listener;
 mod message;
 mod protocol;

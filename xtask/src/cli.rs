@@ -1,6 +1,8 @@
 //! The command line: subcommands and their few options, parsed by hand to keep xtask free of
 //! dependencies.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use crate::steps::Step;
 
 /// What the user asked for.
@@ -10,6 +12,32 @@ pub enum Command {
     Help,
     /// `cargo xtask test [OPTIONS]`.
     Test(TestOptions),
+    /// `cargo xtask demo [OPTIONS]`.
+    Demo(DemoOptions),
+}
+
+/// Options of `cargo xtask demo`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Install missing tools (default); `--no-install` makes a missing tool an error instead.
+    pub install: bool,
+    /// `--addr`: the address Trunk serves the page on.
+    pub address: IpAddr,
+    /// `--port`: the port Trunk serves the page on.
+    pub port: u16,
+    /// `--release`: build the page with optimisations and wasm-opt.
+    pub release: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            install: true,
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            release: false,
+        }
+    }
 }
 
 /// Options of `cargo xtask test`.
@@ -32,6 +60,7 @@ Usage: cargo xtask <COMMAND> [OPTIONS]
 
 Commands:
   test    Install missing tools, start the echo server, run every check (what CI runs)
+  demo    Serve the demo page with Trunk, the echo server behind its /echo (Ctrl-C stops both)
   help    Print this help
 
 Options of `test`:
@@ -40,6 +69,12 @@ Options of `test`:
                        {}
       --release        Build the native and browser tests in release mode
   -h, --help           Print this help
+
+Options of `demo`:
+      --no-install     Do not install missing tools: fail and say what to install
+      --addr IP        Serve the page on this address [default: 127.0.0.1]
+      --port PORT      Serve the page on this port [default: 8080]
+      --release        Build the page in release mode (optimised, wasm-opt)
 ",
         steps.join(", ")
     )
@@ -53,6 +88,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     match command.as_str() {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "test" => parse_test(rest),
+        "demo" => parse_demo(rest),
         other => Err(format!("unknown command `{other}`")),
     }
 }
@@ -97,6 +133,46 @@ fn parse_test(args: &[String]) -> Result<Command, String> {
         }
     }
     Ok(Command::Test(options))
+}
+
+fn parse_demo(args: &[String]) -> Result<Command, String> {
+    let mut options = DemoOptions::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        if inline_value.is_some() && matches!(flag, "--no-install" | "--release" | "--help") {
+            return Err(format!("`{flag}` takes no value"));
+        }
+        let mut value = |what: &str| match inline_value {
+            Some(value) => Ok(value),
+            None => args
+                .next()
+                .map(String::as_str)
+                .ok_or_else(|| format!("{flag} needs {what}")),
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--no-install" => options.install = false,
+            "--release" => options.release = true,
+            "--addr" => {
+                let value = value("an IP address")?;
+                options.address = value.parse().map_err(|_| {
+                    format!("--addr takes an IP address such as 127.0.0.1 or ::1, not `{value}`")
+                })?;
+            }
+            "--port" => {
+                let value = value("a port number")?;
+                options.port = value
+                    .parse()
+                    .map_err(|_| format!("--port takes a port number, not `{value}`"))?;
+            }
+            _ => return Err(format!("unknown option `{arg}` for `demo`")),
+        }
+    }
+    Ok(Command::Demo(options))
 }
 
 #[cfg(test)]
@@ -148,6 +224,25 @@ mod tests {
         assert!(parse_str("test --only fmt,nope").is_err());
         assert!(parse_str("test --release=yes").is_err());
         assert!(parse_str("test --verbose").is_err());
+    }
+
+    #[test]
+    fn demo_options() {
+        assert_eq!(parse_str("demo"), Ok(Command::Demo(DemoOptions::default())));
+        assert_eq!(
+            parse_str("demo --addr ::1 --port=9090 --release --no-install"),
+            Ok(Command::Demo(DemoOptions {
+                install: false,
+                address: "::1".parse().unwrap(),
+                port: 9090,
+                release: true,
+            }))
+        );
+        assert_eq!(parse_str("demo --help"), Ok(Command::Help));
+        assert!(parse_str("demo --addr localhost").is_err());
+        assert!(parse_str("demo --port").is_err());
+        assert!(parse_str("demo --port 70000").is_err());
+        assert!(parse_str("demo --only fmt").is_err());
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
 //!
 //! `cargo xtask test` installs what is missing, starts the echo server and runs every check CI runs;
-//! `.ci/run` is nothing more than that command. `demo` and `bench` join as further subcommands.
+//! `.ci/run` is nothing more than that command. `cargo xtask demo` serves the demo page; `bench` joins
+//! later.
 
 mod cli;
 mod cmd;
+mod demo;
 mod server;
 mod steps;
 mod tools;
@@ -28,6 +30,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Ok(cli::Command::Demo(options)) => {
+            match workspace::Workspace::detect().and_then(|ws| demo::run(&ws, &options)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Err(e) => {
             eprintln!("xtask: {e}\n\n{}", cli::help());
             ExitCode::from(2)

@@ -25,13 +25,22 @@ pub struct EchoServer {
 impl EchoServer {
     /// Builds the server, starts it on a free port and waits for its base URL.
     pub fn start(ws: &Workspace) -> Result<EchoServer, String> {
+        EchoServer::start_at(ws, "127.0.0.1:0", true)
+    }
+
+    /// Builds the server, starts it at `addr` (`HOST:PORT`) and waits for its base URL; `quiet` turns off
+    /// its line per connection.
+    pub fn start_at(ws: &Workspace, addr: &str, quiet: bool) -> Result<EchoServer, String> {
         cmd::run(ws.cargo().args(["build", "--package", "echo-server"]))?;
         let binary = ws
             .target_dir()
             .join("debug")
             .join(format!("echo-server{}", std::env::consts::EXE_SUFFIX));
         let mut command = ws.command(&binary);
-        command.args(["--addr", "127.0.0.1:0", "--quiet"]);
+        command.args(["--addr", addr]);
+        if quiet {
+            command.arg("--quiet");
+        }
         EchoServer::spawn(command, STARTUP_TIMEOUT)
     }
 
@@ -140,6 +149,14 @@ fn parse_url(line: &str) -> Result<String, String> {
     }
 }
 
+/// A `ws://` URL on a loopback port that nothing listens on: bound, then released at once, so a connection
+/// to it is refused (a port reused within the test run is very unlikely).
+pub fn unused_loopback_url() -> Option<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    let port = listener.local_addr().ok()?.port();
+    Some(format!("ws://127.0.0.1:{port}/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,12 +243,4 @@ mod tests {
         );
         assert!(missing.unwrap_err().contains("cannot start"));
     }
-}
-
-/// A `ws://` URL on a loopback port that nothing listens on: bound, then released at once, so a connection
-/// to it is refused (a port reused within the test run is very unlikely).
-pub fn unused_loopback_url() -> Option<String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
-    let port = listener.local_addr().ok()?.port();
-    Some(format!("ws://127.0.0.1:{port}/"))
 }

@@ -37,17 +37,24 @@ pub enum Step {
     NativeTests,
     /// The wasm-bindgen tests in headless Chromium against the echo server.
     BrowserTests,
+    /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
+    DemoE2e,
+    /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
+    /// the release build driven in headless Chromium by a plain page (tools/e2e/js-package.test.mjs).
+    JsPackage,
 }
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 8] = [
         Step::Fmt,
         Step::ClippyWasm,
         Step::ClippyNative,
         Step::Doc,
         Step::NativeTests,
         Step::BrowserTests,
+        Step::DemoE2e,
+        Step::JsPackage,
     ];
 
     /// The name used by `--only` and in the output.
@@ -59,6 +66,8 @@ impl Step {
             Step::Doc => "doc",
             Step::NativeTests => "native-tests",
             Step::BrowserTests => "browser-tests",
+            Step::DemoE2e => "demo-e2e",
+            Step::JsPackage => "js-package",
         }
     }
 
@@ -79,11 +88,25 @@ impl Step {
                 Tool::NodeTools,
                 Tool::Chrome,
             ],
+            Step::DemoE2e => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::NodeTools,
+                Tool::Chrome,
+                Tool::Trunk,
+            ],
+            Step::JsPackage => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::WasmPack,
+                Tool::NodeTools,
+                Tool::Chrome,
+            ],
         }
     }
 
     fn needs_echo_server(self) -> bool {
-        self == Step::BrowserTests
+        matches!(self, Step::BrowserTests | Step::DemoE2e | Step::JsPackage)
     }
 
     /// The command to run; `echo_url` is set for steps that need the server.
@@ -143,6 +166,26 @@ impl Step {
                 }
                 if options.release {
                     cmd.arg("--release");
+                }
+                // Last: wasm-pack hands what follows its own options to `cargo test` (tests/js_api.rs).
+                cmd.args(["--features", "js"]);
+            }
+            Step::DemoE2e => {
+                // The test builds the page with `trunk build --release` and serves it with /echo
+                // forwarded to the echo server; playwright-core comes from tools/node_modules.
+                cmd = ws.command("node");
+                cmd.args(["--test", "tools/e2e/demo.test.mjs"]);
+                if let Some(chromium) = ws.which("chromium") {
+                    cmd.env("CHROMIUM", chromium);
+                }
+            }
+            Step::JsPackage => {
+                // The test runs the wasm-pack builds (release, always: the release build is what ships and
+                // what the browser must see) and `tsc` itself; playwright-core comes from tools/node_modules.
+                cmd = ws.command("node");
+                cmd.args(["--test", "tools/e2e/js-package.test.mjs"]);
+                if let Some(chromium) = ws.which("chromium") {
+                    cmd.env("CHROMIUM", chromium);
                 }
             }
         }
@@ -304,7 +347,26 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("test --headless --chrome"), "{line}");
-        assert!(line.ends_with("--release"), "{line}");
+        assert!(line.ends_with("--release --features js"), "{line}");
+        let demo = cmd::display(&Step::DemoE2e.command(&ws, &options, Some("ws://127.0.0.1:9")));
+        assert!(
+            demo.contains("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
+            "{demo}"
+        );
+        assert!(
+            demo.ends_with("node --test tools/e2e/demo.test.mjs"),
+            "{demo}"
+        );
+        let package =
+            cmd::display(&Step::JsPackage.command(&ws, &options, Some("ws://127.0.0.1:9")));
+        assert!(
+            package.contains("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
+            "{package}"
+        );
+        assert!(
+            package.ends_with("node --test tools/e2e/js-package.test.mjs"),
+            "{package}"
+        );
         let fmt = cmd::display(&Step::Fmt.command(&ws, &options, None));
         assert!(fmt.ends_with("fmt --all -- --check"), "{fmt}");
     }

@@ -20,6 +20,9 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Cargo.lock and tools/package.json).
 const WASM_PACK_VERSION: &str = "0.15.1";
 
+/// The Trunk release that builds and serves the demo page (`cargo xtask demo`, the demo-e2e step).
+const TRUNK_VERSION: &str = "0.21.14";
+
 /// Something a step needs besides cargo and rustc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tool {
@@ -33,6 +36,8 @@ pub enum Tool {
     NodeTools,
     /// Chromium and a chromedriver of the same major version.
     Chrome,
+    /// `trunk`, which builds and serves the demo page; it runs the wasm-bindgen and wasm-opt found on PATH.
+    Trunk,
 }
 
 impl Tool {
@@ -44,6 +49,7 @@ impl Tool {
             Tool::WasmPack => "wasm-pack",
             Tool::NodeTools => "node tools",
             Tool::Chrome => "chromium",
+            Tool::Trunk => "trunk",
         }
     }
 }
@@ -116,6 +122,12 @@ impl Installer<'_> {
             }),
             Tool::NodeTools => self.ensure_node_tools(),
             Tool::Chrome => self.ensure_chrome(),
+            Tool::Trunk => self.ensure_cargo_tool(&CargoTool {
+                krate: "trunk",
+                bin: "trunk",
+                version: Version::parse(TRUNK_VERSION),
+                locked: true,
+            }),
         }
     }
 
@@ -396,11 +408,13 @@ mod tests {
     }
 
     #[test]
-    fn wasm_pack_pin_parses() {
-        assert_eq!(
-            Version::parse(WASM_PACK_VERSION).map(|v| v.to_string()),
-            Some(WASM_PACK_VERSION.to_owned())
-        );
+    fn wasm_pack_and_trunk_pins_parse() {
+        for pin in [WASM_PACK_VERSION, TRUNK_VERSION] {
+            assert_eq!(
+                Version::parse(pin).map(|v| v.to_string()),
+                Some(pin.to_owned())
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,300 @@
+//! Reading arguments from JS without trusting them: every value is checked here, so a wrong type is a
+//! `TypeError`, a number out of range a `RangeError`, and nothing is silently truncated, rounded or trapped on.
+
+use std::time::Duration;
+
+use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+use crate::close::{validate_close_reason, ClientCloseCode};
+use crate::js::error::{exact_u16, invalid_close_code, range_error, to_js, type_error};
+use crate::message::Message;
+
+/// An options object: `undefined` and `null` read as `{}`.
+pub(crate) struct Options {
+    object: Option<Object>,
+    /// How the object is called in messages, e.g. `options` or `options.backoff`.
+    what: String,
+}
+
+impl Options {
+    /// Reads `value` as an options object called `what`.
+    pub(crate) fn new(value: Option<&JsValue>, what: &str) -> Result<Self, JsValue> {
+        let object = match value {
+            None => None,
+            Some(value) if value.is_undefined() || value.is_null() => None,
+            Some(value) if value.is_object() && !value.is_function() => {
+                Some(value.clone().unchecked_into::<Object>())
+            }
+            Some(_) => return Err(type_error(&format!("{what} must be an object"))),
+        };
+        Ok(Self {
+            object,
+            what: what.to_owned(),
+        })
+    }
+
+    /// The full name of a property, for messages.
+    fn name(&self, key: &str) -> String {
+        format!("{}.{key}", self.what)
+    }
+
+    /// A property, `None` if missing or `undefined`. A throwing getter's exception is passed on.
+    pub(crate) fn get(&self, key: &str) -> Result<Option<JsValue>, JsValue> {
+        let Some(object) = &self.object else {
+            return Ok(None);
+        };
+        let value = Reflect::get(object, &JsValue::from_str(key))?;
+        Ok((!value.is_undefined()).then_some(value))
+    }
+
+    /// A nested options object.
+    pub(crate) fn nested(&self, key: &str) -> Result<Self, JsValue> {
+        Self::new(self.get(key)?.as_ref(), &self.name(key))
+    }
+
+    /// A boolean property.
+    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, JsValue> {
+        self.get(key)?
+            .map(|value| {
+                value
+                    .as_bool()
+                    .ok_or_else(|| type_error(&format!("{} must be a boolean", self.name(key))))
+            })
+            .transpose()
+    }
+
+    /// A number property, finite and within `min..=max`.
+    pub(crate) fn number(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+        self.get(key)?
+            .map(|value| number(&value, &self.name(key), min, max))
+            .transpose()
+    }
+
+    /// A duration in milliseconds: a finite number, at least 0.
+    pub(crate) fn millis(&self, key: &str) -> Result<Option<Duration>, JsValue> {
+        self.get(key)?
+            .map(|value| millis(&value, &self.name(key)))
+            .transpose()
+    }
+
+    /// A whole number within `min..=max`.
+    pub(crate) fn integer(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+        let name = self.name(key);
+        let Some(value) = self.number(key, min, max)? else {
+            return Ok(None);
+        };
+        if value.fract() != 0.0 {
+            return Err(range_error(&format!(
+                "{name} must be a whole number, not {value}"
+            )));
+        }
+        Ok(Some(value))
+    }
+
+    /// A count: a whole number within `min..=usize::MAX`.
+    pub(crate) fn count(&self, key: &str, min: usize) -> Result<Option<usize>, JsValue> {
+        // usize::MAX as f64 rounds up on 64-bit targets; the cast below saturates.
+        let value = self.integer(key, min as f64, usize::MAX as f64)?;
+        Ok(value.map(|value| value as usize))
+    }
+
+    /// A function property.
+    pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, JsValue> {
+        self.get(key)?
+            .map(|value| {
+                value
+                    .dyn_into::<Function>()
+                    .map_err(|_| type_error(&format!("{} must be a function", self.name(key))))
+            })
+            .transpose()
+    }
+
+    /// One of a few strings.
+    pub(crate) fn one_of(
+        &self,
+        key: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>, JsValue> {
+        self.get(key)?
+            .map(|value| one_of(&value, &self.name(key), allowed))
+            .transpose()
+    }
+
+    /// Subprotocols: a string or an array of strings.
+    pub(crate) fn protocols(&self, key: &str) -> Result<Vec<String>, JsValue> {
+        match self.get(key)? {
+            None => Ok(Vec::new()),
+            Some(value) => protocols(&value, &self.name(key)),
+        }
+    }
+}
+
+/// A finite number within `min..=max`.
+pub(crate) fn number(value: &JsValue, name: &str, min: f64, max: f64) -> Result<f64, JsValue> {
+    let number = value
+        .as_f64()
+        .ok_or_else(|| type_error(&format!("{name} must be a number")))?;
+    if !number.is_finite() || number < min || number > max {
+        return Err(range_error(&format!(
+            "{name} must be a finite number from {min} to {max}, not {number}"
+        )));
+    }
+    Ok(number)
+}
+
+/// The longest duration accepted, in milliseconds: `setTimeout`'s limit (about 24.8 days).
+const MAX_MILLIS: f64 = 2_147_483_647.0;
+
+/// Milliseconds as a duration: a finite number from 0 to 2147483647 (`setTimeout`'s limit), so that no
+/// arithmetic on it can overflow.
+pub(crate) fn millis(value: &JsValue, name: &str) -> Result<Duration, JsValue> {
+    let millis = number(value, name, 0.0, MAX_MILLIS)?;
+    Ok(Duration::from_secs_f64(millis / 1000.0))
+}
+
+/// One of a few strings.
+pub(crate) fn one_of(
+    value: &JsValue,
+    name: &str,
+    allowed: &[&'static str],
+) -> Result<&'static str, JsValue> {
+    let list = || {
+        allowed
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = value
+        .as_string()
+        .ok_or_else(|| type_error(&format!("{name} must be one of {}", list())))?;
+    allowed
+        .iter()
+        .find(|a| **a == text)
+        .copied()
+        .ok_or_else(|| type_error(&format!("{name} must be one of {}, not {text:?}", list())))
+}
+
+/// Subprotocols: a string or an array of strings (their validity is checked when connecting).
+pub(crate) fn protocols(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    if let Some(protocol) = value.as_string() {
+        return Ok(vec![protocol]);
+    }
+    let wrong = || type_error(&format!("{name} must be a string or an array of strings"));
+    if !Array::is_array(value) {
+        return Err(wrong());
+    }
+    Array::from(value)
+        .iter()
+        .map(|item| item.as_string().ok_or_else(wrong))
+        .collect()
+}
+
+/// A URL: a string or a `URL` object.
+pub(crate) fn url(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    url_string(value).ok_or_else(|| type_error(&format!("{name} must be a string or a URL")))
+}
+
+/// The text of a string or a `URL` object.
+pub(crate) fn url_string(value: &JsValue) -> Option<String> {
+    value
+        .as_string()
+        .or_else(|| value.dyn_ref::<web_sys::Url>().map(web_sys::Url::href))
+}
+
+/// A close code to send: absent means 1000. A number that is not 1000 or 3000..=4999 (NaN, 1005, 5000, -1, 1.5,
+/// 70000) is an `InvalidCloseCodeError`; anything else a `TypeError`.
+pub(crate) fn close_code(value: Option<&JsValue>) -> Result<ClientCloseCode, JsValue> {
+    let Some(value) = value.filter(|v| !v.is_undefined()) else {
+        return Ok(ClientCloseCode::NORMAL);
+    };
+    let number = value
+        .as_f64()
+        .ok_or_else(|| type_error("the close code must be a number"))?;
+    let code = exact_u16(number).ok_or_else(|| invalid_close_code(number))?;
+    ClientCloseCode::new(code).map_err(|e| to_js(&e))
+}
+
+/// A close reason: absent means `""`; at most 123 UTF-8 bytes (`CloseReasonTooLongError`).
+pub(crate) fn close_reason(value: Option<&JsValue>) -> Result<String, JsValue> {
+    let Some(value) = value.filter(|v| !v.is_undefined()) else {
+        return Ok(String::new());
+    };
+    let reason = value
+        .as_string()
+        .ok_or_else(|| type_error("the close reason must be a string"))?;
+    validate_close_reason(&reason).map_err(|e| to_js(&e))?;
+    Ok(reason)
+}
+
+/// Data to send, as the browser takes it.
+pub(crate) enum SendData {
+    /// A text message.
+    Text(String),
+    /// An `ArrayBuffer`.
+    Buffer(ArrayBuffer),
+    /// Any `ArrayBufferView`: a typed array or a `DataView`.
+    View(Object),
+    /// A `Blob` (or `File`).
+    Blob(Blob),
+}
+
+impl SendData {
+    /// Reads `send`'s argument: a string, an `ArrayBuffer`, an `ArrayBufferView` or a `Blob`.
+    pub(crate) fn new(value: &JsValue) -> Result<Self, JsValue> {
+        if let Some(text) = value.as_string() {
+            return Ok(Self::Text(text));
+        }
+        if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+            return Ok(Self::Buffer(buffer.clone()));
+        }
+        if value.is_object() && ArrayBuffer::is_view(value) {
+            return Ok(Self::View(value.clone().unchecked_into()));
+        }
+        if let Some(blob) = value.dyn_ref::<Blob>() {
+            return Ok(Self::Blob(blob.clone()));
+        }
+        Err(type_error(
+            "the data must be a string, an ArrayBuffer, an ArrayBufferView (e.g. a Uint8Array) or a Blob",
+        ))
+    }
+
+    /// As a [`Message`]: binary data is copied into Wasm memory.
+    pub(crate) fn into_message(self) -> Message {
+        match self {
+            Self::Text(text) => Message::Text(text),
+            Self::Buffer(buffer) => Message::Binary(Uint8Array::new(&buffer).to_vec()),
+            Self::View(view) => Message::Binary(view_bytes(&view).to_vec()),
+            Self::Blob(blob) => Message::Blob(blob),
+        }
+    }
+}
+
+/// The bytes an `ArrayBufferView` looks at (a `DataView` or any typed array), as a `Uint8Array`.
+pub(crate) fn view_bytes(view: &Object) -> Uint8Array {
+    let number = |key: &str| {
+        Reflect::get(view, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    let buffer = Reflect::get(view, &JsValue::from_str("buffer")).unwrap_or(JsValue::UNDEFINED);
+    // Offsets and lengths are whole numbers below 2^53; a view's bytes fit in a u32 wherever Wasm32 runs.
+    Uint8Array::new_with_byte_offset_and_length(
+        &buffer,
+        number("byteOffset") as u32,
+        number("byteLength") as u32,
+    )
+}
+
+/// A received or queued [`Message`] as JS data: text as a string, bytes as an `ArrayBuffer` (a copy), a Blob as
+/// itself.
+pub(crate) fn message_data(message: &Message) -> JsValue {
+    match message {
+        Message::Text(text) => JsValue::from_str(text),
+        Message::Binary(bytes) => Uint8Array::from(bytes.as_slice()).buffer().into(),
+        Message::Blob(blob) => blob.clone().into(),
+    }
+}

@@ -1,0 +1,329 @@
+//! Errors as JS sees them: every [`Error`] variant becomes a real JS `Error` with a distinguishing `name`, a
+//! message, and its details as properties. This is the one place that maps variants to names.
+//!
+//! Bad arguments get the JS built-ins: a `TypeError` for a value of the wrong type, a `RangeError` for a number
+//! out of range. A close code a client may not send is an `InvalidCloseCodeError` whatever number it is (NaN,
+//! 1.5, 70000 included): nothing is truncated or rounded on the way to Rust.
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::close::CloseEvent;
+use crate::error::Error;
+
+/// The `name` of the error for a close code a client may not send.
+const INVALID_CLOSE_CODE: &str = "InvalidCloseCodeError";
+
+/// The JS error for `error`: an `Error` whose `name` says which variant it is, with the variant's fields as
+/// properties (camelCase, numbers as numbers, durations in milliseconds).
+pub(crate) fn to_js(error: &Error) -> JsValue {
+    let number = |value: u64| JsValue::from_f64(value as f64);
+    let (name, properties): (&str, Vec<(&str, JsValue)>) = match error {
+        Error::InvalidUrl { url, .. } => ("InvalidUrlError", vec![("url", url.into())]),
+        Error::InvalidProtocol { protocol, .. } => {
+            ("InvalidProtocolError", vec![("protocol", protocol.into())])
+        }
+        Error::Security { .. } => ("SecurityError", vec![]),
+        Error::InvalidCloseCode(code) => (INVALID_CLOSE_CODE, vec![("code", (*code).into())]),
+        Error::CloseReasonTooLong { len } => (
+            "CloseReasonTooLongError",
+            vec![("byteLength", number(*len as u64))],
+        ),
+        Error::NotOpen(state) => ("NotOpenError", vec![("readyState", state.to_dom().into())]),
+        Error::Closed(close) => ("ConnectionClosedError", close_properties(close)),
+        Error::ReceiveOverflow { capacity } => (
+            "ReceiveOverflowError",
+            vec![("capacity", number(*capacity as u64))],
+        ),
+        Error::ConnectTimeout { after } => (
+            "ConnectTimeoutError",
+            vec![("timeout", JsValue::from_f64(after.as_secs_f64() * 1000.0))],
+        ),
+        Error::ImageTooLarge { bytes, limit } => (
+            "ImageTooLargeError",
+            vec![("bytes", number(*bytes)), ("limit", number(*limit))],
+        ),
+        Error::ImageTooManyPixels {
+            width,
+            height,
+            limit,
+        } => (
+            "ImageTooManyPixelsError",
+            vec![
+                ("width", (*width).into()),
+                ("height", (*height).into()),
+                ("limit", number(*limit)),
+            ],
+        ),
+        Error::ImageDecode { .. } => ("ImageDecodeError", vec![]),
+        Error::ImageEncode { .. } => ("ImageEncodeError", vec![]),
+        Error::QueueFull { messages, bytes } => (
+            "QueueFullError",
+            vec![
+                ("maxMessages", number(*messages as u64)),
+                ("maxBytes", number(*bytes as u64)),
+            ],
+        ),
+        Error::HeartbeatTimeout => ("HeartbeatTimeoutError", vec![]),
+        Error::GaveUp => ("GaveUpError", vec![]),
+        // Whatever the browser threw keeps its own name (`SyntaxError`, `InvalidStateError`, ...) and message.
+        Error::Browser { name, message } => return named(name, message, &[]),
+    };
+    named(name, &error.to_string(), &properties)
+}
+
+/// The close event's fields as error properties: `code`, `reason`, `wasClean`.
+fn close_properties(close: &CloseEvent) -> Vec<(&'static str, JsValue)> {
+    vec![
+        ("code", close.code.code().into()),
+        ("reason", close.reason.as_str().into()),
+        ("wasClean", close.was_clean.into()),
+    ]
+}
+
+/// An `Error` called `name`, with `message` and the given properties.
+pub(crate) fn named(name: &str, message: &str, properties: &[(&str, JsValue)]) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name(name);
+    let error = JsValue::from(error);
+    for (key, value) in properties {
+        set(&error, key, value);
+    }
+    error
+}
+
+/// Sets a property; on a plain object or an error this cannot fail.
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Reports an exception thrown by a user's callback the way the browser reports one thrown by an event listener
+/// (the global `reportError`, which fires the `error` event and logs it), since there is no caller to throw to.
+pub(crate) fn report_error(exception: &JsValue) {
+    let report = Reflect::get(&js_sys::global(), &JsValue::from_str("reportError"));
+    if let Ok(report) = report.and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = report.call1(&JsValue::UNDEFINED, exception);
+    }
+}
+
+/// A `TypeError`: an argument of the wrong type.
+pub(crate) fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+/// A `RangeError`: a number out of range.
+pub(crate) fn range_error(message: &str) -> JsValue {
+    js_sys::RangeError::new(message).into()
+}
+
+/// `InvalidCloseCodeError` for a number that is not even a `u16` (NaN, negative, fractional, too large); the
+/// `code` property is the number as given.
+pub(crate) fn invalid_close_code(code: f64) -> JsValue {
+    if let Some(code) = exact_u16(code) {
+        return to_js(&Error::InvalidCloseCode(code));
+    }
+    named(
+        INVALID_CLOSE_CODE,
+        &format!("close code {code} cannot be sent by a client (allowed: 1000 and 3000..=4999)"),
+        &[("code", JsValue::from_f64(code))],
+    )
+}
+
+/// The number as a `u16`, if it is one exactly.
+pub(crate) fn exact_u16(value: f64) -> Option<u16> {
+    let whole = value.is_finite() && value.fract() == 0.0 && (0.0..=65535.0).contains(&value);
+    // Exact: `value` is a whole number within range.
+    whole.then_some(value as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_exact_u16_values_convert() {
+        assert_eq!(exact_u16(1000.0), Some(1000));
+        assert_eq!(exact_u16(0.0), Some(0));
+        assert_eq!(exact_u16(65535.0), Some(65535));
+        for bad in [f64::NAN, -1.0, 1.5, 65536.0, 70000.0, f64::INFINITY] {
+            assert_eq!(exact_u16(bad), None, "{bad}");
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    //! Covers: every `Error` variant maps to a real JS `Error` with its own `name`, its message, and its fields
+    //! as properties; the browser's exceptions keep their name.
+
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+    use crate::close::CloseCode;
+    use crate::state::ReadyState;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// An error, the name it must get, and the properties it must have.
+    type Case = (Error, &'static str, Vec<(&'static str, JsValue)>);
+
+    fn get(value: &JsValue, key: &str) -> JsValue {
+        Reflect::get(value, &JsValue::from_str(key)).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn every_variant_has_a_name_a_message_and_its_fields() {
+        let number = JsValue::from_f64;
+        let cases: Vec<Case> = vec![
+            (
+                Error::InvalidUrl {
+                    url: "x".into(),
+                    message: "bad".into(),
+                },
+                "InvalidUrlError",
+                vec![("url", "x".into())],
+            ),
+            (
+                Error::InvalidProtocol {
+                    protocol: "a b".into(),
+                    message: "bad".into(),
+                },
+                "InvalidProtocolError",
+                vec![("protocol", "a b".into())],
+            ),
+            (
+                Error::Security {
+                    message: "port".into(),
+                },
+                "SecurityError",
+                vec![],
+            ),
+            (
+                Error::InvalidCloseCode(1005),
+                "InvalidCloseCodeError",
+                vec![("code", number(1005.0))],
+            ),
+            (
+                Error::CloseReasonTooLong { len: 124 },
+                "CloseReasonTooLongError",
+                vec![("byteLength", number(124.0))],
+            ),
+            (
+                Error::NotOpen(ReadyState::Closing),
+                "NotOpenError",
+                vec![("readyState", number(2.0))],
+            ),
+            (
+                Error::Closed(CloseEvent {
+                    code: CloseCode::ABNORMAL_CLOSURE,
+                    reason: "gone".into(),
+                    was_clean: false,
+                }),
+                "ConnectionClosedError",
+                vec![
+                    ("code", number(1006.0)),
+                    ("reason", "gone".into()),
+                    ("wasClean", false.into()),
+                ],
+            ),
+            (
+                Error::ReceiveOverflow { capacity: 3 },
+                "ReceiveOverflowError",
+                vec![("capacity", number(3.0))],
+            ),
+            (
+                Error::ConnectTimeout {
+                    after: Duration::from_millis(1500),
+                },
+                "ConnectTimeoutError",
+                vec![("timeout", number(1500.0))],
+            ),
+            (
+                Error::ImageTooLarge {
+                    bytes: 10,
+                    limit: 5,
+                },
+                "ImageTooLargeError",
+                vec![("bytes", number(10.0)), ("limit", number(5.0))],
+            ),
+            (
+                Error::ImageTooManyPixels {
+                    width: 4,
+                    height: 3,
+                    limit: 10,
+                },
+                "ImageTooManyPixelsError",
+                vec![
+                    ("width", number(4.0)),
+                    ("height", number(3.0)),
+                    ("limit", number(10.0)),
+                ],
+            ),
+            (
+                Error::ImageDecode {
+                    message: "no".into(),
+                },
+                "ImageDecodeError",
+                vec![],
+            ),
+            (
+                Error::ImageEncode {
+                    message: "no".into(),
+                },
+                "ImageEncodeError",
+                vec![],
+            ),
+            (
+                Error::QueueFull {
+                    messages: 10,
+                    bytes: 100,
+                },
+                "QueueFullError",
+                vec![("maxMessages", number(10.0)), ("maxBytes", number(100.0))],
+            ),
+            (Error::HeartbeatTimeout, "HeartbeatTimeoutError", vec![]),
+            (Error::GaveUp, "GaveUpError", vec![]),
+        ];
+        let mut names = HashSet::new();
+        for (error, name, properties) in cases {
+            let js = to_js(&error);
+            assert!(js.is_instance_of::<js_sys::Error>(), "{name}");
+            assert_eq!(get(&js, "name").as_string().as_deref(), Some(name));
+            assert_eq!(get(&js, "message").as_string(), Some(error.to_string()));
+            for (key, value) in properties {
+                assert!(js_sys::Object::is(&get(&js, key), &value), "{name}.{key}");
+            }
+            assert!(names.insert(name), "{name} is used twice");
+        }
+        let browser = to_js(&Error::Browser {
+            name: "InvalidStateError".into(),
+            message: "busy".into(),
+        });
+        assert_eq!(
+            get(&browser, "name").as_string().as_deref(),
+            Some("InvalidStateError")
+        );
+        assert_eq!(
+            get(&browser, "message").as_string().as_deref(),
+            Some("busy")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn close_codes_out_of_u16_keep_the_value_given() {
+        for code in [f64::NAN, -1.0, 1.5, 70000.0] {
+            let js = invalid_close_code(code);
+            assert_eq!(
+                get(&js, "name").as_string().as_deref(),
+                Some(INVALID_CLOSE_CODE)
+            );
+            assert!(js_sys::Object::is(
+                &get(&js, "code"),
+                &JsValue::from_f64(code)
+            ));
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The JavaScript/TypeScript API of the npm package, behind the `js` feature.
+//!
+//! Everything `#[wasm_bindgen]`-exported lives here. A `#[wasm_bindgen]` export in a dependency always ends up
+//! in the final Wasm binary, so Rust users who do not enable `js` carry none of it.
+//!
+//! Build the package with `wasm-pack build --release --target web -- --features js` (or `--target bundler`).
+//! It exports:
+//!
+//! - [`WebSocketClient`]: `await WebSocketClient.connect(url, options)` resolves once open (or rejects with
+//!   the close event as a `ConnectionClosedError`), `send` for `string | ArrayBuffer | ArrayBufferView | Blob`,
+//!   `close(code, reason)` returning the promise of the close event, the DOM's getters, `open`/`message`/
+//!   `error`/`close` events through `addEventListener` or `on<type>`, and `for await (const data of client)`.
+//! - [`ReconnectingWebSocketClient`]: the [reconnecting client](crate::reconnect) with its options, `send`
+//!   returning `"sent"` or `"queued"`, state-change events and `takeUnsent()`.
+//! - [`MessageIterator`], what `for await` uses.
+//! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
+//! - `isError(error, name)` ([`is_error`]): a TypeScript type guard for the errors below.
+//!
+//! Errors are real JS `Error` objects whose `name` tells what happened, with the details as properties:
+//!
+//! | `name` | when | properties |
+//! |---|---|---|
+//! | `InvalidUrlError` | the URL was refused | `url` |
+//! | `InvalidProtocolError` | a subprotocol is not a valid token, or repeated | `protocol` |
+//! | `SecurityError` | the browser refused to connect (blocked port, mixed content) | |
+//! | `InvalidCloseCodeError` | a close code other than 1000 or 3000..=4999 | `code` (as given) |
+//! | `CloseReasonTooLongError` | a close reason over 123 UTF-8 bytes | `byteLength` |
+//! | `NotOpenError` | `send` while not open | `readyState` (and `data` from the reconnecting client) |
+//! | `ConnectionClosedError` | the connection closed before it opened, or uncleanly while iterating | `code`, `reason`, `wasClean` |
+//! | `ReceiveOverflowError` | an iterator's queue was full with `overflow: "fail"` | `capacity` |
+//! | `ConnectTimeoutError` | the connection did not open in time | `timeout` (ms) |
+//! | `ImageTooLargeError` | image data over `maxBytes` | `bytes`, `limit` |
+//! | `ImageTooManyPixelsError` | an image over `maxPixels` | `width`, `height`, `limit` |
+//! | `ImageDecodeError` | data that is not a decodable image | |
+//! | `ImageEncodeError` | a canvas the browser cannot encode | |
+//! | `QueueFullError` | the reconnecting client's send queue is full | `maxMessages`, `maxBytes`, `data` |
+//! | `HeartbeatTimeoutError` | no answer to a heartbeat ping (in a `disconnected` event) | |
+//! | `GaveUpError` | the reconnecting client gave up (from its iterator) | |
+//!
+//! Arguments of the wrong type are a `TypeError`, numbers out of range a `RangeError` (durations are
+//! milliseconds from 0 to 2147483647, `setTimeout`'s limit); any other exception the browser throws keeps its
+//! own name. No argument can make the Wasm module panic or trap.
+
+mod args;
+mod canvas;
+mod client;
+mod error;
+mod events;
+mod iterator;
+mod reconnecting;
+
+pub use canvas::{canvas_to_blob, draw_blob};
+pub use client::WebSocketClient;
+pub use iterator::MessageIterator;
+pub use reconnecting::ReconnectingWebSocketClient;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Whether `error` is an `Error` called `name`: `isError(e, "QueueFullError")`. In TypeScript it narrows `e`
+/// to that error's interface, with its properties.
+#[wasm_bindgen(js_name = isError, skip_typescript)]
+pub fn is_error(error: &JsValue, name: &JsValue) -> bool {
+    match (error.dyn_ref::<js_sys::Error>(), name.as_string()) {
+        (Some(error), Some(name)) => error.name() == name,
+        _ => false,
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A received message's data: text as a `string`, binary as an `ArrayBuffer` or, with `binaryType: "blob"`, a `Blob`. */
+export type MessageData = string | ArrayBuffer | Blob;
+
+/** What `send` takes: a string is sent as text, the others as binary. */
+export type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/** How binary messages arrive. */
+export type BinaryType = "arraybuffer" | "blob";
+
+/** `WebSocket.CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
+export type ReadyState = 0 | 1 | 2 | 3;
+
+/** What `ReconnectingWebSocketClient.send` did: handed the message to the open connection, or queued it to send in order once one is open. */
+export type SendResult = "sent" | "queued";
+
+/** Where a `ReconnectingWebSocketClient` is; `gaveup` and `closed` are final. */
+export type ReconnectState = "connecting" | "open" | "disconnected" | "waiting" | "gaveup" | "closed";
+
+/** Options of `new WebSocketClient(url, options)`. */
+export interface WebSocketClientOptions {
+  /** Subprotocols to offer; the server selects at most one (see `protocol`). Each must be a valid token. */
+  protocols?: string | readonly string[];
+  /** How binary messages arrive (default `"arraybuffer"`). */
+  binaryType?: BinaryType;
+}
+
+/** Options of `WebSocketClient.connect(url, options)`. */
+export interface ConnectOptions extends WebSocketClientOptions {
+  /** Milliseconds to wait for the connection to open before rejecting with a `ConnectTimeoutError` (default: no limit but the browser's). */
+  connectTimeout?: number;
+}
+
+/** Options of `messages(options)`. */
+export interface MessagesOptions {
+  /** How many messages may wait to be taken (default 4096, at least 1). */
+  capacity?: number;
+  /** When the queue is full: end the iterator with a `ReceiveOverflowError` after the queued messages (`"fail"`, the default), or drop the oldest message (`"drop-oldest"`, counted in `dropped`). */
+  overflow?: "fail" | "drop-oldest";
+}
+
+/** Exponential backoff with jitter: after `n` failed attempts the client waits `min(maxDelay, initialDelay * factor^(n-1))`, shortened by a random fraction of at most `jitter`. */
+export interface BackoffOptions {
+  /** Milliseconds (default 500). */
+  initialDelay?: number;
+  /** Milliseconds (default 30000). */
+  maxDelay?: number;
+  /** At least 1 (default 2). */
+  factor?: number;
+  /** From 0 to 1 (default 0.5). */
+  jitter?: number;
+}
+
+/** A periodic ping that detects a dead peer: every `interval` ms while open, `ping` is sent; if no message at all arrives within `timeout` ms after it, the connection is dropped and reconnected. */
+export interface HeartbeatOptions {
+  /** Milliseconds between pings. */
+  interval: number;
+  /** Milliseconds to wait for any message after a ping. */
+  timeout: number;
+  /** The ping (default `"ping"`). */
+  ping?: SendData;
+  /** Recognises the answer, which is then kept out of the messages. */
+  isPong?: (data: MessageData) => boolean;
+}
+
+/** Options of `new ReconnectingWebSocketClient(url, options)`. */
+export interface ReconnectOptions extends WebSocketClientOptions {
+  backoff?: BackoffOptions;
+  /** Give up after this many consecutive failed attempts; `null` or `Infinity` (the default) never gives up. */
+  maxAttempts?: number | null;
+  /** Milliseconds a connection must stay open before the attempt count resets (default 5000). */
+  minUptime?: number;
+  /** Milliseconds one attempt may take to open (default 10000). */
+  connectTimeout?: number;
+  /** The most messages queued while not open (default 1000); more throws `QueueFullError`. */
+  maxQueuedMessages?: number;
+  /** The most bytes queued while not open (default 1048576); one larger message is still taken by an empty queue. */
+  maxQueuedBytes?: number;
+  heartbeat?: HeartbeatOptions;
+  /** Called before every attempt with the `url` argument; returns the URL to use (e.g. with a fresh token), or a promise of it. A throw or rejection counts as a failed attempt. */
+  urlProvider?: (url: string) => string | URL | PromiseLike<string | URL>;
+  /** Decides, from a close the client did not ask for, whether to reconnect. The default retries after 1001, 1005, 1006, 1011, 1012, 1013 and 1014 only. */
+  shouldReconnect?: (close: CloseEvent) => boolean;
+  /** Retry at once, cutting a wait short, when the browser goes back online or the page becomes visible (default `true`). */
+  retryOnOnline?: boolean;
+}
+
+/** Options of `drawBlob`. */
+export interface DrawOptions {
+  /** How the image is placed on the cleared canvas (default `"contain"`). */
+  fit?: "contain" | "natural" | "stretch" | "resize-canvas";
+  /** The most bytes of encoded data accepted (default 16 MiB). */
+  maxBytes?: number;
+  /** The most pixels (width × height) accepted (default 16777216). */
+  maxPixels?: number;
+  /** Which browser facility decodes (default `"auto"`). */
+  decoder?: "auto" | "image-bitmap" | "image-element";
+}
+
+/** An image's size in pixels. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** The events of a `WebSocketClient`. */
+export interface WebSocketClientEventMap {
+  open: Event;
+  message: MessageEvent<MessageData>;
+  error: Event;
+  close: CloseEvent;
+}
+
+/** The events of a `ReconnectingWebSocketClient`. */
+export interface ReconnectingWebSocketClientEventMap {
+  connecting: CustomEvent<{ attempt: number }>;
+  open: Event;
+  message: MessageEvent<MessageData>;
+  disconnected: CustomEvent<{ error: ConnectionClosedError | ConnectTimeoutError | HeartbeatTimeoutError | Error }>;
+  waiting: CustomEvent<{ delay: number }>;
+  gaveup: Event;
+  closed: Event;
+}
+
+export interface WebSocketClient {
+  addEventListener<K extends keyof WebSocketClientEventMap>(type: K, listener: (event: WebSocketClientEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof WebSocketClientEventMap>(type: K, listener: (event: WebSocketClientEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+export interface ReconnectingWebSocketClient {
+  addEventListener<K extends keyof ReconnectingWebSocketClientEventMap>(type: K, listener: (event: ReconnectingWebSocketClientEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof ReconnectingWebSocketClientEventMap>(type: K, listener: (event: ReconnectingWebSocketClientEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+/** The URL was refused before any connection was made. */
+export interface InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
+/** A subprotocol is not a valid token, or was given twice. */
+export interface InvalidProtocolError extends Error { name: "InvalidProtocolError"; protocol: string }
+/** The browser refused to connect for security reasons (a blocked port, mixed content). */
+export interface SecurityError extends Error { name: "SecurityError" }
+/** A close code other than 1000 or 3000..=4999; `code` is the value given. */
+export interface InvalidCloseCodeError extends Error { name: "InvalidCloseCodeError"; code: number }
+/** A close reason longer than 123 bytes in UTF-8. */
+export interface CloseReasonTooLongError extends Error { name: "CloseReasonTooLongError"; byteLength: number }
+/** Nothing was sent: the connection is not open. From the reconnecting client, `data` is the message. */
+export interface NotOpenError extends Error { name: "NotOpenError"; readyState: ReadyState; data?: SendData }
+/** The connection closed (before it opened, or uncleanly while iterating). */
+export interface ConnectionClosedError extends Error { name: "ConnectionClosedError"; code: number; reason: string; wasClean: boolean }
+/** An iterator's queue was full with `overflow: "fail"`. */
+export interface ReceiveOverflowError extends Error { name: "ReceiveOverflowError"; capacity: number }
+/** The connection did not open within `timeout` milliseconds. */
+export interface ConnectTimeoutError extends Error { name: "ConnectTimeoutError"; timeout: number }
+/** Image data larger than `limit` bytes. */
+export interface ImageTooLargeError extends Error { name: "ImageTooLargeError"; bytes: number; limit: number }
+/** An image with more than `limit` pixels. */
+export interface ImageTooManyPixelsError extends Error { name: "ImageTooManyPixelsError"; width: number; height: number; limit: number }
+/** The data is not a decodable image. */
+export interface ImageDecodeError extends Error { name: "ImageDecodeError" }
+/** The browser could not encode the canvas. */
+export interface ImageEncodeError extends Error { name: "ImageEncodeError" }
+/** The reconnecting client's send queue is full; `data` is the message, not sent. */
+export interface QueueFullError extends Error { name: "QueueFullError"; maxMessages: number; maxBytes: number; data: SendData }
+/** No message arrived within the heartbeat timeout after a ping. */
+export interface HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError" }
+/** The reconnecting client gave up. */
+export interface GaveUpError extends Error { name: "GaveUpError" }
+
+/** Every error this package defines, by name. */
+export interface ErrorMap {
+  InvalidUrlError: InvalidUrlError;
+  InvalidProtocolError: InvalidProtocolError;
+  SecurityError: SecurityError;
+  InvalidCloseCodeError: InvalidCloseCodeError;
+  CloseReasonTooLongError: CloseReasonTooLongError;
+  NotOpenError: NotOpenError;
+  ConnectionClosedError: ConnectionClosedError;
+  ReceiveOverflowError: ReceiveOverflowError;
+  ConnectTimeoutError: ConnectTimeoutError;
+  ImageTooLargeError: ImageTooLargeError;
+  ImageTooManyPixelsError: ImageTooManyPixelsError;
+  ImageDecodeError: ImageDecodeError;
+  ImageEncodeError: ImageEncodeError;
+  QueueFullError: QueueFullError;
+  HeartbeatTimeoutError: HeartbeatTimeoutError;
+  GaveUpError: GaveUpError;
+}
+
+/** The name of an error this package defines. */
+export type ErrorName = keyof ErrorMap;
+
+/** Any error this package defines. */
+export type BrowserWsError = ErrorMap[ErrorName];
+
+/** Whether `error` is an `Error` called `name`; narrows it to that error's type. */
+export function isError<N extends ErrorName>(error: unknown, name: N): error is ErrorMap[N];
+"#;

@@ -1,0 +1,521 @@
+//! `ReconnectingWebSocketClient`: the reconnecting client for JavaScript.
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use futures_core::Stream;
+use js_sys::{Array, Function, Promise, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::close::CloseEvent;
+use crate::connection::BinaryDelivery;
+use crate::error::Error;
+use crate::js::args::{self, Options, SendData};
+use crate::js::error::{range_error, report_error, set, to_js, type_error};
+use crate::js::events::Events;
+use crate::js::iterator::{Fanout, MessageIterator};
+use crate::message::Message;
+use crate::reconnect::{
+    Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
+    ReconnectingClient, StateChanges,
+};
+use crate::state::ReadyState;
+
+/// A WebSocket client that reconnects by itself, for JavaScript: jittered exponential backoff, a connect
+/// timeout, a minimum uptime before the attempt count resets, a URL provider for fresh tokens, a
+/// `shouldReconnect(closeEvent)` hook, an optional heartbeat that detects a dead peer, and a bounded send queue
+/// that never drops a message silently (a full queue throws `QueueFullError` with the message attached as
+/// `data`; `takeUnsent()` returns what was never sent).
+///
+/// ```js
+/// const client = new ReconnectingWebSocketClient("wss://example.com/feed", {
+///   backoff: { initialDelay: 250, maxDelay: 10_000 },
+///   heartbeat: { interval: 15_000, timeout: 5_000, ping: "ping", isPong: (data) => data === "pong" },
+///   urlProvider: async (url) => `${url}?token=${await freshToken()}`,
+/// });
+/// client.addEventListener("waiting", (event) => console.log(`retrying in ${event.detail.delay} ms`));
+/// client.send("subscribe"); // "sent" or "queued"
+/// for await (const data of client) console.log(data);
+/// ```
+///
+/// Events: `connecting` (`detail.attempt`), `open`, `message` (a `MessageEvent`), `disconnected`
+/// (`detail.error`: a `ConnectionClosedError` with the close code, a `ConnectTimeoutError`, a
+/// `HeartbeatTimeoutError`, or the URL provider's error), `waiting` (`detail.delay` in milliseconds), then
+/// finally `gaveup` or `closed`. Freeing the client closes it; no events follow.
+#[wasm_bindgen(js_name = ReconnectingWebSocketClient)]
+#[derive(Debug)]
+pub struct ReconnectingWebSocketClient {
+    handle: ReconnectHandle,
+    shared: Rc<Shared>,
+}
+
+/// What the JS object and the task that feeds its events share.
+#[derive(Debug)]
+struct Shared {
+    events: Events,
+    fanout: RefCell<Fanout>,
+    /// Resolves once the client has stopped for good.
+    finished: Promise,
+    resolve_finished: RefCell<Option<Function>>,
+    /// Set when the JS object is freed: no events after that.
+    freed: Cell<bool>,
+}
+
+#[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
+impl ReconnectingWebSocketClient {
+    /// Starts the client: it connects at once and keeps reconnecting as `options` say (see
+    /// `ReconnectOptions`). `url` is a string, a `URL`, or a function returning one (or a promise of one),
+    /// called before every attempt. Throws `TypeError` or `RangeError` for bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(
+            unchecked_param_type = "string | URL | (() => string | URL | PromiseLike<string | URL>)"
+        )]
+        url: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ReconnectOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<ReconnectingWebSocketClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        let builder = builder(&url, &options)?;
+        let events = Events::new()?;
+        let mut resolve = None;
+        let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
+        let shared = Rc::new(Shared {
+            events,
+            fanout: RefCell::new(Fanout::default()),
+            finished,
+            resolve_finished: RefCell::new(resolve),
+            freed: Cell::new(false),
+        });
+        let client = builder.start();
+        let handle = client.handle().clone();
+        // Subscribed before the client's task first runs, so no state change is missed.
+        let states = handle.state_changes();
+        wasm_bindgen_futures::spawn_local(pump(client, states, shared.clone()));
+        Ok(Self { handle, shared })
+    }
+
+    /// Sends `data` (as `WebSocketClient.send` takes it) if a connection is open and nothing older is queued,
+    /// else queues it: returns `"sent"` or `"queued"`. Throws `QueueFullError` (with `maxMessages`,
+    /// `maxBytes`, and the message as `data`) when the queue is full, `NotOpenError` (with `data`) once the
+    /// client is closed or gave up: nothing is dropped silently.
+    #[wasm_bindgen(unchecked_return_type = "SendResult")]
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SendData")] data: JsValue,
+    ) -> Result<String, JsValue> {
+        let message = SendData::new(&data)?.into_message();
+        match self.handle.try_send(message) {
+            Ok(Delivery::Sent) => Ok("sent".to_owned()),
+            Ok(Delivery::Queued) => Ok("queued".to_owned()),
+            Err(refused) => {
+                let error = to_js(&refused.error);
+                set(&error, "data", &data);
+                Err(error)
+            }
+        }
+    }
+
+    /// Stops reconnecting and closes the connection, if one is open, with `code` (1000 by default, or
+    /// 3000..=4999) and `reason` (at most 123 UTF-8 bytes); bad arguments throw as `WebSocketClient.close`
+    /// does. Returns the promise of `finished`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] code: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
+    ) -> Result<Promise, JsValue> {
+        let code = args::close_code(code.as_ref())?;
+        let reason = args::close_reason(reason.as_ref())?;
+        self.handle
+            .close_with(code, &reason)
+            .map_err(|e| to_js(&e))?;
+        Ok(self.shared.finished.clone())
+    }
+
+    /// Resolves once the client has stopped for good: after `closed` or `gaveup`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Promise<void>")]
+    pub fn finished(&self) -> Promise {
+        self.shared.finished.clone()
+    }
+
+    /// Takes the messages that were never sent, oldest first: text as strings, bytes as `Uint8Array`s, Blobs
+    /// as themselves. Call it after `gaveup` or `closed`; earlier, it takes them out of the queue.
+    #[wasm_bindgen(js_name = takeUnsent, unchecked_return_type = "Array<string | Uint8Array | Blob>")]
+    pub fn take_unsent(&self) -> Array {
+        self.handle
+            .take_unsent()
+            .iter()
+            .map(|message| match message {
+                Message::Binary(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+                other => args::message_data(other),
+            })
+            .collect()
+    }
+
+    /// Where the client is: `"connecting"`, `"open"`, `"disconnected"`, `"waiting"`, `"gaveup"` or
+    /// `"closed"`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ReconnectState")]
+    pub fn state(&self) -> String {
+        state_name(&self.handle.state()).to_owned()
+    }
+
+    /// The open connection's `readyState`; otherwise `0` (connecting) while the client keeps trying, `3`
+    /// (closed) once it has stopped.
+    #[wasm_bindgen(getter, js_name = readyState, unchecked_return_type = "ReadyState")]
+    pub fn ready_state(&self) -> u16 {
+        match self.handle.connection() {
+            Some(connection) => connection.ready_state().to_dom(),
+            None if self.handle.state().is_final() => ReadyState::Closed.to_dom(),
+            None => ReadyState::Connecting.to_dom(),
+        }
+    }
+
+    /// The open connection's `bufferedAmount`, or 0.
+    #[wasm_bindgen(getter, js_name = bufferedAmount)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.handle
+            .connection()
+            .map_or(0.0, |c| f64::from(c.buffered_amount()))
+    }
+
+    /// The open connection's URL, or `""`.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.handle
+            .connection()
+            .map(|c| c.url())
+            .unwrap_or_default()
+    }
+
+    /// The open connection's subprotocol, or `""`.
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> String {
+        self.handle
+            .connection()
+            .map(|c| c.protocol())
+            .unwrap_or_default()
+    }
+
+    /// The open connection's extensions, or `""`.
+    #[wasm_bindgen(getter)]
+    pub fn extensions(&self) -> String {
+        self.handle
+            .connection()
+            .map(|c| c.extensions())
+            .unwrap_or_default()
+    }
+
+    /// An async iterator over the messages of every connection, received from now on. It ends when the
+    /// client is closed, and rejects once with `GaveUpError` if it gave up. See `MessageIterator`.
+    pub fn messages(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "MessagesOptions")] options: Option<JsValue>,
+    ) -> Result<MessageIterator, JsValue> {
+        self.shared.fanout.borrow_mut().subscribe(options.as_ref())
+    }
+
+    /// `for await (const data of client)`: the same as `messages()`.
+    #[wasm_bindgen(js_name = "[Symbol.asyncIterator]")]
+    pub fn iterator(&self) -> Result<MessageIterator, JsValue> {
+        self.messages(None)
+    }
+
+    /// Adds a listener, as `EventTarget.addEventListener` does.
+    #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
+    pub fn add_event_listener(
+        &self,
+        event_type: JsValue,
+        listener: JsValue,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        self.shared.events.add(&event_type, &listener, &options)
+    }
+
+    /// Removes a listener, as `EventTarget.removeEventListener` does.
+    #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
+    pub fn remove_event_listener(
+        &self,
+        event_type: JsValue,
+        listener: JsValue,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        self.shared.events.remove(&event_type, &listener, &options)
+    }
+
+    /// The `message` handler, or `null`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "((event: MessageEvent<MessageData>) => void) | null"
+    )]
+    pub fn onmessage(&self) -> JsValue {
+        self.shared.events.handler("message")
+    }
+
+    /// Sets the `message` handler (`null` removes it).
+    #[wasm_bindgen(setter)]
+    pub fn set_onmessage(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "((event: MessageEvent<MessageData>) => void) | null"
+        )]
+        handler: JsValue,
+    ) -> Result<(), JsValue> {
+        self.shared.events.set_handler("message", &handler)
+    }
+}
+
+impl Drop for ReconnectingWebSocketClient {
+    fn drop(&mut self) {
+        self.shared.freed.set(true);
+        // Harmless if it already stopped; the task then ends and drops the client.
+        let _ = self.handle.close();
+    }
+}
+
+/// The settings, from the constructor's arguments.
+fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue> {
+    let provider = options.function("urlProvider")?;
+    let (base, provider) = match (url.dyn_ref::<Function>(), provider) {
+        (Some(_), Some(_)) => return Err(type_error(
+            "give the URL provider either as the url argument or as options.urlProvider, not both",
+        )),
+        (Some(function), None) => (String::new(), Some(function.clone())),
+        (None, provider) => (args::url(url, "url")?, provider),
+    };
+    let mut builder = ReconnectingClient::builder(&base);
+    if let Some(provider) = provider {
+        builder = builder.url_provider(move || call_url_provider(provider.clone(), base.clone()));
+    }
+    builder = builder.protocols(&options.protocols("protocols")?);
+    if options.one_of("binaryType", &["arraybuffer", "blob"])? == Some("blob") {
+        builder = builder.binary(BinaryDelivery::Blob);
+    }
+    let backoff = options.nested("backoff")?;
+    let defaults = Backoff::default();
+    builder = builder.backoff(Backoff {
+        initial: backoff.millis("initialDelay")?.unwrap_or(defaults.initial),
+        max: backoff.millis("maxDelay")?.unwrap_or(defaults.max),
+        factor: backoff
+            .number("factor", 1.0, f64::MAX)?
+            .unwrap_or(defaults.factor),
+        jitter: backoff
+            .number("jitter", 0.0, 1.0)?
+            .unwrap_or(defaults.jitter),
+    });
+    builder = builder.max_attempts(max_attempts(options)?);
+    if let Some(uptime) = options.millis("minUptime")? {
+        builder = builder.min_uptime(uptime);
+    }
+    if let Some(timeout) = options.millis("connectTimeout")? {
+        builder = builder.connect_timeout(timeout);
+    }
+    let defaults = ReconnectingClient::builder("");
+    let messages = options.count("maxQueuedMessages", 1)?;
+    let bytes = options.count("maxQueuedBytes", 0)?;
+    builder = builder.send_queue(
+        messages.unwrap_or(defaults.queue_messages),
+        bytes.unwrap_or(defaults.queue_bytes),
+    );
+    if let Some(heartbeat) = heartbeat(options)? {
+        builder = builder.heartbeat(heartbeat);
+    }
+    if let Some(hook) = options.function("shouldReconnect")? {
+        builder = builder.should_reconnect(move |close| {
+            match hook.call1(&JsValue::UNDEFINED, &close_event(close)) {
+                Ok(answer) => answer.is_truthy(),
+                Err(exception) => {
+                    report_error(&exception);
+                    false
+                }
+            }
+        });
+    }
+    if let Some(retry) = options.boolean("retryOnOnline")? {
+        builder = builder.retry_on_online(retry);
+    }
+    Ok(builder)
+}
+
+/// `maxAttempts`: a whole number from 1, or `null`/`Infinity` for no limit (the default).
+fn max_attempts(options: &Options) -> Result<Option<u32>, JsValue> {
+    match options.get("maxAttempts")? {
+        None => Ok(None),
+        Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(None),
+        Some(_) => {
+            let attempts = options.integer("maxAttempts", 1.0, f64::from(u32::MAX))?;
+            // Exact: a whole number within u32's range.
+            Ok(attempts.map(|a| a as u32))
+        }
+    }
+}
+
+/// `heartbeat: { interval, timeout, ping = "ping", isPong }`.
+fn heartbeat(options: &Options) -> Result<Option<Heartbeat>, JsValue> {
+    if options.get("heartbeat")?.is_none() {
+        return Ok(None);
+    }
+    let heartbeat = options.nested("heartbeat")?;
+    let positive = |key: &str| -> Result<std::time::Duration, JsValue> {
+        match heartbeat.millis(key)? {
+            Some(duration) if !duration.is_zero() => Ok(duration),
+            Some(_) => Err(range_error(&format!(
+                "options.heartbeat.{key} must be more than 0 ms"
+            ))),
+            None => Err(type_error(&format!(
+                "options.heartbeat.{key} is required (milliseconds)"
+            ))),
+        }
+    };
+    let (interval, timeout) = (positive("interval")?, positive("timeout")?);
+    let ping = match heartbeat.get("ping")? {
+        Some(ping) => SendData::new(&ping)?.into_message(),
+        None => Message::text("ping"),
+    };
+    let mut beat = Heartbeat::new(interval, timeout, ping);
+    if let Some(is_pong) = heartbeat.function("isPong")? {
+        beat = beat.with_pong(move |message| {
+            match is_pong.call1(&JsValue::UNDEFINED, &args::message_data(message)) {
+                Ok(answer) => answer.is_truthy(),
+                Err(exception) => {
+                    report_error(&exception);
+                    false
+                }
+            }
+        });
+    }
+    Ok(Some(beat))
+}
+
+/// Calls the URL provider with the base URL and awaits its answer, if it is a promise.
+async fn call_url_provider(provider: Function, base: String) -> Result<String, Error> {
+    let thrown = |exception: JsValue| Error::from_exception(&exception);
+    let value = provider
+        .call1(&JsValue::UNDEFINED, &JsValue::from_str(&base))
+        .map_err(thrown)?;
+    let value = JsFuture::from(Promise::resolve(&value))
+        .await
+        .map_err(thrown)?;
+    args::url_string(&value).ok_or_else(|| Error::InvalidUrl {
+        url: String::new(),
+        message: format!(
+            "the URL provider returned {}, not a string or a URL",
+            value.js_typeof().as_string().unwrap_or_default()
+        ),
+    })
+}
+
+/// A DOM `CloseEvent` with the close's fields, for `shouldReconnect`.
+fn close_event(close: &CloseEvent) -> JsValue {
+    let init = web_sys::CloseEventInit::new();
+    init.set_code(close.code.code());
+    init.set_reason(&close.reason);
+    init.set_was_clean(close.was_clean);
+    web_sys::CloseEvent::new_with_event_init_dict("close", &init)
+        .map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
+/// The JS name of a state.
+fn state_name(state: &ClientState) -> &'static str {
+    match state {
+        ClientState::Connecting { .. } => "connecting",
+        ClientState::Open => "open",
+        ClientState::Disconnected(_) => "disconnected",
+        ClientState::Waiting { .. } => "waiting",
+        ClientState::GaveUp => "gaveup",
+        ClientState::Closed => "closed",
+    }
+}
+
+/// What the client's task reports.
+enum Report {
+    State(ClientState),
+    Message(Result<Message, Error>),
+}
+
+/// Turns the client's state changes and messages into events and iterator items until it has stopped, state
+/// changes first, so that `open` precedes the messages of that connection.
+async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: Rc<Shared>) {
+    let (mut states_done, mut messages_done) = (false, false);
+    // The subscription starts with the state the client was created in, which its task announces again when
+    // it starts: skip the copy.
+    let mut first = true;
+    loop {
+        let report = poll_fn(|cx| {
+            if !states_done {
+                match Pin::new(&mut states).poll_next(cx) {
+                    Poll::Ready(Some(state)) => return Poll::Ready(Some(Report::State(state))),
+                    Poll::Ready(None) => states_done = true,
+                    Poll::Pending => {}
+                }
+            }
+            if !messages_done {
+                match Pin::new(&mut client).poll_next(cx) {
+                    Poll::Ready(Some(item)) => return Poll::Ready(Some(Report::Message(item))),
+                    Poll::Ready(None) => messages_done = true,
+                    Poll::Pending => {}
+                }
+            }
+            if states_done && messages_done {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        match report {
+            None => break,
+            Some(Report::State(_)) if first => first = false,
+            Some(Report::State(state)) => shared.state_changed(&state),
+            Some(Report::Message(Ok(message))) => shared.received(&message),
+            Some(Report::Message(Err(error))) => {
+                shared.fanout.borrow_mut().end(Some(to_js(&error)));
+            }
+        }
+    }
+    shared.fanout.borrow_mut().end(None);
+}
+
+impl Shared {
+    fn received(&self, message: &Message) {
+        let data = args::message_data(message);
+        self.fanout.borrow_mut().push(&data);
+        if !self.freed.get() {
+            self.events.dispatch_message(&data);
+        }
+    }
+
+    fn state_changed(&self, state: &ClientState) {
+        if state.is_final() {
+            let resolve = self.resolve_finished.borrow_mut().take();
+            if let Some(resolve) = resolve {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+        if self.freed.get() {
+            return;
+        }
+        let name = state_name(state);
+        match state {
+            ClientState::Connecting { attempt } => self
+                .events
+                .dispatch_detail(name, &[("attempt", (*attempt).into())]),
+            ClientState::Disconnected(error) => self
+                .events
+                .dispatch_detail(name, &[("error", to_js(error))]),
+            ClientState::Waiting { delay } => self.events.dispatch_detail(
+                name,
+                &[("delay", JsValue::from_f64(delay.as_secs_f64() * 1000.0))],
+            ),
+            ClientState::Open | ClientState::GaveUp | ClientState::Closed => {
+                self.events.dispatch_plain(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The JS-facing API (the `js` feature), called through its Rust signatures with the `JsValue`s JS would pass.
+//!
+//! Covers: `WebSocketClient.connect` resolves once open, text round-trips through `send` and a
+//! `MessageIterator`, `close(code, reason)` resolves with the close event; every bad close code (1005, 5000, NaN,
+//! -1, 1.5, 70000, Infinity) is an `InvalidCloseCodeError` carrying the code as given, a non-number a
+//! `TypeError`, a 124-byte reason a `CloseReasonTooLongError`, and the connection stays open; connect failures
+//! are named (`ConnectionClosedError` 1006 for a refused port, `InvalidUrlError`, `ConnectTimeoutError`,
+//! `TypeError` for a number as URL); `send` refuses wrong types (`TypeError`) and a connecting socket
+//! (`NotOpenError` with `readyState`); the reconnecting client queues, throws `QueueFullError` with the message
+//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`); `isError`;
+//! dropping a client closes its connection on the server.
+//! The same API as JS sees it, through the package wasm-pack builds, is tested in tools/e2e/js-package.test.mjs.
+#![cfg(all(target_arch = "wasm32", feature = "js"))]
+
+mod common;
+
+use std::time::Duration;
+
+use browser_ws::js::{is_error, ReconnectingWebSocketClient, WebSocketClient};
+use common::{refused_url, server_sees_all_closed, server_stats, url, within};
+use js_sys::{Promise, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A JS object from JSON, as options.
+fn object(json: &str) -> Option<JsValue> {
+    Some(JSON::parse(json).expect("valid JSON"))
+}
+
+fn string(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+fn number(value: f64) -> JsValue {
+    JsValue::from_f64(value)
+}
+
+/// A property of a JS value.
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &string(key)).expect("an object")
+}
+
+/// Checks that `error` is an `Error` called `name` with a message, and returns it.
+#[track_caller]
+fn assert_named(error: &JsValue, name: &str) -> JsValue {
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "{error:?} is an Error"
+    );
+    assert_eq!(
+        get(error, "name").as_string().as_deref(),
+        Some(name),
+        "{error:?}"
+    );
+    let message = get(error, "message").as_string().unwrap_or_default();
+    assert!(!message.is_empty(), "{name} has a message");
+    error.clone()
+}
+
+async fn connect(route: &str) -> WebSocketClient {
+    within(
+        "connect",
+        WebSocketClient::connect(string(&url(route)), None),
+    )
+    .await
+    .expect("connects")
+}
+
+async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
+    within("a promise", JsFuture::from(promise)).await
+}
+
+#[wasm_bindgen_test]
+async fn connect_send_iterate_close() {
+    let client = connect("/echo").await;
+    assert_eq!(client.ready_state(), 1);
+    assert_eq!(client.binary_type(), "arraybuffer");
+    let messages = client.messages(None).expect("an iterator");
+    client.send(string("héllo")).expect("sent");
+    client
+        .send(js_sys::Uint8Array::from(&[1u8, 2, 3][..]).into())
+        .expect("sent");
+    let first = resolve(messages.next()).await.expect("a message");
+    assert_eq!(get(&first, "value").as_string().as_deref(), Some("héllo"));
+    assert_eq!(get(&first, "done").as_bool(), Some(false));
+    let second = get(&resolve(messages.next()).await.expect("a message"), "value");
+    let bytes = js_sys::Uint8Array::new(&second.dyn_into::<js_sys::ArrayBuffer>().expect("bytes"));
+    assert_eq!(bytes.to_vec(), [1, 2, 3]);
+
+    let closing = client
+        .close(Some(number(4000.0)), Some(string("bye")))
+        .expect("a valid close");
+    let close: web_sys::CloseEvent = resolve(closing).await.expect("closed").unchecked_into();
+    assert_eq!(
+        (close.code(), close.reason(), close.was_clean()),
+        (4000, "bye".to_owned(), true)
+    );
+    assert_eq!(client.ready_state(), 3);
+    let end = resolve(messages.next()).await.expect("the end");
+    assert_eq!(get(&end, "done").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn bad_close_arguments_are_named_errors_and_change_nothing() {
+    let client = connect("/echo").await;
+    for code in [
+        1005.0,
+        1001.0,
+        2999.0,
+        5000.0,
+        f64::NAN,
+        -1.0,
+        1.5,
+        70000.0,
+        f64::INFINITY,
+    ] {
+        let error = client.close(Some(number(code)), None).expect_err("refused");
+        let error = assert_named(&error, "InvalidCloseCodeError");
+        assert!(
+            js_sys::Object::is(&get(&error, "code"), &number(code)),
+            "the code as given: {code}"
+        );
+        assert!(is_error(&error, &string("InvalidCloseCodeError")));
+    }
+    let error = client
+        .close(Some(string("1000")), None)
+        .expect_err("refused");
+    assert_named(&error, "TypeError");
+    let error = client
+        .close(None, Some(string(&"x".repeat(124))))
+        .expect_err("refused");
+    let error = assert_named(&error, "CloseReasonTooLongError");
+    assert_eq!(get(&error, "byteLength").as_f64(), Some(124.0));
+    assert_eq!(client.ready_state(), 1, "still open");
+    // A close code of exactly 1000 and the longest reason go through.
+    let closing = client
+        .close(Some(number(1000.0)), Some(string(&"é".repeat(61))))
+        .expect("valid");
+    let close: web_sys::CloseEvent = resolve(closing).await.expect("closed").unchecked_into();
+    assert_eq!(close.code(), 1000);
+}
+
+#[wasm_bindgen_test]
+async fn connect_failures_are_named() {
+    let refused = WebSocketClient::connect(string(refused_url()), None)
+        .await
+        .expect_err("refused");
+    let refused = assert_named(&refused, "ConnectionClosedError");
+    assert_eq!(get(&refused, "code").as_f64(), Some(1006.0));
+    assert_eq!(get(&refused, "wasClean").as_bool(), Some(false));
+
+    let invalid = WebSocketClient::connect(string("ftp://127.0.0.1/"), None)
+        .await
+        .expect_err("invalid");
+    let invalid = assert_named(&invalid, "InvalidUrlError");
+    assert_eq!(
+        get(&invalid, "url").as_string().as_deref(),
+        Some("ftp://127.0.0.1/")
+    );
+
+    let wrong = WebSocketClient::connect(number(42.0), None)
+        .await
+        .expect_err("not a URL");
+    assert_named(&wrong, "TypeError");
+
+    let timeout = WebSocketClient::connect(
+        string(&url("/no-handshake")),
+        object(r#"{"connectTimeout": 100}"#),
+    )
+    .await
+    .expect_err("times out");
+    let timeout = assert_named(&timeout, "ConnectTimeoutError");
+    assert_eq!(get(&timeout, "timeout").as_f64(), Some(100.0));
+
+    let negative =
+        WebSocketClient::connect(string(&url("/echo")), object(r#"{"connectTimeout": -1}"#))
+            .await
+            .expect_err("refused");
+    assert_named(&negative, "RangeError");
+}
+
+#[wasm_bindgen_test]
+async fn send_checks_types_and_state() {
+    let client = WebSocketClient::new(string(&url("/echo")), None).expect("connecting");
+    assert_eq!(client.ready_state(), 0);
+    let early = client.send(string("early")).expect_err("not open");
+    let early = assert_named(&early, "NotOpenError");
+    assert_eq!(get(&early, "readyState").as_f64(), Some(0.0));
+    for wrong in [
+        number(1.0),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        JsValue::TRUE,
+    ] {
+        assert_named(&client.send(wrong).expect_err("wrong type"), "TypeError");
+    }
+    assert_named(
+        &client
+            .set_binary_type(string("text"))
+            .expect_err("wrong value"),
+        "TypeError",
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_reconnecting_queue_never_drops_silently() {
+    let client = ReconnectingWebSocketClient::new(
+        string(refused_url()),
+        object(r#"{"maxQueuedMessages": 1, "maxAttempts": 1}"#),
+    )
+    .expect("started");
+    assert_eq!(client.send(string("a")).as_deref(), Ok("queued"));
+    let full = client.send(string("b")).expect_err("full");
+    let full = assert_named(&full, "QueueFullError");
+    assert_eq!(get(&full, "data").as_string().as_deref(), Some("b"));
+    assert_eq!(get(&full, "maxMessages").as_f64(), Some(1.0));
+    resolve(client.finished()).await.expect("gave up");
+    assert_eq!(client.state(), "gaveup");
+    let unsent = client.take_unsent();
+    assert_eq!(unsent.length(), 1);
+    assert_eq!(unsent.get(0).as_string().as_deref(), Some("a"));
+    let late = client.send(string("c")).expect_err("finished");
+    assert_named(&late, "NotOpenError");
+}
+
+#[wasm_bindgen_test]
+fn reconnecting_options_are_checked() {
+    for (options, name) in [
+        (r#"{"backoff": {"factor": 0.5}}"#, "RangeError"),
+        (r#"{"backoff": {"jitter": 1.5}}"#, "RangeError"),
+        (r#"{"maxAttempts": 0}"#, "RangeError"),
+        (r#"{"maxQueuedMessages": 2.5}"#, "RangeError"),
+        (r#"{"heartbeat": {"interval": 10}}"#, "TypeError"),
+        (r#"{"binaryType": "text"}"#, "TypeError"),
+        (r#"{"protocols": [1]}"#, "TypeError"),
+        (r#""fast""#, "TypeError"),
+    ] {
+        let error = ReconnectingWebSocketClient::new(string(&url("/echo")), object(options))
+            .expect_err(options);
+        assert_named(&error, name);
+    }
+}
+
+#[wasm_bindgen_test]
+fn is_error_checks_class_and_name() {
+    let error: JsValue = js_sys::Error::new("x").into();
+    Reflect::set(&error, &string("name"), &string("GaveUpError")).expect("settable");
+    assert!(is_error(&error, &string("GaveUpError")));
+    assert!(!is_error(&error, &string("QueueFullError")));
+    assert!(!is_error(&string("GaveUpError"), &string("GaveUpError")));
+    assert!(!is_error(&error, &number(1.0)));
+}
+
+#[wasm_bindgen_test]
+async fn dropping_a_client_closes_its_connection() {
+    let tag = "js-api-drop";
+    let client = connect(&format!("/echo?tag={tag}")).await;
+    assert_eq!(server_stats(tag).await.0, 1);
+    drop(client);
+    server_sees_all_closed(tag).await;
+    // And a dropped reconnecting client stops.
+    let client = ReconnectingWebSocketClient::new(string(&url(&format!("/echo?tag={tag}"))), None)
+        .expect("started");
+    let finished = client.finished();
+    common::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server_stats(tag).await.0, 1);
+    drop(client);
+    resolve(finished).await.expect("finished");
+    server_sees_all_closed(tag).await;
+}

@@ -1,0 +1,307 @@
+// End-to-end test of the demo page (www/, src/demo/) in headless Chromium, as `trunk build --release` makes it.
+//
+// Covers: the page starts under its Content-Security-Policy and connects to ws://<its own host>/echo
+// ("WebSocket Status:: Socket Open", readyState 1 OPEN); a text round trip ("Server Reply:: hello") with the
+// counters; a message that is HTML stays text and runs nothing; a painted canvas sent as a PNG Blob comes back
+// pixel for pixel on the destination canvas, in `blob` and in `arraybuffer` mode; a close code a client may not
+// send is refused with the crate's error, leaving the socket open; Disconnect shows "Socket Closed" with code
+// 1000 and disables sending with a visible reason; reconnecting works; no console error and no CSP violation
+// at any point.
+//
+// Run it with `cargo xtask test --only demo-e2e`: xtask starts the echo server and passes its URL in
+// BROWSER_WS_ECHO_URL; this test builds the page with Trunk into target/demo-e2e/dist and serves it with a small
+// static server that forwards /echo to the echo server, so that the page reaches it on its own origin, as it
+// does behind `trunk serve`'s proxy.
+//
+// Environment:
+//   BROWSER_WS_ECHO_URL          ws://HOST:PORT of a running echo-server (required unless BROWSER_WS_DEMO_URL)
+//   BROWSER_WS_DEMO_URL          test an already served page instead, e.g. http://127.0.0.1:8080/ while
+//                                `cargo xtask demo` runs (then /echo goes through Trunk's proxy); nothing is built
+//   BROWSER_WS_DEMO_SCREENSHOT   where to save the screenshot [default: target/demo-e2e/demo.png];
+//                                `BROWSER_WS_DEMO_SCREENSHOT=docs/demo.png` refreshes the README's image
+//   CHROMIUM                     the browser [default: /usr/bin/chromium]; nothing is ever downloaded
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const workDir = path.join(root, 'target', 'demo-e2e');
+const screenshot = path.resolve(
+  root,
+  process.env.BROWSER_WS_DEMO_SCREENSHOT || path.join(workDir, 'demo.png'),
+);
+
+/** Builds the page with Trunk (release: wasm-opt from tools/node_modules, which xtask puts first on PATH). */
+function buildPage() {
+  const dist = path.join(workDir, 'dist');
+  const args = ['build', '--release', '--dist', dist];
+  console.error(`$ trunk ${args.join(' ')}`);
+  const result = spawnSync('trunk', args, {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+    // Trunk accepts only true/false here (NO_COLOR=1 is an error).
+    env: { ...process.env, NO_COLOR: 'true' },
+  });
+  if (result.error) throw new Error(`cannot run trunk: ${result.error.message}`);
+  assert.equal(result.status, 0, 'trunk build failed');
+  return dist;
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Serves `dist` on a free loopback port and forwards WebSocket upgrades of /echo to the echo server, byte for
+ * byte, as Trunk's proxy does. Resolves to the server and its base URL.
+ */
+async function servePage(dist, echoUrl) {
+  const echo = new URL(echoUrl);
+  const server = http.createServer(async (request, response) => {
+    const { pathname } = new URL(request.url, 'http://localhost');
+    const file = path.join(dist, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
+    if (!file.startsWith(dist + path.sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      const type = MIME[path.extname(file)] ?? 'application/octet-stream';
+      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    } catch {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url, 'http://localhost').pathname !== '/echo') {
+      socket.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(echo.port), echo.hostname, () => {
+      const lines = [`${request.method} ${request.url} HTTP/1.1`];
+      for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+        lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      }
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+/** The text of the element with `id`. */
+const text = (page, id) => page.locator(`#${id}`).textContent();
+
+/** Waits until the element with `id` has exactly `expected` as its text (or matches it, for a RegExp). */
+async function waitForText(page, id, expected, timeout = 15_000) {
+  const matches = (actual) =>
+    expected instanceof RegExp ? expected.test(actual) : actual === expected;
+  const started = Date.now();
+  for (;;) {
+    const actual = await text(page, id);
+    if (matches(actual)) return actual;
+    if (Date.now() - started > timeout) {
+      assert.fail(`#${id} should be ${expected}, is ${JSON.stringify(actual)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Compares the source and destination canvases pixel by pixel. */
+function compareCanvases(page) {
+  return page.evaluate(() => {
+    const pixels = (id) => {
+      const canvas = document.getElementById(id);
+      return canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    };
+    const source = pixels('source');
+    const destination = pixels('destination');
+    let differing = 0;
+    let maxDifference = 0;
+    for (let i = 0; i < source.length; i += 1) {
+      const difference = Math.abs(source[i] - destination[i]);
+      maxDifference = Math.max(maxDifference, difference);
+      if (difference > 0) differing += 1;
+    }
+    return { length: source.length, sameLength: source.length === destination.length, differing, maxDifference };
+  });
+}
+
+test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
+  let pageUrl = process.env.BROWSER_WS_DEMO_URL;
+  let server;
+  if (!pageUrl) {
+    const echoUrl = process.env.BROWSER_WS_ECHO_URL;
+    assert.ok(
+      echoUrl,
+      'set BROWSER_WS_ECHO_URL to a running echo-server (cargo xtask test --only demo-e2e does), or ' +
+        'BROWSER_WS_DEMO_URL to a served demo page',
+    );
+    const dist = buildPage();
+    ({ server, url: pageUrl } = await servePage(dist, echoUrl));
+  }
+  t.diagnostic(`page: ${pageUrl}`);
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  t.after(async () => {
+    await browser.close();
+    server?.close();
+    server?.closeAllConnections();
+  });
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
+
+  await t.test('the page connects to /echo on its own origin', async () => {
+    const response = await page.goto(pageUrl);
+    assert.equal(response.status(), 200);
+    await waitForText(page, 'serverStatus', 'WebSocket Status:: Socket Open');
+    assert.equal(await text(page, 'readyState'), '1 OPEN');
+    const host = new URL(pageUrl).host;
+    assert.equal(await page.inputValue('#url'), `ws://${host}/echo`);
+    assert.equal(await page.isEnabled('#sendText'), true);
+    assert.equal(await page.isEnabled('#sendBinary'), true);
+    assert.equal(await page.isHidden('#sendHint'), true);
+    assert.equal(await page.isEnabled('#connect'), false);
+    // The CSP is the page's own, from its meta tag, and the loader is not inline.
+    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
+  });
+
+  await t.test('a text message comes back as "Server Reply:: hello"', async () => {
+    await page.fill('#textmessage', 'hello');
+    await page.click('#sendText');
+    await waitForText(page, 'serverResponse', 'Server Reply:: hello');
+    assert.equal(await text(page, 'sentMessages'), '1');
+    assert.equal(await text(page, 'receivedMessages'), '1');
+    assert.equal(await text(page, 'receivedBytes'), '5 B');
+  });
+
+  const attack = '<img src=x onerror="window.pwned=1">';
+  await t.test('received HTML is shown as text and runs nothing', async () => {
+    await page.fill('#textmessage', attack);
+    await page.press('#textmessage', 'Enter'); // Enter sends too
+    await waitForText(page, 'serverResponse', `Server Reply:: ${attack}`);
+    // Give a (wrongly) created image the time to fail loading and run its handler.
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.equal(await page.locator('#serverResponse *').count(), 0);
+    assert.equal(await page.locator('img').count(), 0);
+    assert.equal(await page.locator('#eventLog .text', { hasText: attack }).count(), 2, 'sent and received, as text');
+  });
+
+  // Paint a stroke, so that what is sent is not only the starting picture.
+  const source = await page.locator('#source').boundingBox();
+  const wave = (step) => [
+    source.x + source.width * (0.07 + 0.022 * step),
+    source.y + source.height * (0.3 + 0.13 * Math.sin(step / 3)),
+  ];
+  await page.mouse.move(...wave(0));
+  await page.mouse.down();
+  for (let step = 1; step <= 24; step += 1) await page.mouse.move(...wave(step));
+  await page.mouse.up();
+
+  await t.test('the canvas, sent as a PNG Blob, is painted back pixel for pixel', async () => {
+    await page.click('#sendBinary');
+    await waitForText(page, 'destinationInfo', /^destination · 320×200 image from a [\d.]+ kB Blob$/);
+    const result = await compareCanvases(page);
+    assert.ok(result.sameLength);
+    assert.equal(result.differing, 0, `${result.differing} channel values differ, by up to ${result.maxDifference}`);
+    assert.equal(await text(page, 'receivedMessages'), '3');
+  });
+
+  await t.test('in arraybuffer mode the bytes are drawn the same way', async () => {
+    await page.click('label[for="binaryArrayBuffer"]');
+    await page.fill('#brushColor', '#a855f7');
+    await page.mouse.click(source.x + source.width * 0.5, source.y + source.height * 0.5);
+    await page.click('#sendBinary');
+    await waitForText(page, 'destinationInfo', /^destination · 320×200 image from a [\d.]+ kB ArrayBuffer$/);
+    const result = await compareCanvases(page);
+    assert.equal(result.differing, 0, `${result.differing} channel values differ, by up to ${result.maxDifference}`);
+    await page.click('label[for="binaryBlob"]');
+  });
+
+  await t.test('a close code a client may not send is refused before the browser sees it', async () => {
+    await page.fill('#closeCode', '1001');
+    await page.click('#disconnect');
+    await page.locator('#eventLog .text', { hasText: 'close code 1001 cannot be sent by a client' }).waitFor();
+    assert.equal(await text(page, 'readyState'), '1 OPEN');
+    await page.fill('#closeCode', '1000');
+  });
+
+  await t.test('Disconnect closes with code 1000 and disables sending, saying why', async () => {
+    await page.click('#disconnect');
+    const status = await waitForText(page, 'serverStatus', /^WebSocket Status:: Socket Closed/);
+    assert.match(status, /code 1000 \(Normal Closure\)/);
+    assert.match(status, /reason "bye from the demo", clean/);
+    assert.equal(await text(page, 'readyState'), '3 CLOSED');
+    assert.equal(await page.isDisabled('#sendText'), true);
+    assert.equal(await page.isDisabled('#sendBinary'), true);
+    assert.equal(await page.isVisible('#sendHint'), true);
+    assert.match(await text(page, 'sendHint'), /the socket is closed/);
+    // Enter on a closed socket is refused with the typed error, not silently dropped.
+    await page.press('#textmessage', 'Enter');
+    await page.locator('#eventLog .text', { hasText: 'not sent: the WebSocket is not open (state: CLOSED)' }).waitFor();
+  });
+
+  await t.test('Connect opens a new connection', async () => {
+    await page.click('#connect');
+    await waitForText(page, 'serverStatus', 'WebSocket Status:: Socket Open');
+    // Again, for the screenshot: the event log then shows the markup as text.
+    await page.fill('#textmessage', attack);
+    await page.click('#sendText');
+    await waitForText(page, 'serverResponse', `Server Reply:: ${attack}`);
+    await page.fill('#textmessage', 'hello');
+    await page.click('#sendText');
+    await waitForText(page, 'serverResponse', 'Server Reply:: hello');
+    await page.click('#sendBinary');
+    await waitForText(page, 'receivedMessages', '7');
+  });
+
+  await t.test('no console errors and no CSP violations', async () => {
+    const violations = await page.evaluate(() => window.__cspViolations);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(problems, []);
+  });
+
+  await mkdir(path.dirname(screenshot), { recursive: true });
+  await page.screenshot({ path: screenshot, fullPage: true });
+  t.diagnostic(`screenshot: ${path.relative(root, screenshot)}`);
+});

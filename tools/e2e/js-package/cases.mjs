@@ -1,0 +1,577 @@
+// The end-to-end cases of the npm package, written as a JS user writes them: they import the package built
+// by wasm-pack exactly as it is published. js-package.test.mjs serves this page with the package under ./pkg/
+// and runs each case in headless Chromium with the echo server's base URL; a case throws to fail.
+
+import init, {
+  ReconnectingWebSocketClient,
+  WebSocketClient,
+  canvasToBlob,
+  drawBlob,
+  isError,
+} from './pkg/browser_ws.js';
+
+await init();
+
+/** Fails the case with `message` unless `condition` holds. */
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/** Fails unless `actual` equals `expected` (compared as JSON). */
+function same(actual, expected, what) {
+  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
+  check(a === e, `${what}: expected ${e}, got ${a}`);
+}
+
+/** The error `action` throws (or its promise rejects with); fails if it succeeds. */
+async function failure(action, what) {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`check failed: ${what} should have failed`);
+}
+
+/** Checks that `error` is a real `Error` called `name`, with the given properties. */
+function isNamed(error, name, properties = {}) {
+  check(error instanceof Error, `${name}: not an Error: ${error}`);
+  same(error.name, name, 'error name');
+  check(typeof error.message === 'string' && error.message.length > 0, `${name} has a message`);
+  for (const [key, value] of Object.entries(properties)) {
+    check(Object.is(error[key], value), `${name}.${key}: expected ${value}, got ${error[key]}`);
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with `promise`, or fails after `ms`. */
+function within(ms, promise, what) {
+  return Promise.race([
+    promise,
+    sleep(ms).then(() => {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    }),
+  ]);
+}
+
+/**
+ * The next `count` messages of a client (a new iterator) or an iterator (which stays usable: a `break` out of
+ * `for await` would end it, as it ends any iterator).
+ */
+async function take(source, count) {
+  const iterator = source[Symbol.asyncIterator]();
+  const messages = [];
+  while (messages.length < count) {
+    const { value, done } = await iterator.next();
+    if (done) break;
+    messages.push(value);
+  }
+  return messages;
+}
+
+const bytesOf = async (data) =>
+  Array.from(new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data));
+
+/** Open and total connections tagged `tag`, from the echo server's /stats route. */
+async function stats(base, tag) {
+  const client = await WebSocketClient.connect(`${base}/stats?tag=${tag}`);
+  const [text] = await take(client, 1);
+  return JSON.parse(text);
+}
+
+/** Waits until the server counts no open connection tagged `tag`. */
+async function allClosed(base, tag) {
+  for (let i = 0; i < 100; i += 1) {
+    if ((await stats(base, tag)).open === 0) return;
+    await sleep(50);
+  }
+  throw new Error(`connections tagged ${tag} are still open`);
+}
+
+/** Records a reconnecting client's events, as `name` or `name:detail`. */
+function recordEvents(client) {
+  const events = [];
+  for (const type of ['connecting', 'open', 'disconnected', 'waiting', 'gaveup', 'closed']) {
+    client.addEventListener(type, (event) => {
+      const detail = event.detail;
+      if (type === 'connecting') events.push(`connecting:${detail.attempt}`);
+      else if (type === 'disconnected') {
+        const { error } = detail;
+        events.push(`disconnected:${error.name}${error.code === undefined ? '' : `:${error.code}`}`);
+      } else events.push(type);
+    });
+  }
+  return events;
+}
+
+window.cases = {
+  /** connect() resolves once open; text goes both ways through send and for await; close resolves. */
+  async text(base) {
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    same(client.readyState, 1, 'readyState once connected');
+    same(client.url, `${base}/echo`, 'url');
+    same([client.protocol, client.extensions, client.binaryType], ['', '', 'arraybuffer'], 'getters');
+    const messages = client.messages();
+    client.send('héllo');
+    client.send('');
+    client.send('🦀 unicode ✓');
+    same(await take(messages, 3), ['héllo', '', '🦀 unicode ✓'], 'echoed text');
+    same(client.bufferedAmount, 0, 'bufferedAmount');
+    const close = await client.close();
+    check(close instanceof CloseEvent, 'close resolves with a CloseEvent');
+    same([close.code, close.reason, close.wasClean], [1000, '', true], 'a normal close');
+    same(client.readyState, 3, 'readyState after close');
+    check((await client.closed) === close, 'closed resolves with the same event');
+    // The iterator ends after a clean close.
+    same(await messages.next(), { done: true }, 'iterator after a clean close');
+    // Breaking out of `for await` ends an iterator, as for any iterator.
+    const other = await WebSocketClient.connect(`${base}/echo`);
+    const iterator = other.messages();
+    other.send('1');
+    other.send('2');
+    for await (const data of iterator) {
+      same(data, '1', 'first');
+      break;
+    }
+    same(await iterator.next(), { done: true }, 'ended by break');
+    await other.close();
+    client.free();
+    return 'ok';
+  },
+
+  /** Every binary type goes out as binary and comes back byte for byte, as ArrayBuffer or Blob. */
+  async binary(base) {
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    const messages = client.messages();
+    const u8 = new Uint8Array([0, 1, 2, 253, 254, 255]);
+    client.send(u8);
+    client.send(u8.buffer);
+    // A view into the middle of a larger buffer sends only its own bytes.
+    client.send(new DataView(new Uint8Array([9, 9, 7, 8, 9, 9]).buffer, 2, 2));
+    client.send(new Uint16Array([0x0201, 0x0403]));
+    client.send(new Blob([new Uint8Array([42, 43]), 'hi']));
+    const received = await take(messages, 5);
+    check(received.every((data) => data instanceof ArrayBuffer), 'binary arrives as ArrayBuffer');
+    same(
+      await Promise.all(received.map(bytesOf)),
+      [[0, 1, 2, 253, 254, 255], [0, 1, 2, 253, 254, 255], [7, 8], [1, 2, 3, 4], [42, 43, 104, 105]],
+      'echoed bytes',
+    );
+    client.binaryType = 'blob';
+    same(client.binaryType, 'blob', 'binaryType set');
+    client.send(new Uint8Array([5, 6, 7]));
+    const [blob] = await take(messages, 1);
+    check(blob instanceof Blob, 'binary arrives as Blob in blob mode');
+    same(await bytesOf(blob), [5, 6, 7], 'Blob bytes');
+    const bad = await failure(() => {
+      client.binaryType = 'text';
+    }, 'binaryType = "text"');
+    isNamed(bad, 'TypeError');
+    same(client.binaryType, 'blob', 'binaryType unchanged after a bad value');
+    // A 1 MiB message, both ways.
+    const big = new Uint8Array(1 << 20).map((_, i) => i % 251);
+    client.send(big);
+    const [echoed] = await take(messages, 1);
+    same(echoed.size, big.length, 'a 1 MiB Blob');
+    await client.close();
+    return 'ok';
+  },
+
+  /** Events in the DOM style: the constructor, on<type> properties, addEventListener with once and signal. */
+  async events(base) {
+    const seen = [];
+    const client = new WebSocketClient(`${base}/greet?text=welcome`, { binaryType: 'blob' });
+    same(client.readyState, 0, 'readyState while connecting');
+    const notOpen = await failure(() => client.send('too early'), 'send while connecting');
+    isNamed(notOpen, 'NotOpenError', { readyState: 0 });
+    client.onopen = (event) => seen.push(`onopen:${event.type}`);
+    client.addEventListener('open', () => seen.push('open listener'));
+    client.onmessage = (event) => seen.push(`onmessage:${event.data}`);
+    client.addEventListener('message', (event) => seen.push(`once:${event.data}`), { once: true });
+    const controller = new AbortController();
+    client.addEventListener('message', () => seen.push('aborted listener'), { signal: controller.signal });
+    controller.abort();
+    const handlerObject = { handleEvent: (event) => seen.push(`handleEvent:${event.type}`) };
+    client.addEventListener('close', handlerObject);
+    const closed = new Promise((resolve) => {
+      client.onclose = (event) => resolve(event);
+    });
+    check(typeof client.onmessage === 'function', 'onmessage reads back');
+    await within(5000, new Promise((resolve) => client.addEventListener('message', resolve, { once: true })), 'greeting');
+    client.send('again');
+    await within(5000, new Promise((resolve) => client.addEventListener('message', resolve, { once: true })), 'echo');
+    client.onmessage = null;
+    same(client.onmessage, null, 'onmessage cleared');
+    const wrong = await failure(() => {
+      client.onerror = 'not a function';
+    }, 'onerror = string');
+    isNamed(wrong, 'TypeError');
+    const wrongType = await failure(() => client.addEventListener(42, () => {}), 'addEventListener(42)');
+    isNamed(wrongType, 'TypeError');
+    client.close(4001, 'done');
+    const close = await within(5000, closed, 'onclose');
+    same([close.code, close.reason, close.wasClean], [4001, 'done', true], 'close event');
+    same(
+      seen,
+      ['onopen:open', 'open listener', 'onmessage:welcome', 'once:welcome', 'onmessage:again', 'handleEvent:close'],
+      'events',
+    );
+    return 'ok';
+  },
+
+  /** Bad close codes and reasons are named errors thrown at once; the connection stays open. */
+  async closeCodes(base) {
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    for (const code of [1005, 1001, 999, 2999, 5000, 0, -1, 1.5, NaN, 70000, Infinity, 65536 + 1000]) {
+      const error = await failure(() => client.close(code), `close(${code})`);
+      isNamed(error, 'InvalidCloseCodeError', { code });
+      check(isError(error, 'InvalidCloseCodeError'), 'isError recognises it');
+      check(!isError(error, 'NotOpenError'), 'isError checks the name');
+    }
+    for (const code of ['1000', {}, 10n, true]) {
+      const error = await failure(() => client.close(code), `close(${String(code)})`);
+      isNamed(error, 'TypeError');
+    }
+    const tooLong = await failure(() => client.close(1000, 'x'.repeat(124)), 'a 124-byte reason');
+    isNamed(tooLong, 'CloseReasonTooLongError', { byteLength: 124 });
+    // 41 three-byte characters are 123 bytes; one more byte is too many.
+    const cjk = '界'.repeat(41);
+    isNamed(await failure(() => client.close(4000, `${cjk}a`), '124 UTF-8 bytes'), 'CloseReasonTooLongError', {
+      byteLength: 124,
+    });
+    isNamed(await failure(() => client.close(4000, 42), 'a numeric reason'), 'TypeError');
+    same(client.readyState, 1, 'still open after refused closes');
+    client.send('still works');
+    same(await take(client, 1), ['still works'], 'echo after refused closes');
+    const close = await client.close(4999, cjk);
+    same([close.code, close.reason, close.wasClean], [4999, cjk, true], 'close with 4999 and a 123-byte reason');
+    // The server may close with any code; the client reports it as received.
+    const server = await WebSocketClient.connect(`${base}/close?code=1011&reason=server%20says%20bye`);
+    const byServer = await server.closed;
+    same([byServer.code, byServer.reason, byServer.wasClean], [1011, 'server says bye', true], 'server close');
+    return 'ok';
+  },
+
+  /** Failures are named errors: refused, invalid URL and protocols, timeouts, wrong types, unclean closes. */
+  async errors(base, refusedUrl) {
+    const refused = await failure(() => WebSocketClient.connect(refusedUrl), 'connect to a closed port');
+    isNamed(refused, 'ConnectionClosedError', { code: 1006, wasClean: false, reason: '' });
+    check(isError(refused, 'ConnectionClosedError'), 'isError');
+    // (A relative URL is resolved against the page's, and a fragment is dropped, by current browsers.)
+    for (const url of ['ftp://127.0.0.1/', 'ws://[::1', 'javascript:alert(1)']) {
+      const error = await failure(() => WebSocketClient.connect(url), `connect(${url})`);
+      isNamed(error, 'InvalidUrlError', { url });
+    }
+    isNamed(await failure(() => new WebSocketClient('file:///'), 'new WebSocketClient("file:///")'), 'InvalidUrlError');
+    const url = new URL(`${base}/echo`);
+    const fromUrl = await WebSocketClient.connect(url);
+    same(fromUrl.url, url.href, 'a URL object works');
+    await fromUrl.close();
+    isNamed(await failure(() => WebSocketClient.connect(42), 'connect(42)'), 'TypeError');
+    isNamed(await failure(() => WebSocketClient.connect(`${base}/echo`, 'fast'), 'string options'), 'TypeError');
+    const protocol = await failure(
+      () => WebSocketClient.connect(`${base}/echo`, { protocols: ['chat', 'a b'] }),
+      'an invalid subprotocol',
+    );
+    isNamed(protocol, 'InvalidProtocolError', { protocol: 'a b' });
+    isNamed(
+      await failure(() => WebSocketClient.connect(`${base}/echo`, { protocols: [1] }), 'protocols: [1]'),
+      'TypeError',
+    );
+    const negotiated = await WebSocketClient.connect(`${base}/protocol`, { protocols: 'chat.v2' });
+    same(negotiated.protocol, 'chat.v2', 'negotiated subprotocol');
+    same(await take(negotiated, 1), ['chat.v2'], 'the server saw it');
+    await negotiated.close();
+    const started = performance.now();
+    const timeout = await failure(
+      () => WebSocketClient.connect(`${base}/no-handshake`, { connectTimeout: 200 }),
+      'connect to a server that never answers',
+    );
+    isNamed(timeout, 'ConnectTimeoutError', { timeout: 200 });
+    check(performance.now() - started < 3000, 'the timeout fired in time');
+    for (const connectTimeout of [-1, NaN, Infinity, 2 ** 31]) {
+      const error = await failure(
+        () => WebSocketClient.connect(`${base}/echo`, { connectTimeout }),
+        `connectTimeout ${connectTimeout}`,
+      );
+      isNamed(error, 'RangeError');
+    }
+    isNamed(
+      await failure(() => WebSocketClient.connect(`${base}/echo`, { binaryType: 'text' }), 'binaryType text'),
+      'TypeError',
+    );
+    // Wrong data types.
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    for (const data of [42, null, undefined, {}, [1, 2], true]) {
+      isNamed(await failure(() => client.send(data), `send(${String(data)})`), 'TypeError');
+    }
+    await client.close();
+    const afterClose = await failure(() => client.send('late'), 'send after close');
+    isNamed(afterClose, 'NotOpenError', { readyState: 3 });
+    // An unclean close ends iteration with a ConnectionClosedError after the messages received before it.
+    const dropped = await WebSocketClient.connect(`${base}/drop?after=2`);
+    dropped.send('one');
+    dropped.send('two');
+    const got = [];
+    const ended = await failure(async () => {
+      for await (const data of dropped) got.push(data);
+    }, 'iterating over a dropped connection');
+    same(got, ['one', 'two'], 'messages before the drop');
+    isNamed(ended, 'ConnectionClosedError', { code: 1006, wasClean: false });
+    // The browser's invalid-UTF-8 failure is a close too.
+    const invalid = await WebSocketClient.connect(`${base}/invalid-utf8`);
+    const close = await invalid.closed;
+    same([close.code, close.wasClean], [1006, false], 'invalid UTF-8 fails the connection');
+    return 'ok';
+  },
+
+  /** An iterator's queue is bounded, with both overflow policies; return() stops it. */
+  async iteration(base) {
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    const failing = client.messages({ capacity: 3 });
+    const dropping = client.messages({ capacity: 3, overflow: 'drop-oldest' });
+    const everything = client[Symbol.asyncIterator]();
+    for (let i = 0; i < 5; i += 1) client.send(`m${i}`);
+    same(await take(everything, 5), ['m0', 'm1', 'm2', 'm3', 'm4'], 'the default capacity takes all');
+    same(await take(dropping, 3), ['m2', 'm3', 'm4'], 'drop-oldest keeps the latest');
+    same(dropping.dropped, 2, 'dropped count');
+    const got = [];
+    const overflow = await failure(async () => {
+      for await (const data of failing) got.push(data);
+    }, 'a full queue with overflow "fail"');
+    same(got, ['m0', 'm1', 'm2'], 'fail yields what was queued');
+    isNamed(overflow, 'ReceiveOverflowError', { capacity: 3 });
+    same(client.readyState, 1, 'the connection is not affected');
+    // Waiting next() calls are resolved in order; return() ends the iterator.
+    const iterator = client.messages();
+    const pending = [iterator.next(), iterator.next()];
+    client.send('a');
+    client.send('b');
+    same(await Promise.all(pending), [{ value: 'a', done: false }, { value: 'b', done: false }], 'queued next()');
+    const waiting = iterator.next();
+    same(await iterator.return(), { done: true }, 'return()');
+    same(await waiting, { done: true }, 'a waiting next() after return()');
+    isNamed(await failure(() => client.messages({ capacity: 0 }), 'capacity 0'), 'RangeError');
+    isNamed(await failure(() => client.messages({ overflow: 'grow' }), 'overflow grow'), 'TypeError');
+    await client.close();
+    // Made after a clean close, an iterator ends at once.
+    same(await client.messages().next(), { done: true }, 'an iterator made after close');
+    return 'ok';
+  },
+
+  /** free() and Symbol.dispose close the connection and remove every listener: no event follows. */
+  async disposal(base) {
+    const tag = `dispose-${Math.random().toString(36).slice(2)}`;
+    const seen = [];
+    let escaped;
+    {
+      // Explicit resource management: the client is disposed of (freed) at the end of the block.
+      using client = await WebSocketClient.connect(`${base}/echo?tag=${tag}`);
+      client.onclose = () => seen.push('close');
+      client.addEventListener('message', () => seen.push('message'));
+      same((await stats(base, tag)).open, 1, 'open on the server');
+      escaped = client;
+    }
+    const freed = await failure(() => escaped.send('x'), 'send after dispose');
+    check(freed instanceof Error, 'a freed client throws');
+    await allClosed(base, tag);
+    await sleep(100);
+    same(seen, [], 'no events after free');
+    const other = await WebSocketClient.connect(`${base}/echo?tag=${tag}`);
+    other.free();
+    await allClosed(base, tag);
+    return 'ok';
+  },
+
+  /** The reconnecting client: queue while not open, reconnect after failures and drops, events, close. */
+  async reconnecting(base, refusedUrl) {
+    let attempts = 0;
+    const client = new ReconnectingWebSocketClient(refusedUrl, {
+      backoff: { initialDelay: 20, maxDelay: 50, jitter: 0 },
+      // Attempt 1 is refused; attempt 2 echoes two messages, then the server drops the connection; attempt 3
+      // reaches /echo. The provider may answer with a string, a URL or a promise of either.
+      urlProvider: (url) => {
+        attempts += 1;
+        if (attempts === 1) return url;
+        if (attempts === 2) return `${base}/drop?after=2`;
+        return Promise.resolve(new URL(`${base}/echo`));
+      },
+    });
+    const events = recordEvents(client);
+    same(client.state, 'connecting', 'initial state');
+    same(client.readyState, 0, 'readyState while connecting');
+    same(client.send('queued 1'), 'queued', 'send before open');
+    same(client.send(new Uint8Array([1, 2])), 'queued', 'binary before open');
+    const messages = client.messages();
+    const [first, second] = await within(5000, take(messages, 2), 'the queued messages, echoed');
+    same(first, 'queued 1', 'queued text delivered');
+    same(await bytesOf(second), [1, 2], 'queued bytes delivered');
+    await within(5000, new Promise((resolve) => client.addEventListener('open', resolve, { once: true })), 'reopen');
+    same(client.state, 'open', 'open state');
+    same(client.url, `${base}/echo`, 'the provided URL');
+    same(client.send('direct'), 'sent', 'send while open');
+    same(await take(messages, 1), ['direct'], 'echo while open');
+    await client.close(4000, 'bye');
+    same(client.state, 'closed', 'state after close');
+    same(client.readyState, 3, 'readyState after close');
+    same(await messages.next(), { done: true }, 'iterator ends after close');
+    same(
+      events,
+      [
+        'connecting:1', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:2', 'open', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:3', 'open', 'disconnected:ConnectionClosedError:4000', 'closed',
+      ],
+      'events',
+    );
+    const late = await failure(() => client.send('late'), 'send after close');
+    isNamed(late, 'NotOpenError', { readyState: 3, data: 'late' });
+    return 'ok';
+  },
+
+  /** Nothing is dropped silently: a full queue throws with the message attached; takeUnsent gives back the rest. */
+  async reconnectingQueue(base, refusedUrl) {
+    const client = new ReconnectingWebSocketClient(refusedUrl, {
+      maxAttempts: 2,
+      maxQueuedMessages: 2,
+      backoff: { initialDelay: 10, jitter: 0 },
+    });
+    const events = recordEvents(client);
+    const data = new Uint8Array([7]);
+    same(client.send('a'), 'queued', 'first');
+    same(client.send(data), 'queued', 'second');
+    const full = await failure(() => client.send('c'), 'a third message');
+    isNamed(full, 'QueueFullError', { maxMessages: 2, data: 'c' });
+    check(isError(full, 'QueueFullError'), 'isError');
+    const gaveUp = await failure(async () => {
+      for await (const _ of client);
+    }, 'iterating a client that gives up');
+    isNamed(gaveUp, 'GaveUpError');
+    await client.finished;
+    same(client.state, 'gaveup', 'gave up');
+    same(
+      events,
+      [
+        'connecting:1', 'disconnected:ConnectionClosedError:1006', 'waiting', 'connecting:2',
+        'disconnected:ConnectionClosedError:1006', 'gaveup',
+      ],
+      'events',
+    );
+    const unsent = client.takeUnsent();
+    same(unsent.length, 2, 'two unsent');
+    same(unsent[0], 'a', 'unsent text');
+    check(unsent[1] instanceof Uint8Array, 'unsent bytes as Uint8Array');
+    same(Array.from(unsent[1]), [7], 'unsent bytes');
+    same(client.takeUnsent(), [], 'taken once');
+    client.free();
+    return 'ok';
+  },
+
+  /** shouldReconnect decides; heartbeat detects a silent peer; options are checked. */
+  async reconnectingPolicy(base) {
+    const closes = [];
+    const refusing = new ReconnectingWebSocketClient(`${base}/close?code=4400&reason=go%20away`, {
+      shouldReconnect: (close) => {
+        closes.push([close instanceof CloseEvent, close.code, close.reason, close.wasClean]);
+        return close.code !== 4400;
+      },
+    });
+    const refusedEvents = recordEvents(refusing);
+    await within(5000, refusing.finished, 'giving up after a close not to retry');
+    same(closes, [[true, 4400, 'go away', true]], 'shouldReconnect saw the close');
+    same(refusedEvents, ['connecting:1', 'open', 'disconnected:ConnectionClosedError:4400', 'gaveup'], 'events');
+
+    const silent = new ReconnectingWebSocketClient(`${base}/silent`, {
+      maxAttempts: 1,
+      heartbeat: { interval: 50, timeout: 100, ping: 'ping' },
+    });
+    const silentEvents = recordEvents(silent);
+    await within(5000, silent.finished, 'the heartbeat to give up on a silent server');
+    same(silentEvents, ['connecting:1', 'open', 'disconnected:HeartbeatTimeoutError', 'gaveup'], 'heartbeat events');
+
+    const echo = new ReconnectingWebSocketClient(`${base}/echo`, {
+      heartbeat: { interval: 30, timeout: 1000, ping: 'ping', isPong: (data) => data === 'ping' },
+    });
+    const messages = echo.messages();
+    await sleep(150);
+    echo.send('real');
+    same(await within(2000, take(messages, 1), 'a real message'), ['real'], 'pongs are kept out of the messages');
+    await echo.close();
+
+    for (const [options, name] of [
+      [{ backoff: { factor: 0.5 } }, 'RangeError'],
+      [{ backoff: { jitter: 2 } }, 'RangeError'],
+      [{ backoff: 'fast' }, 'TypeError'],
+      [{ maxAttempts: 0 }, 'RangeError'],
+      [{ maxAttempts: 1.5 }, 'RangeError'],
+      [{ maxQueuedMessages: -1 }, 'RangeError'],
+      [{ heartbeat: { interval: 10 } }, 'TypeError'],
+      [{ heartbeat: { interval: 0, timeout: 10 } }, 'RangeError'],
+      [{ heartbeat: { interval: 10, timeout: 10, ping: 5 } }, 'TypeError'],
+      [{ urlProvider: 'url' }, 'TypeError'],
+      [{ shouldReconnect: true }, 'TypeError'],
+      [{ retryOnOnline: 'yes' }, 'TypeError'],
+      [{ minUptime: -5 }, 'RangeError'],
+    ]) {
+      const error = await failure(
+        () => new ReconnectingWebSocketClient(`${base}/echo`, options),
+        `options ${JSON.stringify(options)}`,
+      );
+      isNamed(error, name);
+    }
+    isNamed(await failure(() => new ReconnectingWebSocketClient(42), 'url 42'), 'TypeError');
+    isNamed(
+      await failure(() => new ReconnectingWebSocketClient(() => base, { urlProvider: () => base }), 'two providers'),
+      'TypeError',
+    );
+    const unlimited = new ReconnectingWebSocketClient(`${base}/echo`, { maxAttempts: Infinity });
+    await unlimited.close(1000);
+    isNamed(await failure(() => unlimited.close(1005), 'close(1005)'), 'InvalidCloseCodeError', { code: 1005 });
+    return 'ok';
+  },
+
+  /** The canvas helpers: a canvas goes out as a Blob, comes back and is drawn; limits and errors are named. */
+  async canvas(base) {
+    const source = document.getElementById('source');
+    const destination = document.getElementById('destination');
+    const context = source.getContext('2d');
+    context.fillStyle = '#3366cc';
+    context.fillRect(0, 0, 40, 30);
+    context.fillStyle = '#ff0000';
+    context.fillRect(10, 10, 5, 5);
+    const png = await canvasToBlob(source);
+    check(png instanceof Blob && png.type === 'image/png', 'canvasToBlob makes a PNG');
+    const jpeg = await canvasToBlob(source, 'image/jpeg', 0.5);
+    same(jpeg.type, 'image/jpeg', 'JPEG');
+    const client = await WebSocketClient.connect(`${base}/echo`, { binaryType: 'blob' });
+    client.send(png);
+    const [received] = await take(client, 1);
+    check(received instanceof Blob, 'received as a Blob');
+    const size = await drawBlob(destination, received, { fit: 'resize-canvas' });
+    same(size, { width: 40, height: 30 }, 'drawn size');
+    same([destination.width, destination.height], [40, 30], 'resize-canvas');
+    const pixel = Array.from(destination.getContext('2d').getImageData(12, 12, 1, 1).data);
+    same(pixel, [255, 0, 0, 255], 'the red square came through');
+    // Bytes work too (as received with binaryType "arraybuffer").
+    same(await drawBlob(destination, await png.arrayBuffer()), { width: 40, height: 30 }, 'drawn from bytes');
+    await client.close();
+
+    const tooMany = await failure(() => drawBlob(destination, png, { maxPixels: 100 }), 'maxPixels 100');
+    isNamed(tooMany, 'ImageTooManyPixelsError', { width: 40, height: 30, limit: 100 });
+    const tooLarge = await failure(() => drawBlob(destination, png, { maxBytes: 10 }), 'maxBytes 10');
+    isNamed(tooLarge, 'ImageTooLargeError', { bytes: png.size, limit: 10 });
+    const garbage = new Blob([new Uint8Array([1, 2, 3, 4, 5])], { type: 'image/png' });
+    isNamed(await failure(() => drawBlob(destination, garbage), 'garbage'), 'ImageDecodeError');
+    isNamed(await failure(() => drawBlob(document.body, png), 'not a canvas'), 'TypeError');
+    isNamed(await failure(() => drawBlob(destination, 'png'), 'a string image'), 'TypeError');
+    isNamed(await failure(() => drawBlob(destination, png, { fit: 'cover' }), 'fit cover'), 'TypeError');
+    const empty = document.createElement('canvas');
+    empty.width = 0;
+    isNamed(await failure(() => canvasToBlob(empty), 'an empty canvas'), 'ImageEncodeError');
+    isNamed(await failure(() => canvasToBlob(source, 'image/png', 2), 'quality 2'), 'RangeError');
+    return 'ok';
+  },
+};
+
+document.getElementById('status').textContent = 'ready';
