@@ -9,7 +9,8 @@
 //! warm-up of both patterns, no WebSocket listener is left registered, no WebSocket object is left alive, and the server sees
 //! no connection left open. The page counts listeners and live sockets by wrapping `addEventListener`,
 //! `removeEventListener` and the `WebSocket` constructor (with a `FinalizationRegistry`) before any socket is
-//! made; the browser must expose `gc()` (`--js-flags=--expose-gc`, set in `webdriver.json`).
+//! made. Live sockets are counted after a forced collection, which Chrome allows (`--js-flags=--expose-gc`, set
+//! in `webdriver.json`) and Firefox does not: there that one count is skipped.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -93,7 +94,9 @@ async fn cycle(tag: &str) {
 /// Collects garbage until the finalizers have run (they run in later tasks).
 async fn settle_garbage() {
     for _ in 0..5 {
-        collect_garbage();
+        if has_gc() {
+            collect_garbage();
+        }
         sleep(Duration::from_millis(100)).await;
     }
 }
@@ -101,9 +104,15 @@ async fn settle_garbage() {
 #[wasm_bindgen_test]
 async fn ten_thousand_cycles_leave_nothing_behind() {
     install_counters();
+    // Chrome exposes gc() (--js-flags=--expose-gc in webdriver.json); Firefox has no such switch for web
+    // content, so there live sockets, which only a collection can count, are not checked.
+    let can_collect = has_gc();
+    let is_chrome = web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .is_some_and(|agent| agent.contains("Chrome"));
     assert!(
-        has_gc(),
-        "start the browser with --js-flags=--expose-gc (webdriver.json)"
+        can_collect || !is_chrome,
+        "start Chrome with --js-flags=--expose-gc (webdriver.json)"
     );
     // The warm-up reaches the allocator's high-water mark for both patterns; a leak of even 8 bytes a cycle
     // would then show as growth over the 11,000 cycles that follow.
@@ -114,7 +123,9 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
     settle_garbage().await;
     let memory_before = memory_bytes();
     assert_eq!(listeners(), 0, "no listener is left after the warm-up");
-    assert_eq!(live_sockets(), 0, "no socket is left after the warm-up");
+    if can_collect {
+        assert_eq!(live_sockets(), 0, "no socket is left after the warm-up");
+    }
 
     // Tags unique to this run, so the server's totals count only its connections.
     let run = (js_sys::Math::random() * 1e9) as u64;
@@ -130,7 +141,9 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
 
     settle_garbage().await;
     assert_eq!(listeners(), 0, "listeners left registered");
-    assert_eq!(live_sockets(), 0, "WebSocket objects left alive");
+    if can_collect {
+        assert_eq!(live_sockets(), 0, "WebSocket objects left alive");
+    }
     assert_eq!(memory_bytes(), memory_before, "Wasm memory grew");
     server_sees_all_closed(&serial_tag).await;
     server_sees_all_closed(&parallel_tag).await;

@@ -30,6 +30,14 @@ pub fn refused_url() -> &'static str {
     option_env!("BROWSER_WS_REFUSED_URL").unwrap_or("ws://127.0.0.1:9/")
 }
 
+/// Whether the page runs in Firefox, which keeps the TCP connection of a handshake abandoned with `close()` open
+/// until the server ends it (see docs/reliability.md), so the server cannot see such a socket go.
+pub fn keeps_abandoned_handshakes_open() -> bool {
+    web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .is_some_and(|agent| agent.contains("Firefox"))
+}
+
 /// Resolves after `duration`, using the global `setTimeout` (works in windows and workers).
 pub async fn sleep(duration: Duration) {
     let millis = duration.as_millis() as f64;

@@ -14,6 +14,8 @@ pub enum Command {
     Test(TestOptions),
     /// `cargo xtask demo [OPTIONS]`.
     Demo(DemoOptions),
+    /// `xtask wasm-opt-runner WASM [ARGS...]`: cargo's test runner for the release browser tests (internal).
+    WasmOptRunner(Vec<String>),
 }
 
 /// Options of `cargo xtask demo`.
@@ -89,6 +91,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "test" => parse_test(rest),
         "demo" => parse_demo(rest),
+        "wasm-opt-runner" => Ok(Command::WasmOptRunner(rest.to_vec())),
         other => Err(format!("unknown command `{other}`")),
     }
 }

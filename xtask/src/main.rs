@@ -11,6 +11,7 @@ mod server;
 mod steps;
 mod tools;
 mod version;
+mod wasm_opt_runner;
 mod workspace;
 
 use std::process::ExitCode;
@@ -33,6 +34,15 @@ fn main() -> ExitCode {
         Ok(cli::Command::Demo(options)) => {
             match workspace::Workspace::detect().and_then(|ws| demo::run(&ws, &options)) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Ok(cli::Command::WasmOptRunner(args)) => {
+            match workspace::Workspace::detect().and_then(|ws| wasm_opt_runner::run(&ws, &args)) {
+                Ok(code) => code,
                 Err(e) => {
                     eprintln!("xtask: {e}");
                     ExitCode::FAILURE

@@ -22,6 +22,13 @@ const ECHO_URL_VAR: &str = "BROWSER_WS_ECHO_URL";
 /// The environment variable that gives the browser tests a loopback URL on which nothing listens.
 const REFUSED_URL_VAR: &str = "BROWSER_WS_REFUSED_URL";
 
+/// The soak test's cycle counts in Firefox and in the release run (compile-time variables of tests/soak.rs):
+/// the full soak runs once, in the Chromium debug run, to keep the whole command within its time budget.
+const SHORT_SOAK: [(&str, &str); 2] = [
+    ("BROWSER_WS_SOAK_SERIAL", "2000"),
+    ("BROWSER_WS_SOAK_BATCHES", "2"),
+];
+
 /// One check of `cargo xtask test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -37,6 +44,11 @@ pub enum Step {
     NativeTests,
     /// The wasm-bindgen tests in headless Chromium against the echo server.
     BrowserTests,
+    /// The same tests in headless Firefox ESR (a shorter soak: see `SHORT_SOAK`).
+    BrowserTestsFirefox,
+    /// The same tests in Chromium, built in release mode and run through wasm-opt (binaryen 132), where
+    /// optimizer faults show.
+    BrowserTestsRelease,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
     /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
@@ -46,13 +58,15 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 10] = [
         Step::Fmt,
         Step::ClippyWasm,
         Step::ClippyNative,
         Step::Doc,
         Step::NativeTests,
         Step::BrowserTests,
+        Step::BrowserTestsFirefox,
+        Step::BrowserTestsRelease,
         Step::DemoE2e,
         Step::JsPackage,
     ];
@@ -66,6 +80,8 @@ impl Step {
             Step::Doc => "doc",
             Step::NativeTests => "native-tests",
             Step::BrowserTests => "browser-tests",
+            Step::BrowserTestsFirefox => "browser-tests-firefox",
+            Step::BrowserTestsRelease => "browser-tests-release",
             Step::DemoE2e => "demo-e2e",
             Step::JsPackage => "js-package",
         }
@@ -88,6 +104,19 @@ impl Step {
                 Tool::NodeTools,
                 Tool::Chrome,
             ],
+            Step::BrowserTestsFirefox => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::WasmPack,
+                Tool::NodeTools,
+                Tool::Firefox,
+            ],
+            Step::BrowserTestsRelease => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::NodeTools,
+                Tool::Chrome,
+            ],
             Step::DemoE2e => &[
                 Tool::WasmTarget,
                 Tool::WasmBindgen,
@@ -106,7 +135,10 @@ impl Step {
     }
 
     fn needs_echo_server(self) -> bool {
-        matches!(self, Step::BrowserTests | Step::DemoE2e | Step::JsPackage)
+        !matches!(
+            self,
+            Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests
+        )
     }
 
     /// The command to run; `echo_url` is set for steps that need the server.
@@ -155,20 +187,53 @@ impl Step {
                     cmd.arg("--release");
                 }
             }
-            Step::BrowserTests => {
+            Step::BrowserTests | Step::BrowserTestsFirefox => {
                 cmd = ws.command("wasm-pack");
-                cmd.args(["test", "--headless", "--chrome"]);
-                // The soak test alone runs for minutes; the runner's default limit is 20 s.
-                cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "900");
+                cmd.args(["test", "--headless"]);
                 // Never let wasm-pack download a driver: use the one `tools` checked.
-                if let Some(driver) = ws.which("chromedriver") {
-                    cmd.arg("--chromedriver").arg(driver);
+                let (browser, driver_flag, driver) = match self {
+                    Step::BrowserTestsFirefox => ("--firefox", "--geckodriver", "geckodriver"),
+                    _ => ("--chrome", "--chromedriver", "chromedriver"),
+                };
+                cmd.arg(browser);
+                if let Some(path) = ws.which(driver) {
+                    cmd.arg(driver_flag).arg(path);
+                }
+                if self == Step::BrowserTestsFirefox {
+                    // Firefox has no `gc()` to force and runs the cycles slower: a shorter soak.
+                    cmd.envs(SHORT_SOAK);
                 }
                 if options.release {
                     cmd.arg("--release");
                 }
-                // Last: wasm-pack hands what follows its own options to `cargo test` (tests/js_api.rs).
+                // Last: wasm-pack hands what follows its own options to `cargo build` and `cargo test`
+                // (tests/js_api.rs needs the feature).
                 cmd.args(["--features", "js"]);
+            }
+            Step::BrowserTestsRelease => {
+                // wasm-pack cannot run wasm-opt on test binaries, so cargo runs them through
+                // `xtask wasm-opt-runner`, which optimizes each one before wasm-bindgen-test-runner loads it.
+                cmd = ws.cargo();
+                cmd.args([
+                    "test",
+                    "--target",
+                    WASM_TARGET,
+                    "--release",
+                    "--features",
+                    "js",
+                    "--no-fail-fast",
+                ]);
+                let runner = std::env::current_exe()
+                    .map_or_else(|_| "xtask".to_owned(), |exe| exe.display().to_string());
+                cmd.env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    format!("{runner} wasm-opt-runner"),
+                )
+                .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
+                .envs(SHORT_SOAK);
+                if let Some(path) = ws.which("chromedriver") {
+                    cmd.env("CHROMEDRIVER", path);
+                }
             }
             Step::DemoE2e => {
                 // The test builds the page with `trunk build --release` and serves it with /echo
@@ -188,6 +253,10 @@ impl Step {
                     cmd.env("CHROMIUM", chromium);
                 }
             }
+        }
+        if self.needs_echo_server() {
+            // The soak test alone runs for minutes; the runner's default limit is 20 s.
+            cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "900");
         }
         if let Some(url) = echo_url {
             cmd.env(ECHO_URL_VAR, url);

@@ -38,6 +38,8 @@ pub enum Tool {
     Chrome,
     /// `trunk`, which builds and serves the demo page; it runs the wasm-bindgen and wasm-opt found on PATH.
     Trunk,
+    /// Firefox ESR and geckodriver, for the browser tests in Firefox.
+    Firefox,
 }
 
 impl Tool {
@@ -50,6 +52,7 @@ impl Tool {
             Tool::NodeTools => "node tools",
             Tool::Chrome => "chromium",
             Tool::Trunk => "trunk",
+            Tool::Firefox => "firefox",
         }
     }
 }
@@ -128,6 +131,7 @@ impl Installer<'_> {
                 version: Version::parse(TRUNK_VERSION),
                 locked: true,
             }),
+            Tool::Firefox => self.ensure_firefox(),
         }
     }
 
@@ -269,17 +273,14 @@ impl Installer<'_> {
     }
 
     /// Firefox ESR from apt and geckodriver from crates.io, for the browser tests in Firefox.
-    #[expect(
-        dead_code,
-        reason = "the Firefox run of the browser tests comes in a later issue"
-    )]
     fn ensure_firefox(&mut self) -> Result<String, String> {
         let driver = self.ensure_cargo_tool(&CargoTool {
             krate: "geckodriver",
             bin: "geckodriver",
-            // geckodriver supports a range of Firefox versions, so any recent release does.
+            // geckodriver supports a range of Firefox versions, so any recent release does; its published
+            // lockfile is not needed to build it.
             version: None,
-            locked: true,
+            locked: false,
         })?;
         let ws = self.ws;
         let browser = || {

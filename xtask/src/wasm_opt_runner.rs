@@ -1,0 +1,51 @@
+//! `xtask wasm-opt-runner WASM [ARGS...]`: cargo's runner for the release browser tests. It optimizes the test
+//! binary with the wasm-opt on the tools PATH (binaryen 132), then hands the result to wasm-bindgen-test-runner,
+//! so the tests run the code a release build ships, optimizer faults included.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::workspace::Workspace;
+
+/// The Wasm features rustc 1.95 enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
+const FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Optimizes `args[0]` and runs the tests in it with the rest of `args`.
+pub fn run(ws: &Workspace, args: &[String]) -> Result<ExitCode, String> {
+    let (wasm, rest) = args
+        .split_first()
+        .ok_or("usage: xtask wasm-opt-runner WASM [ARGS...]")?;
+    let optimized = Path::new(wasm).with_extension("opt.wasm");
+    let status = ws
+        .command("wasm-opt")
+        .arg("-Oz")
+        .args(FEATURES)
+        .arg(wasm)
+        .arg("-o")
+        .arg(&optimized)
+        .status()
+        .map_err(|e| format!("cannot run wasm-opt: {e}"))?;
+    if !status.success() {
+        return Err(format!("wasm-opt failed on {wasm}: {status}"));
+    }
+    let status = ws
+        .command("wasm-bindgen-test-runner")
+        .arg(&optimized)
+        .args(rest)
+        .status()
+        .map_err(|e| format!("cannot run wasm-bindgen-test-runner: {e}"))?;
+    Ok(
+        match status.code().and_then(|code| u8::try_from(code).ok()) {
+            Some(0) => ExitCode::SUCCESS,
+            Some(code) => ExitCode::from(code),
+            None => ExitCode::FAILURE,
+        },
+    )
+}
