@@ -1,0 +1,290 @@
+//! Image sizes read from headers, so an image declaring too many pixels is refused before it is decoded.
+
+use super::ImageSize;
+
+/// The size an image's header declares, for formats whose header is easy to read: PNG, GIF, BMP, WebP and
+/// JPEG. `None` for other formats, a header cut short, or a declared size of zero (left to the decoder).
+pub(super) fn declared_size(bytes: &[u8]) -> Option<ImageSize> {
+    let (width, height) = png_size(bytes)
+        .or_else(|| gif_size(bytes))
+        .or_else(|| bmp_size(bytes))
+        .or_else(|| webp_size(bytes))
+        .or_else(|| jpeg_size(bytes))?;
+    (width > 0 && height > 0).then_some(ImageSize { width, height })
+}
+
+fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    bytes.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
+fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    array(bytes, at).map(u16::from_be_bytes)
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    array(bytes, at).map(u32::from_be_bytes)
+}
+
+fn le_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    array(bytes, at).map(u16::from_le_bytes)
+}
+
+fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
+    array::<3>(bytes, at).map(|[a, b, c]| u32::from_le_bytes([a, b, c, 0]))
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    array(bytes, at).map(u32::from_le_bytes)
+}
+
+/// PNG: the IHDR chunk comes first.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.get(12..16) != Some(b"IHDR") {
+        return None;
+    }
+    Some((be_u32(bytes, 16)?, be_u32(bytes, 20)?))
+}
+
+/// GIF: the logical screen size.
+fn gif_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"GIF87a") && !bytes.starts_with(b"GIF89a") {
+        return None;
+    }
+    Some((u32::from(le_u16(bytes, 6)?), u32::from(le_u16(bytes, 8)?)))
+}
+
+/// BMP: the DIB header, old (OS/2, 16-bit sizes) or new (signed 32-bit sizes; a negative height is top-down).
+fn bmp_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"BM") {
+        return None;
+    }
+    match le_u32(bytes, 14)? {
+        12 => Some((u32::from(le_u16(bytes, 18)?), u32::from(le_u16(bytes, 20)?))),
+        size if size >= 16 => {
+            let width = i32::from_le_bytes(array(bytes, 18)?);
+            let height = i32::from_le_bytes(array(bytes, 22)?);
+            Some((u32::try_from(width).ok()?, height.unsigned_abs()))
+        }
+        _ => None,
+    }
+}
+
+/// WebP: lossy (`VP8 `), lossless (`VP8L`) or extended (`VP8X`).
+fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"RIFF") || bytes.get(8..12) != Some(b"WEBP") {
+        return None;
+    }
+    match bytes.get(12..16)? {
+        b"VP8 " => {
+            if bytes.get(23..26) != Some(&[0x9d, 0x01, 0x2a]) {
+                return None;
+            }
+            Some((
+                u32::from(le_u16(bytes, 26)? & 0x3fff),
+                u32::from(le_u16(bytes, 28)? & 0x3fff),
+            ))
+        }
+        b"VP8L" => {
+            if bytes.get(20) != Some(&0x2f) {
+                return None;
+            }
+            let bits = le_u32(bytes, 21)?;
+            Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+        }
+        b"VP8X" => Some((le_u24(bytes, 24)? + 1, le_u24(bytes, 27)? + 1)),
+        _ => None,
+    }
+}
+
+/// JPEG: walks the segments up to the first start-of-frame marker.
+fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(&[0xff, 0xd8]) {
+        return None;
+    }
+    let mut at = 2;
+    loop {
+        if *bytes.get(at)? != 0xff {
+            return None;
+        }
+        // A marker may be preceded by any number of 0xff fill bytes.
+        while bytes.get(at) == Some(&0xff) {
+            at += 1;
+        }
+        let marker = *bytes.get(at)?;
+        at += 1;
+        match marker {
+            // Markers without a length: TEM, RSTn, SOI.
+            0x01 | 0xd0..=0xd8 => {}
+            // End of image or start of scan before any frame header: not a usable JPEG header.
+            0xd9 | 0xda => return None,
+            // SOFn (but not DHT, JPG or DAC): length, precision, height, width.
+            0xc0..=0xcf if !matches!(marker, 0xc4 | 0xc8 | 0xcc) => {
+                let height = be_u16(bytes, at.checked_add(3)?)?;
+                let width = be_u16(bytes, at.checked_add(5)?)?;
+                return Some((u32::from(width), u32::from(height)));
+            }
+            _ => {
+                let length = usize::from(be_u16(bytes, at)?);
+                if length < 2 {
+                    return None;
+                }
+                at = at.checked_add(length)?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    //! Header sniffing for every format, and cut-short or foreign data.
+    use super::*;
+
+    fn size(width: u32, height: u32) -> Option<ImageSize> {
+        Some(ImageSize { width, height })
+    }
+
+    /// The first bytes of a PNG of this size (shared with the canvas module's tests).
+    pub(in crate::canvas) fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        bytes.extend(width.to_be_bytes());
+        bytes.extend(height.to_be_bytes());
+        bytes.extend([8, 6, 0, 0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn png_header_is_read() {
+        assert_eq!(declared_size(&png(640, 480)), size(640, 480));
+        assert_eq!(
+            declared_size(&png(100_000, 100_000)),
+            size(100_000, 100_000)
+        );
+        assert_eq!(declared_size(&png(640, 480)[..23]), None, "cut short");
+        assert_eq!(
+            declared_size(&png(0, 480)),
+            None,
+            "zero is left to the decoder"
+        );
+        let mut not_ihdr = png(640, 480);
+        not_ihdr[12] = b'X';
+        assert_eq!(declared_size(&not_ihdr), None);
+    }
+
+    #[test]
+    fn gif_header_is_read() {
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend(300u16.to_le_bytes());
+        gif.extend(200u16.to_le_bytes());
+        assert_eq!(declared_size(&gif), size(300, 200));
+        gif[4] = b'7';
+        assert_eq!(declared_size(&gif), size(300, 200), "GIF87a");
+        assert_eq!(declared_size(&gif[..9]), None);
+    }
+
+    #[test]
+    fn bmp_header_is_read() {
+        let mut bmp = b"BM".to_vec();
+        bmp.extend([0; 12]);
+        bmp.extend(40u32.to_le_bytes());
+        bmp.extend(5i32.to_le_bytes());
+        bmp.extend((-7i32).to_le_bytes());
+        assert_eq!(declared_size(&bmp), size(5, 7), "top-down");
+
+        let mut core = b"BM".to_vec();
+        core.extend([0; 12]);
+        core.extend(12u32.to_le_bytes());
+        core.extend(9u16.to_le_bytes());
+        core.extend(4u16.to_le_bytes());
+        assert_eq!(declared_size(&core), size(9, 4), "OS/2 header");
+
+        let mut negative_width = bmp.clone();
+        negative_width[18..22].copy_from_slice(&(-5i32).to_le_bytes());
+        assert_eq!(declared_size(&negative_width), None);
+    }
+
+    fn riff(chunk: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut bytes = b"RIFF\0\0\0\0WEBP".to_vec();
+        bytes.extend(chunk);
+        bytes.extend([0; 4]);
+        bytes.extend(payload);
+        bytes
+    }
+
+    #[test]
+    fn webp_headers_are_read() {
+        let mut lossy = vec![0, 0, 0, 0x9d, 0x01, 0x2a];
+        lossy.extend((0xc000u16 | 400).to_le_bytes()); // the top two bits are the scale
+        lossy.extend(300u16.to_le_bytes());
+        assert_eq!(declared_size(&riff(b"VP8 ", &lossy)), size(400, 300));
+
+        let bits: u32 = (400 - 1) | ((300 - 1) << 14);
+        let mut lossless = vec![0x2f];
+        lossless.extend(bits.to_le_bytes());
+        assert_eq!(declared_size(&riff(b"VP8L", &lossless)), size(400, 300));
+
+        let mut extended = vec![0; 4];
+        extended.extend(&(20_000u32 - 1).to_le_bytes()[..3]);
+        extended.extend(&(30_000u32 - 1).to_le_bytes()[..3]);
+        assert_eq!(
+            declared_size(&riff(b"VP8X", &extended)),
+            size(20_000, 30_000)
+        );
+
+        assert_eq!(
+            declared_size(&riff(b"VP8 ", &[0; 10])),
+            None,
+            "no start code"
+        );
+        assert_eq!(declared_size(&riff(b"ANIM", &[0; 10])), None);
+    }
+
+    fn jpeg(segments_before_frame: &[&[u8]], width: u16, height: u16) -> Vec<u8> {
+        let mut bytes = vec![0xff, 0xd8];
+        for segment in segments_before_frame {
+            bytes.extend(*segment);
+        }
+        bytes.extend([0xff, 0xc2, 0, 17, 8]);
+        bytes.extend(height.to_be_bytes());
+        bytes.extend(width.to_be_bytes());
+        bytes.extend([3; 10]);
+        bytes
+    }
+
+    #[test]
+    fn jpeg_header_is_read_past_other_segments() {
+        assert_eq!(declared_size(&jpeg(&[], 1024, 768)), size(1024, 768));
+        let mut exif = vec![0xff, 0xe1, 0x10, 0x02];
+        exif.extend(vec![0xaa; 0x1000]);
+        let table = [0xff, 0xc4, 0, 4, 1, 2];
+        let fill = [0xff, 0xff];
+        assert_eq!(
+            declared_size(&jpeg(&[&exif, &table, &fill], 4000, 3000)),
+            size(4000, 3000),
+            "APP1, DHT (not a frame), fill bytes"
+        );
+        assert_eq!(
+            declared_size(&jpeg(&[&[0xff, 0xda, 0, 2]], 1, 1)),
+            None,
+            "scan before frame"
+        );
+        assert_eq!(declared_size(&jpeg(&[], 1024, 0)), None, "height from DNL");
+        assert_eq!(declared_size(&exif[..100]), None, "not a JPEG");
+        let whole = jpeg(&[&exif], 10, 10);
+        assert_eq!(declared_size(&whole[..2000]), None, "cut short");
+        assert_eq!(
+            declared_size(&[0xff, 0xd8, 0xff, 0xe0, 0, 0]),
+            None,
+            "bad length"
+        );
+    }
+
+    #[test]
+    fn other_data_declares_nothing() {
+        assert_eq!(declared_size(b""), None);
+        assert_eq!(
+            declared_size(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            None
+        );
+        assert_eq!(declared_size(&[0xff; 64]), None);
+    }
+}
