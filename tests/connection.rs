@@ -19,7 +19,7 @@ use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
 use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
 use common::{
     blob_bytes, keeps_abandoned_handshakes_open, refused_url, server_sees_all_closed, server_stats,
-    sleep, url, within,
+    sleep, unique_tag, url, within,
 };
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
@@ -63,7 +63,8 @@ async fn connect_to_a_bad_url_fails_at_once() {
 
 #[wasm_bindgen_test]
 async fn connect_timeout_fires_when_the_handshake_never_ends() {
-    let attempt = Connection::builder(&url("/no-handshake?tag=timeout"))
+    let tag = unique_tag("timeout");
+    let attempt = Connection::builder(&url(&format!("/no-handshake?tag={tag}")))
         .connect_timeout(Duration::from_millis(300))
         .connect();
     let result = within("the connect timeout", attempt).await;
@@ -74,7 +75,7 @@ async fn connect_timeout_fires_when_the_handshake_never_ends() {
         })
     );
     if !keeps_abandoned_handshakes_open() {
-        server_sees_all_closed("timeout").await;
+        server_sees_all_closed(&tag).await;
     }
 }
 
@@ -82,7 +83,8 @@ async fn connect_timeout_fires_when_the_handshake_never_ends() {
 async fn dropping_the_connect_future_closes_the_socket() {
     // Browsers let only one socket per host be in CONNECTING, so the server is asked only after the drop; had
     // the drop not abandoned the handshake, that question would never be answered.
-    let attempt = connect(&url("/no-handshake?tag=dropped-connect"));
+    let tag = unique_tag("dropped-connect");
+    let attempt = connect(&url(&format!("/no-handshake?tag={tag}")));
     sleep(Duration::from_millis(300)).await;
     drop(attempt);
     if keeps_abandoned_handshakes_open() {

@@ -18,7 +18,7 @@ mod common;
 use std::time::Duration;
 
 use browser_ws::connect;
-use common::{server_sees_all_closed, server_stats, sleep, url};
+use common::{server_sees_all_closed, server_stats, sleep, unique_tag, url};
 use futures::future::join_all;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
@@ -127,9 +127,7 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
         assert_eq!(live_sockets(), 0, "no socket is left after the warm-up");
     }
 
-    // Tags unique to this run, so the server's totals count only its connections.
-    let run = (js_sys::Math::random() * 1e9) as u64;
-    let (serial_tag, parallel_tag) = (format!("soak-serial-{run}"), format!("soak-parallel-{run}"));
+    let (serial_tag, parallel_tag) = (unique_tag("soak-serial"), unique_tag("soak-parallel"));
     let serial = cycles("BROWSER_WS_SOAK_SERIAL", 10_000);
     for _ in 0..serial {
         cycle(&serial_tag).await;

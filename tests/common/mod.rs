@@ -167,6 +167,11 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
     js_sys::Uint8Array::new(&buffer).to_vec()
 }
 
+/// A server tag unique to this test run: the browser runs share one echo server, whose totals per tag add up.
+pub fn unique_tag(prefix: &str) -> String {
+    format!("{prefix}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
 /// The echo server's count of open and total connections opened with `?tag=...` (its `/stats` route).
 ///
 /// It asks through `localhost` rather than `127.0.0.1`: browsers let one socket per host be connecting at a

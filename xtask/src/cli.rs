@@ -14,6 +14,8 @@ pub enum Command {
     Test(TestOptions),
     /// `cargo xtask demo [OPTIONS]`.
     Demo(DemoOptions),
+    /// `cargo xtask bench [OPTIONS]`.
+    Bench(BenchOptions),
     /// `xtask wasm-opt-runner WASM [ARGS...]`: cargo's test runner for the release browser tests (internal).
     WasmOptRunner(Vec<String>),
 }
@@ -42,6 +44,17 @@ impl Default for DemoOptions {
     }
 }
 
+/// Options of `cargo xtask bench`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BenchOptions {
+    /// Install missing tools (default); `--no-install` makes a missing tool an error instead.
+    pub install: bool,
+    /// `--reps`: repetitions of each workload per client (the runner's default when `None`).
+    pub reps: Option<u32>,
+    /// `--quick`: 2 repetitions and 1,000 memory cycles, and docs/bench.svg is left alone.
+    pub quick: bool,
+}
+
 /// Options of `cargo xtask test`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TestOptions {
@@ -63,6 +76,7 @@ Usage: cargo xtask <COMMAND> [OPTIONS]
 Commands:
   test    Install missing tools, start the echo server, run every check (what CI runs)
   demo    Serve the demo page with Trunk, the echo server behind its /echo (Ctrl-C stops both)
+  bench   Benchmark browser-ws against raw JS and gloo-net in headless Chromium (table, JSON, chart)
   help    Print this help
 
 Options of `test`:
@@ -77,6 +91,11 @@ Options of `demo`:
       --addr IP        Serve the page on this address [default: 127.0.0.1]
       --port PORT      Serve the page on this port [default: 8080]
       --release        Build the page in release mode (optimised, wasm-opt)
+
+Options of `bench`:
+      --no-install     Do not install missing tools: fail and say what to install
+      --reps N         Runs of each workload per client [default: 7]
+      --quick          2 runs and 1,000 memory cycles, to try it out; docs/bench.svg is not updated
 ",
         steps.join(", ")
     )
@@ -91,6 +110,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "test" => parse_test(rest),
         "demo" => parse_demo(rest),
+        "bench" => parse_bench(rest),
         "wasm-opt-runner" => Ok(Command::WasmOptRunner(rest.to_vec())),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -178,6 +198,43 @@ fn parse_demo(args: &[String]) -> Result<Command, String> {
     Ok(Command::Demo(options))
 }
 
+fn parse_bench(args: &[String]) -> Result<Command, String> {
+    let mut options = BenchOptions {
+        install: true,
+        reps: None,
+        quick: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        if inline_value.is_some() && matches!(flag, "--no-install" | "--quick" | "--help") {
+            return Err(format!("`{flag}` takes no value"));
+        }
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--no-install" => options.install = false,
+            "--quick" => options.quick = true,
+            "--reps" => {
+                let value = match inline_value {
+                    Some(value) => value,
+                    None => args.next().ok_or("--reps needs a number")?,
+                };
+                let reps = value
+                    .parse()
+                    .ok()
+                    .filter(|&n: &u32| n > 0)
+                    .ok_or_else(|| format!("--reps takes a positive number, not `{value}`"))?;
+                options.reps = Some(reps);
+            }
+            _ => return Err(format!("unknown option `{arg}` for `bench`")),
+        }
+    }
+    Ok(Command::Bench(options))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +303,38 @@ mod tests {
         assert!(parse_str("demo --port").is_err());
         assert!(parse_str("demo --port 70000").is_err());
         assert!(parse_str("demo --only fmt").is_err());
+    }
+
+    #[test]
+    fn bench_options() {
+        assert_eq!(
+            parse_str("bench"),
+            Ok(Command::Bench(BenchOptions {
+                install: true,
+                reps: None,
+                quick: false,
+            }))
+        );
+        assert_eq!(
+            parse_str("bench --reps 3 --quick --no-install"),
+            Ok(Command::Bench(BenchOptions {
+                install: false,
+                reps: Some(3),
+                quick: true,
+            }))
+        );
+        assert_eq!(
+            parse_str("bench --reps=5"),
+            Ok(Command::Bench(BenchOptions {
+                install: true,
+                reps: Some(5),
+                quick: false,
+            }))
+        );
+        assert!(parse_str("bench --reps 0").is_err());
+        assert!(parse_str("bench --reps").is_err());
+        assert!(parse_str("bench --quick=yes").is_err());
+        assert!(parse_str("bench --release").is_err());
     }
 
     #[test]

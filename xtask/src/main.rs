@@ -1,9 +1,10 @@
 //! `cargo xtask`: the project's automation, written in Rust so it runs wherever cargo does.
 //!
 //! `cargo xtask test` installs what is missing, starts the echo server and runs every check CI runs;
-//! `.ci/run` is nothing more than that command. `cargo xtask demo` serves the demo page; `bench` joins
-//! later.
+//! `.ci/run` is nothing more than that command. `cargo xtask demo` serves the demo page; `cargo xtask bench`
+//! measures browser-ws against raw JS and gloo-net.
 
+mod bench;
 mod cli;
 mod cmd;
 mod demo;
@@ -33,6 +34,15 @@ fn main() -> ExitCode {
         },
         Ok(cli::Command::Demo(options)) => {
             match workspace::Workspace::detect().and_then(|ws| demo::run(&ws, &options)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Ok(cli::Command::Bench(options)) => {
+            match workspace::Workspace::detect().and_then(|ws| bench::run(&ws, &options)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("xtask: {e}");

@@ -230,7 +230,11 @@ impl Step {
                     format!("{runner} wasm-opt-runner"),
                 )
                 .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
-                .envs(SHORT_SOAK);
+                .envs(SHORT_SOAK)
+                // opt-level "z" and wasm-opt are what can miscompile; LTO on each of the test binaries
+                // would cost minutes, and the shipped LTO builds run in the demo and npm package steps.
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
                 if let Some(path) = ws.which("chromedriver") {
                     cmd.env("CHROMEDRIVER", path);
                 }

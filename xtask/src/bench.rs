@@ -1,0 +1,170 @@
+//! `cargo xtask bench`: browser-ws side by side with the browser's own `WebSocket` driven by plain JS and with
+//! gloo-net, in one headless Chromium run.
+//!
+//! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (`wasm-pack`, the
+//! `js` feature) and the minimal echo app written three ways (`bench/size/*`), each through wasm-bindgen and the
+//! wasm-opt of tools/node_modules (binaryen); starts the echo server; and runs tools/bench/run.mjs, which drives
+//! the page with playwright-core, prints the table and writes target/bench/results.json, results.md and
+//! bench.svg. The chart is then copied to docs/bench.svg, which the README shows.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::cli::BenchOptions;
+use crate::cmd;
+use crate::server::EchoServer;
+use crate::tools::{self, Tool, WASM_TARGET};
+use crate::workspace::Workspace;
+
+/// The Rust clients of the benchmark page.
+const PAGE_CRATE: &str = "bench-page";
+
+/// The minimal echo apps of the size comparison: `bench/size/<name>`, package `bench-size-<name>`.
+const SIZE_APPS: [&str; 3] = ["browser-ws", "gloo-net", "web-sys"];
+
+/// The Wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them (the same
+/// list as the release browser tests' runner).
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Runs `cargo xtask bench`.
+pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
+    let started = Instant::now();
+    header("tools");
+    let needed = BTreeSet::from([
+        Tool::WasmTarget,
+        Tool::WasmBindgen,
+        Tool::WasmPack,
+        Tool::NodeTools,
+        Tool::Chrome,
+    ]);
+    let missing: Vec<String> = tools::ensure_all(ws, &needed, options.install)
+        .into_iter()
+        .filter_map(|(tool, result)| result.err().map(|why| format!("{}: {why}", tool.name())))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("cannot run the benchmarks: {}", missing.join("; ")));
+    }
+
+    let out = ws.target_dir().join("bench");
+    header("build (release)");
+    build(ws, &out)?;
+    println!("--- built in {:.0} s", started.elapsed().as_secs_f64());
+
+    header("echo server");
+    let server = EchoServer::start(ws)?;
+
+    header("benchmarks");
+    let mut node = ws.command("node");
+    node.arg("tools/bench/run.mjs")
+        .env("BROWSER_WS_ECHO_URL", server.url())
+        .env("BENCH_DIR", &out)
+        .env("BENCH_ECHO_PROFILE", "debug build");
+    if let Some(reps) = options.reps {
+        node.env("BENCH_REPS", reps.to_string());
+    }
+    if options.quick {
+        node.env("BENCH_REPS", options.reps.unwrap_or(2).to_string())
+            .env("BENCH_CYCLES", "1000");
+    }
+    if let Some(chromium) = ws.which("chromium") {
+        node.env("CHROMIUM", chromium);
+    }
+    let result = cmd::run(&mut node);
+    drop(server);
+    result?;
+
+    if options.quick {
+        println!("bench: --quick: docs/bench.svg left as it was");
+    } else {
+        let docs = ws.root.join("docs/bench.svg");
+        fs::copy(out.join("bench.svg"), &docs)
+            .map_err(|e| format!("cannot copy the chart to {}: {e}", docs.display()))?;
+        println!("bench: chart copied to docs/bench.svg");
+    }
+    println!("bench: done in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Builds everything the page loads into `out`: `page/`, `npm/` and `size/<app>/`.
+fn build(ws: &Workspace, out: &Path) -> Result<(), String> {
+    // One cargo invocation, so both cores stay busy over the four crates' shared dependencies.
+    let mut cargo = ws.cargo();
+    cargo.args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "--package",
+        PAGE_CRATE,
+    ]);
+    for app in SIZE_APPS {
+        cargo.args(["--package", &format!("bench-size-{app}")]);
+    }
+    cmd::run(&mut cargo)?;
+
+    let wasm_dir = ws.target_dir().join(WASM_TARGET).join("release");
+    // The page is optimized for speed, as wasm-pack does for the npm package (`wasm-opt -O`).
+    bindgen(
+        ws,
+        &wasm_dir.join("bench_page.wasm"),
+        &out.join("page"),
+        "bench_page",
+        "-O",
+    )?;
+    for app in SIZE_APPS {
+        let wasm = wasm_dir.join(format!("bench_size_{}.wasm", app.replace('-', "_")));
+        bindgen(ws, &wasm, &out.join("size").join(app), "app", "-Oz")?;
+    }
+
+    // The npm package exactly as it is published (see README): wasm-pack runs cargo, wasm-bindgen and wasm-opt.
+    let npm = out.join("npm");
+    cmd::run(
+        ws.command("wasm-pack")
+            .args(["build", "--release", "--target", "web", "--out-dir"])
+            .arg(&npm)
+            .arg(&ws.root)
+            .args(["--", "--features", "js"]),
+    )
+}
+
+/// `wasm-bindgen --target web` into `dir` (emptied first), then `wasm-opt LEVEL` on the result.
+fn bindgen(ws: &Workspace, wasm: &Path, dir: &Path, name: &str, level: &str) -> Result<(), String> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| format!("cannot empty {}: {e}", dir.display()))?;
+    }
+    cmd::run(
+        ws.command("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                name,
+                "--out-dir",
+            ])
+            .arg(dir)
+            .arg(wasm),
+    )?;
+    let bg = dir.join(format!("{name}_bg.wasm"));
+    cmd::run(
+        ws.command("wasm-opt")
+            .arg(level)
+            .args(WASM_FEATURES)
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+    )
+}
+
+fn header(title: &str) {
+    println!("\n=== {title}");
+}
