@@ -53,7 +53,7 @@ impl ConnectionBuilder {
     pub const DEFAULT_HIGH_WATER: u32 = 1 << 20;
     /// Default low-water mark of the browser's send buffer, in bytes.
     pub const DEFAULT_LOW_WATER: u32 = 256 << 10;
-    /// Default interval at which `bufferedAmount` is polled while waiting for it to drain.
+    /// Default longest interval at which `bufferedAmount` is polled while waiting for it to drain.
     pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(5);
 
     pub(crate) fn new(url: &str) -> Self {
@@ -98,8 +98,9 @@ impl ConnectionBuilder {
         self
     }
 
-    /// How often `bufferedAmount` is read while a send or flush waits for it (default 5 ms). The browser has
-    /// no event for it, so polling is the only way; it runs only while a task is actually waiting.
+    /// The longest interval between reads of `bufferedAmount` while a send or flush waits for it (default 5 ms;
+    /// reads start at 0 ms and double from 1 ms up to this). The browser has no event for it, so polling is the
+    /// only way; it runs only while a task is actually waiting.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(1));
         self

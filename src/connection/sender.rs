@@ -1,13 +1,16 @@
 //! The sending half: a `Sink` of messages with backpressure on the browser's `bufferedAmount`.
 //!
 //! The browser has no event for its send buffer draining, so a waiting `poll_ready` or `poll_flush` re-reads
-//! `bufferedAmount` every [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval) with one
-//! `setTimeout`. Nothing polls while no task waits, and a close wakes the waiting task at once.
+//! `bufferedAmount` with one `setTimeout` at a time: first after 0 ms, then 1, 2, 4 ms and so on up to
+//! [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval). A small message usually drains
+//! within a millisecond, so `send().await` (which flushes) stays fast, while a long wait for a full buffer costs
+//! at most one timer per interval. Nothing polls while no task waits, and a close wakes the waiting task at once.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use futures_sink::Sink;
 
@@ -27,6 +30,8 @@ pub struct Sender {
     /// Above the high-water mark, until the buffer falls to the low-water mark.
     throttled: bool,
     timer: Option<Sleep>,
+    /// Consecutive re-reads of `bufferedAmount` in the current wait; sets the next delay.
+    ticks: u32,
 }
 
 impl Sender {
@@ -35,6 +40,7 @@ impl Sender {
             shared,
             throttled: false,
             timer: None,
+            ticks: 0,
         }
     }
 
@@ -57,11 +63,18 @@ impl Sender {
     /// Ready when it is time to read `bufferedAmount` again: after the poll interval, or at once on close.
     fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
-        let interval = self.shared.settings.poll_interval;
-        let timer = self.timer.get_or_insert_with(|| Sleep::new(interval));
+        let delay = backoff_delay(self.ticks, self.shared.settings.poll_interval);
+        let timer = self.timer.get_or_insert_with(|| Sleep::new(delay));
         ready!(Pin::new(timer).poll(cx));
         self.timer = None;
+        self.ticks = self.ticks.saturating_add(1);
         Poll::Ready(())
+    }
+
+    /// The wait is over: the next one starts with a short delay again.
+    fn done_waiting(&mut self) {
+        self.timer = None;
+        self.ticks = 0;
     }
 }
 
@@ -75,7 +88,7 @@ impl Sink<Message> for Sender {
         );
         loop {
             if let Some(error) = self.shared.not_open_error() {
-                self.timer = None;
+                self.done_waiting();
                 return Poll::Ready(Err(error));
             }
             let buffered = self.shared.socket.buffered_amount();
@@ -85,7 +98,7 @@ impl Sink<Message> for Sender {
                 buffered > high
             };
             if !self.throttled {
-                self.timer = None;
+                self.done_waiting();
                 return Poll::Ready(Ok(()));
             }
             ready!(self.poll_tick(cx));
@@ -99,11 +112,11 @@ impl Sink<Message> for Sender {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         loop {
             if self.shared.socket.buffered_amount() == 0 {
-                self.timer = None;
+                self.done_waiting();
                 return Poll::Ready(Ok(()));
             }
             if let Some(error) = self.shared.not_open_error() {
-                self.timer = None;
+                self.done_waiting();
                 return Poll::Ready(Err(error));
             }
             ready!(self.poll_tick(cx));
@@ -118,5 +131,29 @@ impl Sink<Message> for Sender {
         }
         ready!(self.shared.poll_closed(cx));
         Poll::Ready(Ok(()))
+    }
+}
+
+/// The delay before re-read number `ticks` (from 0) of `bufferedAmount`: 0 ms, then doubling from 1 ms, capped at
+/// `interval`.
+fn backoff_delay(ticks: u32, interval: Duration) -> Duration {
+    match ticks {
+        0 => Duration::ZERO,
+        n => Duration::from_millis(1u64 << (n - 1).min(16)).min(interval),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_starts_fast_and_backs_off_to_the_interval() {
+        let interval = Duration::from_millis(5);
+        let delays: Vec<u128> = (0..6)
+            .map(|n| backoff_delay(n, interval).as_millis())
+            .collect();
+        assert_eq!(delays, [0, 1, 2, 4, 5, 5]);
+        assert_eq!(backoff_delay(u32::MAX, interval), interval);
     }
 }
