@@ -195,6 +195,14 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// JavaScript's `String(value)`: a readable form of any thrown value, without pulling wasm-bindgen's debug
+    /// formatter into every app.
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(value: &JsValue) -> String;
+}
+
 /// The `name` and `message` of a thrown JS value, whatever it is.
 pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
     if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
@@ -203,7 +211,7 @@ pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return (error.name().into(), error.message().into());
     }
-    let message = value.as_string().unwrap_or_else(|| format!("{value:?}"));
+    let message = value.as_string().unwrap_or_else(|| js_string(value));
     ("Error".to_owned(), message)
 }
 

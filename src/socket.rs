@@ -131,8 +131,9 @@ impl WebSocket {
     /// would break if memory is shared or grows. [`Error::NotOpen`] unless the socket is open.
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         self.ensure_open()?;
-        let copy = Uint8Array::new_with_length(byte_length(bytes.len())?);
-        copy.copy_from(bytes);
+        byte_length(bytes.len())?;
+        // One copy, without zero-filling first.
+        let copy = Uint8Array::from(bytes);
         self.raw
             .send_with_array_buffer_view(&copy)
             .map_err(|e| Error::from_exception(&e))
