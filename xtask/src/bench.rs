@@ -3,18 +3,23 @@
 //!
 //! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (`wasm-pack`, the
 //! `js` feature) and the minimal echo app written three ways (`bench/size/*`), each through wasm-bindgen and the
-//! wasm-opt of tools/node_modules (binaryen); starts the echo server; and runs tools/bench/run.mjs, which drives
-//! the page with playwright-core, prints the table and writes target/bench/results.json, results.md and
-//! bench.svg. The chart is then copied to docs/bench.svg, which the README shows.
+//! wasm-opt of tools/node_modules (binaryen), and the echo server; starts the echo server; and runs
+//! tools/bench/run.mjs, which drives the page with playwright-core, prints the table and writes
+//! target/bench/results.json, results.md and bench.svg. The chart is then copied to docs/bench.svg, which the
+//! README shows.
+//!
+//! The echo server is a release build here (the tests use a debug one): a debug build is the bottleneck of the
+//! backpressure workload (about 45 MB/s against 63), which would hide the clients' differences.
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::Instant;
 
 use crate::cli::BenchOptions;
 use crate::cmd;
-use crate::server::EchoServer;
 use crate::tools::{self, Tool, WASM_TARGET};
 use crate::workspace::Workspace;
 
@@ -59,15 +64,15 @@ pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
     build(ws, &out)?;
     println!("--- built in {:.0} s", started.elapsed().as_secs_f64());
 
-    header("echo server");
-    let server = EchoServer::start(ws)?;
+    header("echo server (release)");
+    let server = ReleaseEchoServer::start(ws)?;
 
     header("benchmarks");
     let mut node = ws.command("node");
     node.arg("tools/bench/run.mjs")
-        .env("BROWSER_WS_ECHO_URL", server.url())
+        .env("BROWSER_WS_ECHO_URL", &server.url)
         .env("BENCH_DIR", &out)
-        .env("BENCH_ECHO_PROFILE", "debug build");
+        .env("BENCH_ECHO_PROFILE", "release build");
     if let Some(reps) = options.reps {
         node.env("BENCH_REPS", reps.to_string());
     }
@@ -163,6 +168,61 @@ fn bindgen(ws: &Workspace, wasm: &Path, dir: &Path, name: &str, level: &str) -> 
             .arg("-o")
             .arg(&bg),
     )
+}
+
+/// `target/release/echo-server` on a free loopback port; dropping it stops the server.
+struct ReleaseEchoServer {
+    child: Child,
+    url: String,
+}
+
+impl ReleaseEchoServer {
+    /// Builds the server in release mode, starts it and reads its URL, the first line it prints.
+    fn start(ws: &Workspace) -> Result<Self, String> {
+        cmd::run(
+            ws.cargo()
+                .args(["build", "--release", "--package", "echo-server"]),
+        )?;
+        let binary = ws
+            .target_dir()
+            .join("release")
+            .join(format!("echo-server{}", std::env::consts::EXE_SUFFIX));
+        let mut command = ws.command(&binary);
+        command
+            .args(["--addr", "127.0.0.1:0", "--quiet"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        println!("$ {}", cmd::display(&command));
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let mut line = String::new();
+        // The server prints its URL as soon as it listens and nothing else on stdout; it exits if it cannot.
+        let read = child
+            .stdout
+            .take()
+            .map(|stdout| BufReader::new(stdout).read_line(&mut line));
+        let mut server = Self {
+            child,
+            url: line.trim().trim_end_matches('/').to_owned(),
+        };
+        if !matches!(read, Some(Ok(_))) || !server.url.starts_with("ws://") {
+            let status = server.child.try_wait().ok().flatten();
+            return Err(format!(
+                "echo-server printed {line:?} instead of its URL (exit status: {status:?})"
+            ));
+        }
+        println!("echo-server: listening at {}", server.url);
+        Ok(server)
+    }
+}
+
+impl Drop for ReleaseEchoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn header(title: &str) {
