@@ -6,7 +6,7 @@
 //! data only ever becomes `textContent`, sending is disabled with a visible reason, images are decoded with
 //! [`draw_blob`] / [`draw_bytes`] (no object URL, or one that is revoked) and encoded with the standard
 //! [`canvas_to_blob`]. Every callback is owned by an [`EventListener`]; the app itself is owned by a
-//! thread-local for the page's lifetime: nothing is `forget()`-ed.
+//! thread-local for the page's lifetime: no closure is leaked.
 
 mod session;
 mod sketch;
