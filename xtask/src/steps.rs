@@ -46,8 +46,8 @@ pub enum Step {
     BrowserTests,
     /// The same tests in headless Firefox ESR (a shorter soak: see `SHORT_SOAK`).
     BrowserTestsFirefox,
-    /// The same tests in Chromium, built in release mode and run through wasm-opt (binaryen 132), where
-    /// optimizer faults show.
+    /// The same tests in Chromium, built in release mode and run through wasm-opt -O1 (binaryen 132),
+    /// where optimizer faults show.
     BrowserTestsRelease,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
@@ -182,7 +182,8 @@ impl Step {
             }
             Step::NativeTests => {
                 cmd = ws.cargo();
-                cmd.args(["test", "--workspace"]);
+                // With the demo feature, so the demo's pure-logic tests run too.
+                cmd.args(["test", "--workspace", "--features", "browser-ws/demo"]);
                 if options.release {
                     cmd.arg("--release");
                 }
