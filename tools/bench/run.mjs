@@ -28,7 +28,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pageDir = path.join(import.meta.dirname, 'page');
@@ -475,19 +475,7 @@ function versionOf(program, args = ['--version']) {
 async function main() {
   if (!echoUrl) throw new Error('BROWSER_WS_ECHO_URL must be the ws://HOST:PORT of a running echo-server');
   const { server, url: pageUrl } = await serve();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--js-flags=--expose-gc',
-    ],
-  });
+  const browser = await launchChromium(['--js-flags=--expose-gc']);
   const started = Date.now();
   const log = (line) => process.stderr.write(`${line}\n`);
   try {

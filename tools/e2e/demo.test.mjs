@@ -28,7 +28,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const workDir = path.join(root, 'target', 'demo-e2e');
@@ -157,18 +157,7 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   }
   t.diagnostic(`page: ${pageUrl}`);
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
     server?.close();

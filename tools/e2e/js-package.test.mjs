@@ -25,7 +25,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pkgRoot = path.join(root, 'target', 'js-pkg');
@@ -219,18 +219,7 @@ test('the release package works in Chromium, imported by a plain page', { timeou
   const { server, url: pageUrl } = await servePage(webPkg);
   t.diagnostic(`page ${pageUrl}, echo server ${echoUrl}, refused ${refused}, package ${path.relative(root, webPkg)}`);
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   t.after(async () => {
     await browser.close();
     server.close();
