@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { launchChromium } from '../chromium.mjs';
+import { sendFile } from '../static.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pageDir = path.join(import.meta.dirname, 'page');
@@ -109,13 +110,6 @@ const SIZE_APPS = [
 ];
 const SIZE_GOAL = 15_000;
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-};
-
 /** Serves the page at /, bench/page's build at /pkg/, the npm package at /npm/ and the size apps at /size/. */
 async function serve() {
   const mounts = [
@@ -128,25 +122,11 @@ async function serve() {
     const { pathname } = new URL(request.url, 'http://localhost');
     const [prefix, base] = mounts.find(([prefix]) => pathname.startsWith(prefix));
     const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(prefix.length));
-    const file = path.join(base, relative);
-    if (!file.startsWith(base + path.sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response
-        .writeHead(200, {
-          'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-          'cache-control': 'no-store',
-          // Cross-origin isolation gives performance.now() a 5 µs resolution instead of 100 µs.
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-embedder-policy': 'require-corp',
-        })
-        .end(body);
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
+    // Cross-origin isolation gives performance.now() a 5 µs resolution instead of 100 µs.
+    await sendFile(response, base, relative, {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}/` };

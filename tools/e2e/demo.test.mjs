@@ -24,11 +24,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { launchChromium } from '../chromium.mjs';
+import { sendFile } from '../static.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const workDir = path.join(root, 'target', 'demo-e2e');
@@ -53,14 +54,6 @@ function buildPage() {
   return dist;
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-};
-
 /**
  * Serves `dist` on a free loopback port and forwards WebSocket upgrades of /echo to the echo server, byte for
  * byte, as Trunk's proxy does. Resolves to the server and its base URL.
@@ -69,18 +62,7 @@ async function servePage(dist, echoUrl) {
   const echo = new URL(echoUrl);
   const server = http.createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://localhost');
-    const file = path.join(dist, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
-    if (!file.startsWith(dist + path.sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      const type = MIME[path.extname(file)] ?? 'application/octet-stream';
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
+    await sendFile(response, dist, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
   });
   server.on('upgrade', (request, socket, head) => {
     if (new URL(request.url, 'http://localhost').pathname !== '/echo') {

@@ -26,6 +26,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { launchChromium } from '../chromium.mjs';
+import { sendFile } from '../static.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pkgRoot = path.join(root, 'target', 'js-pkg');
@@ -176,14 +177,6 @@ async function refusedUrl() {
   return `ws://127.0.0.1:${port}/`;
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.ts': 'text/plain',
-};
-
 /** Serves the page at / and the package at /pkg/ on a free loopback port. */
 async function servePage(pkgDir) {
   const server = http.createServer(async (request, response) => {
@@ -191,18 +184,7 @@ async function servePage(pkgDir) {
     const [base, relative] = pathname.startsWith('/pkg/')
       ? [pkgDir, pathname.slice('/pkg/'.length)]
       : [pageDir, pathname === '/' ? 'index.html' : pathname.slice(1)];
-    const file = path.join(base, relative);
-    if (!file.startsWith(base + path.sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      const type = MIME[path.extname(file)] ?? 'application/octet-stream';
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
+    await sendFile(response, base, relative);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
