@@ -1,9 +1,10 @@
 //! Running child processes. Each command is echoed before it runs (with the environment variables
 //! xtask set for it), so a log shows exactly what to re-run by hand.
 
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 /// The command as a shell line: `VAR=value program arg ...`. PATH is left out (it is long and
 /// always the same, see `workspace`), and so is the directory of a program found on it: the tools
@@ -28,9 +29,30 @@ pub fn display(cmd: &Command) -> String {
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     println!("$ {}", display(cmd));
     let _ = std::io::stdout().flush();
+    let status = cmd.status();
+    finish(cmd, status)
+}
+
+/// Runs `cmd` with its stdout and stderr (and the command line first) written to the file `log`, for
+/// commands that run alongside others.
+pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<(), String> {
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", log.display());
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).map_err(cannot)?;
+    }
+    let mut file = File::create(log).map_err(cannot)?;
+    writeln!(file, "$ {}", display(cmd)).map_err(cannot)?;
+    let stderr = file.try_clone().map_err(cannot)?;
     let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", program_name(cmd)))?;
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(stderr)
+        .status();
+    finish(cmd, status)
+}
+
+fn finish(cmd: &Command, status: std::io::Result<ExitStatus>) -> Result<(), String> {
+    let status = status.map_err(|e| format!("cannot run `{}`: {e}", program_name(cmd)))?;
     if status.success() {
         Ok(())
     } else {

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -49,6 +52,9 @@ pub enum Step {
     /// The same tests in Chromium, built in release mode and run through wasm-opt -O1 (binaryen 132),
     /// where optimizer faults show.
     BrowserTestsRelease,
+    /// The same tests in Chromium as a threads build: shared Wasm memory (`+atomics`), with the standard
+    /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/threads.rs runs only here.
+    BrowserTestsThreads,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
     /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
@@ -58,7 +64,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 11] = [
         Step::Fmt,
         Step::ClippyWasm,
         Step::ClippyNative,
@@ -67,6 +73,7 @@ impl Step {
         Step::BrowserTests,
         Step::BrowserTestsFirefox,
         Step::BrowserTestsRelease,
+        Step::BrowserTestsThreads,
         Step::DemoE2e,
         Step::JsPackage,
     ];
@@ -82,6 +89,7 @@ impl Step {
             Step::BrowserTests => "browser-tests",
             Step::BrowserTestsFirefox => "browser-tests-firefox",
             Step::BrowserTestsRelease => "browser-tests-release",
+            Step::BrowserTestsThreads => "browser-tests-threads",
             Step::DemoE2e => "demo-e2e",
             Step::JsPackage => "js-package",
         }
@@ -117,6 +125,7 @@ impl Step {
                 Tool::NodeTools,
                 Tool::Chrome,
             ],
+            Step::BrowserTestsThreads => &[Tool::RustSrc, Tool::WasmBindgen, Tool::Chrome],
             Step::DemoE2e => &[
                 Tool::WasmTarget,
                 Tool::WasmBindgen,
@@ -134,11 +143,22 @@ impl Step {
         }
     }
 
+    /// Which lane the step runs in (see `Lane`).
+    fn lane(self) -> Lane {
+        match self {
+            Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests => {
+                Lane::Checks
+            }
+            Step::BrowserTests | Step::BrowserTestsFirefox => Lane::DebugBrowsers,
+            Step::BrowserTestsRelease
+            | Step::BrowserTestsThreads
+            | Step::DemoE2e
+            | Step::JsPackage => Lane::OtherBuilds,
+        }
+    }
+
     fn needs_echo_server(self) -> bool {
-        !matches!(
-            self,
-            Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests
-        )
+        self.lane() != Lane::Checks
     }
 
     /// The command to run; `echo_url` is set for steps that need the server.
@@ -226,19 +246,27 @@ impl Step {
                 ]);
                 let runner = std::env::current_exe()
                     .map_or_else(|_| "xtask".to_owned(), |exe| exe.display().to_string());
-                cmd.env(
-                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    format!("{runner} wasm-opt-runner"),
-                )
-                .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
-                .envs(SHORT_SOAK)
+                run_in_chromium(ws, &mut cmd, &format!("{runner} wasm-opt-runner"));
                 // opt-level "z" and wasm-opt are what can miscompile; LTO on each of the test binaries
                 // would cost minutes, and the shipped LTO builds run in the demo and npm package steps.
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
-                if let Some(path) = ws.which("chromedriver") {
-                    cmd.env("CHROMEDRIVER", path);
+                cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
+                    .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+            }
+            Step::BrowserTestsThreads => {
+                cmd = ws.cargo();
+                cmd.args(["test", "--target", WASM_TARGET])
+                    .args(["-Z", "build-std=std,panic_abort"])
+                    .args(["--features", "js", "--no-fail-fast"]);
+                // `-Z build-std` and `+atomics` are unstable, and a nightly toolchain is not always at hand
+                // (CI has only the pinned stable one): RUSTC_BOOTSTRAP lets this stable toolchain build them.
+                // Its own target directory: a std built with other flags must not mix with the others.
+                cmd.env("RUSTC_BOOTSTRAP", "1")
+                    .env("RUSTFLAGS", THREADS_RUSTFLAGS.join(" "))
+                    .env("CARGO_TARGET_DIR", ws.target_dir().join("threads"));
+                if options.release {
+                    cmd.arg("--release");
                 }
+                run_in_chromium(ws, &mut cmd, "wasm-bindgen-test-runner");
             }
             Step::DemoE2e => {
                 // The test builds the page with `trunk build --release` and serves it with /echo
@@ -273,6 +301,42 @@ impl Step {
     }
 }
 
+/// Sets up `cargo test --target wasm32-unknown-unknown` to run each test binary through `runner` (a
+/// wasm-bindgen-test-runner) in headless Chromium, with the short soak.
+fn run_in_chromium(ws: &Workspace, cmd: &mut Command, runner: &str) {
+    cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
+        .envs(SHORT_SOAK);
+    if let Some(path) = ws.which("chromedriver") {
+        cmd.env("CHROMEDRIVER", path);
+    }
+}
+
+/// The threads build's flags: atomics, and the linker flags wasm-bindgen's threads support expects (shared,
+/// imported memory with a maximum, and the TLS symbols exported).
+const THREADS_RUSTFLAGS: [&str; 8] = [
+    "-C target-feature=+atomics,+bulk-memory",
+    "-C link-arg=--shared-memory",
+    "-C link-arg=--max-memory=1073741824",
+    "-C link-arg=--import-memory",
+    "-C link-arg=--export=__wasm_init_tls",
+    "-C link-arg=--export=__tls_size",
+    "-C link-arg=--export=__tls_align",
+    "-C link-arg=--export=__tls_base",
+];
+
+/// Where a step runs. The checks run first, one after another. Then the two other lanes run side by side,
+/// each step in its lane after the other: the browser suites spend most of their time waiting on the network
+/// and the browser (the soak above all), and the other lane's compiles fill that time. The debug suites share
+/// one build, so they form one lane; the release, threads, demo and npm builds have target directories or
+/// profiles of their own, so cargo never makes one lane wait for the other's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Checks,
+    DebugBrowsers,
+    OtherBuilds,
+}
+
 /// How one step went.
 #[derive(Debug)]
 struct Outcome {
@@ -291,51 +355,135 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
     header("tools");
     let needed: BTreeSet<Tool> = selected.iter().flat_map(|s| s.tools()).copied().collect();
     let available = tools::ensure_all(ws, &needed, options.install);
+    let runner = StepRunner {
+        ws,
+        options,
+        available: &available,
+    };
 
-    // Started before the first step that needs it, stopped (by the guard) before the summary.
-    let mut server: Option<Result<EchoServer, String>> = None;
-    let mut outcomes = Vec::new();
-    for step in selected {
-        header(step.name());
-        let started = Instant::now();
-        let result = (|| {
-            let missing: Vec<String> = step
-                .tools()
+    let mut outcomes: Vec<Outcome> = selected
+        .iter()
+        .filter(|s| s.lane() == Lane::Checks)
+        .map(|&step| runner.run(step, None, None))
+        .collect();
+    let lanes: Vec<Vec<Step>> = [Lane::DebugBrowsers, Lane::OtherBuilds]
+        .into_iter()
+        .map(|lane| {
+            selected
                 .iter()
-                .filter_map(|tool| match available.get(tool) {
-                    Some(Err(why)) => Some(format!("{} unavailable: {why}", tool.name())),
-                    _ => None,
-                })
-                .collect();
-            if !missing.is_empty() {
-                return Err(missing.join("; "));
-            }
-            let echo_url = if step.needs_echo_server() {
-                match server.get_or_insert_with(|| EchoServer::start(ws)) {
-                    Ok(server) => Some(server.url().to_owned()),
-                    Err(why) => return Err(format!("echo server: {why}")),
+                .copied()
+                .filter(|s| s.lane() == lane)
+                .collect()
+        })
+        .filter(|steps: &Vec<Step>| !steps.is_empty())
+        .collect();
+    if !lanes.is_empty() {
+        header("echo server");
+        // Stopped (by its guard) before the summary.
+        let server = EchoServer::start(ws);
+        let echo = server.as_ref().map(|s| s.url()).map_err(String::as_str);
+        if let [lane] = lanes.as_slice() {
+            outcomes.extend(lane.iter().map(|&step| runner.run(step, Some(echo), None)));
+        } else {
+            let logs = ws.target_dir().join("xtask-logs");
+            std::thread::scope(|scope| {
+                let running: Vec<_> = lanes
+                    .iter()
+                    .map(|lane| {
+                        let (runner, logs) = (&runner, &logs);
+                        scope.spawn(move || {
+                            lane.iter()
+                                .map(|&step| runner.run(step, Some(echo), Some(logs)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                for lane in running {
+                    match lane.join() {
+                        Ok(done) => outcomes.extend(done),
+                        Err(_) => println!("xtask: a lane of steps panicked"),
+                    }
                 }
-            } else {
-                None
-            };
-            cmd::run(&mut step.command(ws, options, echo_url.as_deref()))
-        })();
-        let seconds = started.elapsed().as_secs_f64();
-        match &result {
-            Ok(()) => println!("--- {}: ok ({seconds:.1} s)", step.name()),
-            Err(why) => println!("--- {}: FAILED ({seconds:.1} s): {why}", step.name()),
+            });
         }
-        outcomes.push(Outcome {
+    }
+
+    header("summary");
+    outcomes.sort_by_key(|o| Step::ALL.iter().position(|&s| s == o.step));
+    print!("{}", summary(&outcomes));
+    outcomes.len() == selected.len() && outcomes.iter().all(|o| o.result.is_ok())
+}
+
+/// What every step needs to run.
+struct StepRunner<'a> {
+    ws: &'a Workspace,
+    options: &'a TestOptions,
+    available: &'a tools::Availability,
+}
+
+impl StepRunner<'_> {
+    /// Runs one step. `echo` is the echo server's URL (or why it did not start) for the steps after the
+    /// checks. With `logs`, the step runs alongside others: its output goes to a file in that directory,
+    /// printed in one piece when the step ends.
+    fn run(&self, step: Step, echo: Option<Result<&str, &str>>, logs: Option<&Path>) -> Outcome {
+        let log = logs.map(|dir| dir.join(format!("{}.log", step.name())));
+        match &log {
+            Some(log) => println!("=== {}: started (log: {})", step.name(), log.display()),
+            None => header(step.name()),
+        }
+        let started = Instant::now();
+        let result = self.missing_tools(step).and_then(|()| {
+            let echo_url = match echo {
+                Some(Ok(url)) => Some(url),
+                Some(Err(why)) => return Err(format!("echo server: {why}")),
+                None => None,
+            };
+            let mut cmd = step.command(self.ws, self.options, echo_url);
+            match &log {
+                Some(log) => cmd::run_logged(&mut cmd, log),
+                None => cmd::run(&mut cmd),
+            }
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        let mut out = String::new();
+        if let Some(log) = &log {
+            let _ = writeln!(out, "\n=== {} (log: {})", step.name(), log.display());
+            out.push_str(&String::from_utf8_lossy(&fs::read(log).unwrap_or_default()));
+        }
+        match &result {
+            Ok(()) => {
+                let _ = writeln!(out, "--- {}: ok ({seconds:.1} s)", step.name());
+            }
+            Err(why) => {
+                let _ = writeln!(out, "--- {}: FAILED ({seconds:.1} s): {why}", step.name());
+            }
+        }
+        // One write, so a step's output is never cut by another lane's.
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        Outcome {
             step,
             result,
             seconds,
-        });
+        }
     }
-    drop(server);
 
-    header("summary");
-    print!("{}", summary(&outcomes));
-    outcomes.iter().all(|o| o.result.is_ok())
+    fn missing_tools(&self, step: Step) -> Result<(), String> {
+        let missing: Vec<String> = step
+            .tools()
+            .iter()
+            .filter_map(|tool| match self.available.get(tool) {
+                Some(Err(why)) => Some(format!("{} unavailable: {why}", tool.name())),
+                _ => None,
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing.join("; "))
+        }
+    }
 }
 
 fn header(title: &str) {
@@ -345,7 +493,7 @@ fn header(title: &str) {
 /// The summary table; its last line is `xtask: N passed, M failed`.
 fn summary(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<15} {:<7} {:>8}", "step", "result", "seconds");
+    let _ = writeln!(out, "{:<22} {:<7} {:>8}", "step", "result", "seconds");
     for o in outcomes {
         let (result, note) = match &o.result {
             Ok(()) => ("ok", String::new()),
@@ -353,7 +501,7 @@ fn summary(outcomes: &[Outcome]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<15} {result:<7} {:>8.1}{note}",
+            "{:<22} {result:<7} {:>8.1}{note}",
             o.step.name(),
             o.seconds
         );
@@ -396,7 +544,7 @@ mod tests {
         let text = summary(&outcomes);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[1].starts_with("fmt             ok           0.5"));
+        assert!(lines[1].starts_with("fmt                    ok           0.5"));
         assert!(lines[2].contains("FAILED"));
         assert!(lines[2].contains("wasm-pack test"));
         assert_eq!(lines[3], "xtask: 1 passed, 1 failed");

@@ -28,6 +28,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 pub enum Tool {
     /// The `wasm32-unknown-unknown` standard library (rustup target).
     WasmTarget,
+    /// The standard library's source (rustup component `rust-src`), which the threads build recompiles.
+    RustSrc,
     /// `wasm-bindgen` and `wasm-bindgen-test-runner`, exactly the library's wasm-bindgen version.
     WasmBindgen,
     /// `wasm-pack`, which drives wasm-bindgen, wasm-opt and the browser tests.
@@ -47,6 +49,7 @@ impl Tool {
     pub fn name(self) -> &'static str {
         match self {
             Tool::WasmTarget => "wasm32 target",
+            Tool::RustSrc => "rust-src",
             Tool::WasmBindgen => "wasm-bindgen",
             Tool::WasmPack => "wasm-pack",
             Tool::NodeTools => "node tools",
@@ -103,7 +106,14 @@ impl Installer<'_> {
     /// Returns a short description of what was found.
     fn ensure(&mut self, tool: Tool) -> Result<String, String> {
         match tool {
-            Tool::WasmTarget => self.ensure_wasm_target(),
+            Tool::WasmTarget => self.ensure_rustup_part(
+                &Path::new("lib/rustlib").join(WASM_TARGET),
+                &["target", "add", WASM_TARGET],
+            ),
+            Tool::RustSrc => self.ensure_rustup_part(
+                Path::new("lib/rustlib/src/rust/library"),
+                &["component", "add", "rust-src"],
+            ),
             Tool::WasmBindgen => {
                 let lock = fs::read_to_string(self.ws.root.join("Cargo.lock"))
                     .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
@@ -135,26 +145,24 @@ impl Installer<'_> {
         }
     }
 
-    fn ensure_wasm_target(&mut self) -> Result<String, String> {
+    /// A part of the active toolchain that rustup adds: present when `dir` (relative to the sysroot) exists,
+    /// else installed with `rustup ARGS`.
+    fn ensure_rustup_part(&mut self, dir: &Path, args: &[&str]) -> Result<String, String> {
         let installed = || {
             let sysroot = cmd::first_line(self.ws.command("rustc").args(["--print", "sysroot"]))?;
-            let lib = Path::new(&sysroot).join("lib/rustlib").join(WASM_TARGET);
-            lib.is_dir().then_some(lib)
+            let path = Path::new(&sysroot).join(dir);
+            path.is_dir().then_some(path)
         };
-        if let Some(lib) = installed() {
-            return Ok(lib.display().to_string());
+        if let Some(path) = installed() {
+            return Ok(path.display().to_string());
         }
-        let command = format!("rustup target add {WASM_TARGET}");
+        let command = format!("rustup {}", args.join(" "));
         if !self.install {
             return Err(format!("not installed; run `{command}`"));
         }
-        cmd::run(
-            self.ws
-                .command("rustup")
-                .args(["target", "add", WASM_TARGET]),
-        )?;
+        cmd::run(self.ws.command("rustup").args(args))?;
         installed()
-            .map(|lib| format!("installed {}", lib.display()))
+            .map(|path| format!("installed {}", path.display()))
             .ok_or_else(|| format!("still missing after `{command}`"))
     }
 
