@@ -1,6 +1,6 @@
 //! The threads build: Wasm memory is a `SharedArrayBuffer` (`-C target-feature=+atomics`, std rebuilt with
 //! `-Z build-std`; `cargo xtask test` runs this file and the rest of the suite that way in its
-//! `browser-tests-threads` step).
+//! `browser-tests-threads` step, and its binary and text paths in Firefox in `browser-tests-threads-firefox`).
 //!
 //! Browsers refuse to send a view of shared memory (`WebSocket.send` throws a `TypeError`), so a client that
 //! hands the browser a view into Wasm memory breaks in a threads build. browser-ws copies outgoing bytes into

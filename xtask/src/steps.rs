@@ -53,8 +53,10 @@ pub enum Step {
     /// where optimizer faults show.
     BrowserTestsRelease,
     /// The same tests in Chromium as a threads build: shared Wasm memory (`+atomics`), with the standard
-    /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/threads.rs runs only here.
+    /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/threads.rs runs only here and in the next step.
     BrowserTestsThreads,
+    /// The threads build's binary and text paths (`THREADS_FIREFOX_TESTS`) in Firefox ESR, reusing its build.
+    BrowserTestsThreadsFirefox,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
     /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
@@ -64,7 +66,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 11] = [
+    pub const ALL: [Step; 12] = [
         Step::Fmt,
         Step::ClippyWasm,
         Step::ClippyNative,
@@ -74,6 +76,7 @@ impl Step {
         Step::BrowserTestsFirefox,
         Step::BrowserTestsRelease,
         Step::BrowserTestsThreads,
+        Step::BrowserTestsThreadsFirefox,
         Step::DemoE2e,
         Step::JsPackage,
     ];
@@ -90,6 +93,7 @@ impl Step {
             Step::BrowserTestsFirefox => "browser-tests-firefox",
             Step::BrowserTestsRelease => "browser-tests-release",
             Step::BrowserTestsThreads => "browser-tests-threads",
+            Step::BrowserTestsThreadsFirefox => "browser-tests-threads-firefox",
             Step::DemoE2e => "demo-e2e",
             Step::JsPackage => "js-package",
         }
@@ -126,6 +130,7 @@ impl Step {
                 Tool::Chrome,
             ],
             Step::BrowserTestsThreads => &[Tool::RustSrc, Tool::WasmBindgen, Tool::Chrome],
+            Step::BrowserTestsThreadsFirefox => &[Tool::RustSrc, Tool::WasmBindgen, Tool::Firefox],
             Step::DemoE2e => &[
                 Tool::WasmTarget,
                 Tool::WasmBindgen,
@@ -149,11 +154,11 @@ impl Step {
             Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests => {
                 Lane::Checks
             }
-            Step::BrowserTests | Step::BrowserTestsFirefox => Lane::DebugBrowsers,
+            Step::BrowserTests | Step::BrowserTestsFirefox | Step::DemoE2e => Lane::One,
             Step::BrowserTestsRelease
             | Step::BrowserTestsThreads
-            | Step::DemoE2e
-            | Step::JsPackage => Lane::OtherBuilds,
+            | Step::BrowserTestsThreadsFirefox
+            | Step::JsPackage => Lane::Two,
         }
     }
 
@@ -246,27 +251,27 @@ impl Step {
                 ]);
                 let runner = std::env::current_exe()
                     .map_or_else(|_| "xtask".to_owned(), |exe| exe.display().to_string());
-                run_in_chromium(ws, &mut cmd, &format!("{runner} wasm-opt-runner"));
+                run_in_browser(
+                    ws,
+                    &mut cmd,
+                    &format!("{runner} wasm-opt-runner"),
+                    "chromedriver",
+                );
                 // opt-level "z" and wasm-opt are what can miscompile; LTO on each of the test binaries
                 // would cost minutes, and the shipped LTO builds run in the demo and npm package steps.
                 cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
                     .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
             }
             Step::BrowserTestsThreads => {
-                cmd = ws.cargo();
-                cmd.args(["test", "--target", WASM_TARGET])
-                    .args(["-Z", "build-std=std,panic_abort"])
-                    .args(["--features", "js", "--no-fail-fast"]);
-                // `-Z build-std` and `+atomics` are unstable, and a nightly toolchain is not always at hand
-                // (CI has only the pinned stable one): RUSTC_BOOTSTRAP lets this stable toolchain build them.
-                // Its own target directory: a std built with other flags must not mix with the others.
-                cmd.env("RUSTC_BOOTSTRAP", "1")
-                    .env("RUSTFLAGS", THREADS_RUSTFLAGS.join(" "))
-                    .env("CARGO_TARGET_DIR", ws.target_dir().join("threads"));
-                if options.release {
-                    cmd.arg("--release");
+                cmd = threads_build(ws, options);
+                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", "chromedriver");
+            }
+            Step::BrowserTestsThreadsFirefox => {
+                cmd = threads_build(ws, options);
+                for test in THREADS_FIREFOX_TESTS {
+                    cmd.args(["--test", test]);
                 }
-                run_in_chromium(ws, &mut cmd, "wasm-bindgen-test-runner");
+                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", "geckodriver");
             }
             Step::DemoE2e => {
                 // The test builds the page with `trunk build --release` and serves it with /echo
@@ -302,15 +307,39 @@ impl Step {
 }
 
 /// Sets up `cargo test --target wasm32-unknown-unknown` to run each test binary through `runner` (a
-/// wasm-bindgen-test-runner) in headless Chromium, with the short soak.
-fn run_in_chromium(ws: &Workspace, cmd: &mut Command, runner: &str) {
+/// wasm-bindgen-test-runner) in the headless browser of `driver` (`chromedriver` or `geckodriver`: the runner
+/// picks the browser from which of `CHROMEDRIVER` and `GECKODRIVER` is set), with the short soak.
+fn run_in_browser(ws: &Workspace, cmd: &mut Command, runner: &str, driver: &str) {
     cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
         .envs(SHORT_SOAK);
-    if let Some(path) = ws.which("chromedriver") {
-        cmd.env("CHROMEDRIVER", path);
+    if let Some(path) = ws.which(driver) {
+        cmd.env(driver.to_ascii_uppercase(), path);
     }
 }
+
+/// `cargo test` of the browser suite as a threads build, in its own target directory (a std built with other
+/// flags must not mix with the others' builds).
+fn threads_build(ws: &Workspace, options: &TestOptions) -> Command {
+    let mut cmd = ws.cargo();
+    cmd.args(["test", "--target", WASM_TARGET])
+        .args(["-Z", "build-std=std,panic_abort"])
+        .args(["--features", "js", "--no-fail-fast"]);
+    if options.release {
+        cmd.arg("--release");
+    }
+    // `-Z build-std` and `+atomics` are unstable, and a nightly toolchain is not always at hand (CI has only the
+    // pinned stable one): RUSTC_BOOTSTRAP lets this stable toolchain build them.
+    cmd.env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", THREADS_RUSTFLAGS.join(" "))
+        .env("CARGO_TARGET_DIR", ws.target_dir().join("threads"));
+    cmd
+}
+
+/// The test files the threads build runs in Firefox too: everything that moves bytes or text between Wasm memory
+/// and the browser (the full suite runs in Chromium).
+const THREADS_FIREFOX_TESTS: [&str; 5] =
+    ["threads", "send_receive", "connection", "faults", "canvas"];
 
 /// The threads build's flags: atomics, and the linker flags wasm-bindgen's threads support expects (shared,
 /// imported memory with a maximum, and the TLS symbols exported).
@@ -325,16 +354,15 @@ const THREADS_RUSTFLAGS: [&str; 8] = [
     "-C link-arg=--export=__tls_base",
 ];
 
-/// Where a step runs. The checks run first, one after another. Then the two other lanes run side by side,
-/// each step in its lane after the other: the browser suites spend most of their time waiting on the network
-/// and the browser (the soak above all), and the other lane's compiles fill that time. The debug suites share
-/// one build, so they form one lane; the release, threads, demo and npm builds have target directories or
-/// profiles of their own, so cargo never makes one lane wait for the other's lock.
+/// Where a step runs. The checks run first, one after another. Then lanes one and two run side by side, each
+/// step in its lane after the other: the browser suites spend most of their time waiting on the network and
+/// the browser (the soak above all), and the other lane's compiles fill that time. Steps that share a build
+/// share a lane (the debug suites; the threads suites), and the lanes take about as long as each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
     Checks,
-    DebugBrowsers,
-    OtherBuilds,
+    One,
+    Two,
 }
 
 /// How one step went.
@@ -366,7 +394,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         .filter(|s| s.lane() == Lane::Checks)
         .map(|&step| runner.run(step, None, None))
         .collect();
-    let lanes: Vec<Vec<Step>> = [Lane::DebugBrowsers, Lane::OtherBuilds]
+    let lanes: Vec<Vec<Step>> = [Lane::One, Lane::Two]
         .into_iter()
         .map(|lane| {
             selected
@@ -493,7 +521,7 @@ fn header(title: &str) {
 /// The summary table; its last line is `xtask: N passed, M failed`.
 fn summary(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<22} {:<7} {:>8}", "step", "result", "seconds");
+    let _ = writeln!(out, "{:<29} {:<7} {:>8}", "step", "result", "seconds");
     for o in outcomes {
         let (result, note) = match &o.result {
             Ok(()) => ("ok", String::new()),
@@ -501,7 +529,7 @@ fn summary(outcomes: &[Outcome]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<22} {result:<7} {:>8.1}{note}",
+            "{:<29} {result:<7} {:>8.1}{note}",
             o.step.name(),
             o.seconds
         );
@@ -544,7 +572,7 @@ mod tests {
         let text = summary(&outcomes);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[1].starts_with("fmt                    ok           0.5"));
+        assert!(lines[1].starts_with("fmt                           ok           0.5"));
         assert!(lines[2].contains("FAILED"));
         assert!(lines[2].contains("wasm-pack test"));
         assert_eq!(lines[3], "xtask: 1 passed, 1 failed");
