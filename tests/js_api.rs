@@ -89,6 +89,12 @@ async fn connect_send_iterate_close() {
     let second = get(&resolve(messages.next()).await.expect("a message"), "value");
     let bytes = js_sys::Uint8Array::new(&second.dyn_into::<js_sys::ArrayBuffer>().expect("bytes"));
     assert_eq!(bytes.to_vec(), [1, 2, 3]);
+    // A lone surrogate is not valid UTF-16: the browser sends U+FFFD in its place, as it does for raw JS.
+    client
+        .send(js_sys::JsString::from_char_code1(0xD800).into())
+        .expect("sent");
+    let third = get(&resolve(messages.next()).await.expect("a message"), "value");
+    assert_eq!(third.as_string().as_deref(), Some("\u{FFFD}"));
 
     let closing = client
         .close(Some(number(4000.0)), Some(string("bye")))

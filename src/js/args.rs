@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use js_sys::{Array, ArrayBuffer, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
@@ -231,8 +231,9 @@ pub(crate) fn close_reason(value: Option<&JsValue>) -> Result<String, JsValue> {
 
 /// Data to send, as the browser takes it.
 pub(crate) enum SendData {
-    /// A text message.
-    Text(String),
+    /// A text message, kept a JS string: the direct send hands it to the browser without passing it through
+    /// Wasm memory as UTF-8.
+    Text(JsString),
     /// An `ArrayBuffer`.
     Buffer(ArrayBuffer),
     /// Any `ArrayBufferView`: a typed array or a `DataView`.
@@ -244,8 +245,8 @@ pub(crate) enum SendData {
 impl SendData {
     /// Reads `send`'s argument: a string, an `ArrayBuffer`, an `ArrayBufferView` or a `Blob`.
     pub(crate) fn new(value: &JsValue) -> Result<Self, JsValue> {
-        if let Some(text) = value.as_string() {
-            return Ok(Self::Text(text));
+        if let Some(text) = value.dyn_ref::<JsString>() {
+            return Ok(Self::Text(text.clone()));
         }
         if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
             return Ok(Self::Buffer(buffer.clone()));
@@ -264,7 +265,7 @@ impl SendData {
     /// As a [`Message`]: binary data is copied into Wasm memory.
     pub(crate) fn into_message(self) -> Message {
         match self {
-            Self::Text(text) => Message::Text(text),
+            Self::Text(text) => Message::Text(text.into()),
             Self::Buffer(buffer) => Message::Binary(Uint8Array::new(&buffer).to_vec()),
             Self::View(view) => Message::Binary(view_bytes(&view).to_vec()),
             Self::Blob(blob) => Message::Blob(blob),

@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Function, Promise};
+use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Event;
@@ -125,7 +125,11 @@ impl WebSocketClient {
             return Err(to_js(&Error::NotOpen(state)));
         }
         let sent = match data {
-            SendData::Text(text) => socket.send_text(&text),
+            SendData::Text(text) => socket
+                .as_raw()
+                .unchecked_ref::<StringSender>()
+                .send(&text)
+                .map_err(|e| Error::from_exception(&e)),
             SendData::Buffer(buffer) => socket.send_array_buffer(&buffer),
             SendData::Blob(blob) => socket.send_blob(&blob),
             SendData::View(view) => socket
@@ -447,6 +451,17 @@ impl Inner {
         state.connect_waker = Some(cx.waker().clone());
         Poll::Pending
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's `WebSocket`, seen as something that sends a JS string as it is: web-sys's `send_with_str`
+    /// takes a `&str`, which would mean encoding the string to UTF-8 in Wasm memory and decoding it back.
+    #[wasm_bindgen(js_name = WebSocket)]
+    type StringSender;
+
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &StringSender, data: &JsString) -> Result<(), JsValue>;
 }
 
 /// `"arraybuffer"` or `"blob"`.
