@@ -51,7 +51,7 @@ async fn bytes_round_trip_in_array_buffer_mode() {
     let (socket, mut events) = open("/echo").await;
     socket.set_binary_type(BinaryType::ArrayBuffer);
     assert_eq!(socket.binary_type(), BinaryType::ArrayBuffer);
-    for len in [0, 1, 1000, 70_000] {
+    for len in [0, 1, 1000, 70_000, 1 << 20] {
         socket.send_bytes(&pattern(len)).expect("open socket sends");
         assert_eq!(
             events.message().await,
