@@ -193,6 +193,44 @@ async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
 }
 
 #[wasm_bindgen_test]
+fn a_refusing_tagger_hands_the_message_back_and_its_id_goes_to_the_next() {
+    let ids = Rc::new(RefCell::new(Vec::new()));
+    let seen = ids.clone();
+    let acks = Acknowledgements::fallible(
+        move |id, message| match message.as_text() {
+            Some("bad") => Err(Error::Browser {
+                name: "TypeError".into(),
+                message: "not taggable".into(),
+            }),
+            _ => {
+                seen.borrow_mut().push(id);
+                Ok(Message::text(format!("{id}:{message}")))
+            }
+        },
+        |_| None,
+    );
+    // Nothing listens: every message is tagged and queued.
+    let client = ReconnectingClient::builder(refused_url())
+        .acknowledgements(acks)
+        .start();
+    let handle = client.handle();
+    assert!(handle.try_send(Message::text("a")).is_ok());
+    let refused = handle.try_send(Message::text("bad")).expect_err("refused");
+    assert_eq!(
+        refused.message,
+        Message::text("bad"),
+        "handed back untouched"
+    );
+    assert!(matches!(refused.error, Error::Browser { ref name, .. } if name == "TypeError"));
+    assert!(handle.try_send(Message::text("b")).is_ok());
+    assert_eq!(*ids.borrow(), [1, 2]);
+    assert_eq!(
+        handle.take_unsent(),
+        [Message::text("1:a"), Message::text("2:b")]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn backoff_grows_to_the_maximum_and_is_waited() {
     let client = ReconnectingClient::builder(refused_url())
         .backoff(Backoff {

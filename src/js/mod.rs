@@ -153,6 +153,15 @@ export interface ReconnectOptions extends WebSocketClientOptions {
   shouldReconnect?: (close: CloseEvent) => boolean;
   /** Retry at once, cutting a wait short, when the browser goes back online or the page becomes visible (default `true`). */
   retryOnOnline?: boolean;
+  acknowledgements?: AcknowledgementOptions;
+}
+
+/** Acknowledged, at-least-once delivery: each message sent gets an id (1, 2, 3, ...) and is kept, counting against the queue limits, until the server acknowledges it; after a reconnect, unacknowledged messages are sent again, in order, before anything newer. The server must tolerate duplicates. */
+export interface AcknowledgementOptions {
+  /** Makes what is sent from the id and the data given to `send` (as a string, `ArrayBuffer` or `Blob`), e.g. `JSON.stringify({ id, data })`. If it throws, or returns something `send` does not take, `send` throws that error (with the message as `data`) and the id goes to the next message. */
+  tag: (id: number, data: MessageData) => SendData;
+  /** The id a received message acknowledges, or `null`/`undefined` if it is not an acknowledgement. Acknowledgements are delivered as messages too. */
+  acknowledges: (data: MessageData) => number | null | undefined;
 }
 
 /** Options of `drawBlob`. */

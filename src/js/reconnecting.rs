@@ -21,7 +21,7 @@ use crate::js::events::Events;
 use crate::js::iterator::{Fanout, MessageIterator};
 use crate::message::Message;
 use crate::reconnect::{
-    Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
+    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
     ReconnectingClient, StateChanges,
 };
 use crate::state::ReadyState;
@@ -104,7 +104,8 @@ impl ReconnectingWebSocketClient {
     /// Sends `data` (as `WebSocketClient.send` takes it) if a connection is open and nothing older is queued,
     /// else queues it: returns `"sent"` or `"queued"`. Throws `QueueFullError` (with `maxMessages`,
     /// `maxBytes`, and the message as `data`) when the queue is full, `NotOpenError` (with `data`) once the
-    /// client is closed or gave up: nothing is dropped silently.
+    /// client is closed or gave up, and whatever `acknowledgements.tag` throws (with `data`): nothing is dropped
+    /// silently.
     #[wasm_bindgen(unchecked_return_type = "SendResult")]
     pub fn send(
         &self,
@@ -326,6 +327,9 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     if let Some(heartbeat) = heartbeat(options)? {
         builder = builder.heartbeat(heartbeat);
     }
+    if let Some(acknowledgements) = acknowledgements(options)? {
+        builder = builder.acknowledgements(acknowledgements);
+    }
     if let Some(hook) = options.function("shouldReconnect")? {
         builder = builder.should_reconnect(move |close| {
             match hook.call1(&JsValue::UNDEFINED, &close_event(close)) {
@@ -392,6 +396,62 @@ fn heartbeat(options: &Options) -> Result<Option<Heartbeat>, JsValue> {
     }
     Ok(Some(beat))
 }
+
+/// `acknowledgements: { tag, acknowledges }`, both required.
+fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsValue> {
+    if options.get("acknowledgements")?.is_none() {
+        return Ok(None);
+    }
+    let acks = options.nested("acknowledgements")?;
+    let required = |key: &str| {
+        acks.function(key)?.ok_or_else(|| {
+            type_error(&format!(
+                "options.acknowledgements.{key} is required (a function)"
+            ))
+        })
+    };
+    let (tag, acknowledges) = (required("tag")?, required("acknowledges")?);
+    let tag = move |id: u64, message: &Message| {
+        // Ids count from 1, one a message: far below 2^53, so exact as a JS number.
+        let id = JsValue::from_f64(id as f64);
+        let tagged = tag
+            .call2(&JsValue::UNDEFINED, &id, &args::message_data(message))
+            .map_err(|exception| Error::from_exception(&exception))?;
+        match SendData::new(&tagged) {
+            Ok(data) => Ok(data.into_message()),
+            Err(_) => Err(Error::Browser {
+                name: "TypeError".into(),
+                message: "options.acknowledgements.tag must return a string, an ArrayBuffer, an \
+                          ArrayBufferView or a Blob"
+                    .into(),
+            }),
+        }
+    };
+    let acknowledges = move |message: &Message| {
+        let answer = acknowledges.call1(&JsValue::UNDEFINED, &args::message_data(message));
+        match answer.map(|id| (id.is_null() || id.is_undefined(), id.as_f64())) {
+            Ok((true, _)) => None,
+            Ok((false, Some(id))) if id >= 1.0 && id.fract() == 0.0 && id <= MAX_SAFE_INTEGER => {
+                Some(id as u64)
+            }
+            Ok(_) => {
+                report_error(&type_error(
+                    "options.acknowledgements.acknowledges must return a whole number from 1, null or \
+                     undefined",
+                ));
+                None
+            }
+            Err(exception) => {
+                report_error(&exception);
+                None
+            }
+        }
+    };
+    Ok(Some(Acknowledgements::fallible(tag, acknowledges)))
+}
+
+/// `Number.MAX_SAFE_INTEGER`: the largest whole number a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Calls the URL provider with the base URL and awaits its answer, if it is a promise.
 async fn call_url_provider(provider: Function, base: String) -> Result<String, Error> {

@@ -226,9 +226,15 @@ impl Inner {
         let outgoing = match acknowledged {
             Some(acks) => {
                 let id = outbox.next_id();
-                Outgoing {
-                    id,
-                    message: (acks.tag)(id, &message),
+                match (acks.tag)(id, &message) {
+                    Ok(tagged) => Outgoing {
+                        id,
+                        message: tagged,
+                    },
+                    Err(error) => {
+                        outbox.return_id(id);
+                        return Err(SendError { message, error });
+                    }
                 }
             }
             None => Outgoing { id: 0, message },

@@ -16,8 +16,8 @@ pub type UrlFuture = Pin<Box<dyn Future<Output = Result<String, Error>>>>;
 
 /// Recognises a message, e.g. a pong.
 pub type MessageFilter = Rc<dyn Fn(&Message) -> bool>;
-/// Makes the message to send from an acknowledgement id and the application's message.
-pub type Tagger = Rc<dyn Fn(u64, &Message) -> Message>;
+/// Makes the message to send from an acknowledgement id and the application's message, or refuses it.
+pub type Tagger = Rc<dyn Fn(u64, &Message) -> Result<Message, Error>>;
 /// Reads the id a received message acknowledges.
 pub type AckReader = Rc<dyn Fn(&Message) -> Option<u64>>;
 
@@ -119,6 +119,16 @@ impl Acknowledgements {
     /// Acknowledged delivery with these two functions; see the fields.
     pub fn new(
         tag: impl Fn(u64, &Message) -> Message + 'static,
+        acknowledges: impl Fn(&Message) -> Option<u64> + 'static,
+    ) -> Self {
+        Self::fallible(move |id, message| Ok(tag(id, message)), acknowledges)
+    }
+
+    /// The same with a `tag` that may refuse a message (a tagger written in JavaScript may throw):
+    /// [`ReconnectHandle::try_send`](crate::reconnect::ReconnectHandle::try_send) then hands the message back
+    /// with the error, and the id goes to the next message.
+    pub fn fallible(
+        tag: impl Fn(u64, &Message) -> Result<Message, Error> + 'static,
         acknowledges: impl Fn(&Message) -> Option<u64> + 'static,
     ) -> Self {
         Self {

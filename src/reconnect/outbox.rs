@@ -42,6 +42,13 @@ impl Outbox {
         self.last_id
     }
 
+    /// Gives back the id just taken, when the message it was for was refused: ids stay gapless.
+    pub(crate) fn return_id(&mut self, id: u64) {
+        if id == self.last_id {
+            self.last_id -= 1;
+        }
+    }
+
     fn count(&self) -> usize {
         self.queued.len() + self.unacked.len()
     }
@@ -129,6 +136,22 @@ mod tests {
         assert!(!outbox.has_room(0) && !outbox.has_any_room());
         assert!(outbox.pop_queued().is_some());
         assert!(outbox.has_room(6));
+    }
+
+    #[test]
+    fn a_returned_id_is_taken_again() {
+        let mut outbox = Outbox::new(10, 100);
+        assert_eq!(outbox.next_id(), 1);
+        let id = outbox.next_id();
+        outbox.return_id(1);
+        assert_eq!(
+            outbox.next_id(),
+            3,
+            "only the last id taken can be given back"
+        );
+        outbox.return_id(3);
+        outbox.return_id(id);
+        assert_eq!(outbox.next_id(), 2);
     }
 
     #[test]

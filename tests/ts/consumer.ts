@@ -117,7 +117,13 @@ async function reconnecting(url: string): Promise<void> {
     urlProvider: async (base) => `${base}?token=${await Promise.resolve("fresh")}`,
     shouldReconnect: (close) => close.code !== 4001,
     retryOnOnline: true,
+    acknowledgements: {
+      tag: (id, data) => JSON.stringify({ id, data: typeof data === "string" ? data : "" }),
+      acknowledges: (data) => (typeof data === "string" ? (JSON.parse(data) as { ack?: number }).ack : null),
+    },
   };
+  // @ts-expect-error: acknowledgements needs both functions
+  new ReconnectingWebSocketClient(url, { acknowledgements: { tag: (id: number) => String(id) } });
   const client = new ReconnectingWebSocketClient(url, options);
   new ReconnectingWebSocketClient(() => Promise.resolve(new URL(url))).free();
 

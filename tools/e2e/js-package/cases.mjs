@@ -468,6 +468,45 @@ window.cases = {
     return 'ok';
   },
 
+  /** Acknowledged mode: every message arrives at least once, first arrivals in order, through a server that
+   * keeps dropping; a tag that throws makes send throw, with the message handed back. */
+  async acknowledged(base) {
+    const client = new ReconnectingWebSocketClient(`${base}/drop?after=50`, {
+      backoff: { initialDelay: 10, maxDelay: 10, jitter: 0 },
+      acknowledgements: {
+        tag: (id, data) => {
+          if (data === 'bad') throw new RangeError('untaggable');
+          return JSON.stringify({ id, data });
+        },
+        // The echo of a tagged message acknowledges its id.
+        acknowledges: (data) => JSON.parse(data).id,
+      },
+    });
+    let drops = 0;
+    client.addEventListener('disconnected', () => { drops += 1; });
+    const messages = client.messages();
+    const bad = await failure(() => client.send('bad'), 'an untaggable message');
+    isNamed(bad, 'RangeError', { data: 'bad' });
+    for (let n = 1; n <= 150; n += 1) client.send(String(n));
+    const firsts = [];
+    const seen = new Set();
+    await within(15_000, (async () => {
+      while (firsts.length < 150) {
+        const [echo] = await take(messages, 1);
+        const { id, data } = JSON.parse(echo);
+        check(String(id) === data, `id ${id} for message ${data}: ids start at 1, and the refused one kept none`);
+        if (!seen.has(data)) {
+          seen.add(data);
+          firsts.push(Number(data));
+        }
+      }
+    })(), 'all 150 messages');
+    same(firsts, Array.from({ length: 150 }, (_, i) => i + 1), 'first arrivals in order');
+    check(drops >= 2, `the server dropped the connection ${drops} times`);
+    await client.close();
+    return 'ok';
+  },
+
   /** shouldReconnect decides; heartbeat detects a silent peer; options are checked. */
   async reconnectingPolicy(base) {
     const closes = [];
