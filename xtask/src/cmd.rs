@@ -60,6 +60,40 @@ fn finish(cmd: &Command, status: std::io::Result<ExitStatus>) -> Result<(), Stri
     }
 }
 
+/// Makes the child get SIGTERM when xtask dies, however it dies, so that a SIGTERM (or SIGKILL) to
+/// `cargo xtask demo` does not leave Trunk and the echo server running. Linux only (`PR_SET_PDEATHSIG`);
+/// elsewhere the children still stop on Ctrl-C, which reaches the whole process group.
+pub fn stop_with_xtask(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::raw::{c_int, c_ulong};
+        use std::os::unix::process::CommandExt;
+        extern "C" {
+            fn prctl(option: c_int, ...) -> c_int;
+            fn getppid() -> c_int;
+        }
+        const PR_SET_PDEATHSIG: c_int = 1;
+        const SIGTERM: c_ulong = 15;
+        let xtask = std::process::id();
+        // SAFETY: runs in the child between fork and exec, where only async-signal-safe calls are allowed:
+        // prctl and getppid are system calls that touch no memory of ours.
+        unsafe {
+            cmd.pre_exec(move || {
+                if prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // xtask may have died before the prctl: then no signal will come.
+                if u32::try_from(getppid()).ok() != Some(xtask) {
+                    return Err(std::io::Error::other("xtask exited while starting the child"));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
+
 /// Runs `cmd` silently and returns the first non-empty line of its stdout; `None` if it cannot run
 /// or fails. Used for cheap `--version` checks.
 pub fn first_line(cmd: &mut Command) -> Option<String> {

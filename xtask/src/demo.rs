@@ -63,6 +63,7 @@ pub fn run(ws: &Workspace, options: &DemoOptions) -> Result<(), String> {
     if options.release {
         trunk.arg("--release");
     }
+    cmd::stop_with_xtask(&mut trunk);
     // Trunk rejects NO_COLOR values other than true and false (NO_COLOR=1 is common).
     if std::env::var_os("NO_COLOR").is_some_and(|v| v != "true" && v != "false") {
         trunk.env("NO_COLOR", "true");

@@ -50,6 +50,7 @@ impl EchoServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        cmd::stop_with_xtask(&mut command);
         println!("$ {}", cmd::display(&command));
         let mut child = command.spawn().map_err(|e| {
             let program = command.get_program().to_string_lossy();
