@@ -3,15 +3,19 @@
 //! Covers: the callback socket (text, bytes, a close with code and reason); the async API (`Sink`/`Stream`, a
 //! connect timeout, which needs the global `setTimeout`); the reconnecting client (it listens for `online` on
 //! the global scope and for visibility on a `document` that is not there) through a server that drops it;
-//! decoding an image with `createImageBitmap`, and a clear error for the image-element decoder; with the `js`
-//! feature, the JS `WebSocketClient` (its own `EventTarget`, `MessageEvent` and `CloseEvent`).
+//! decoding an image with `createImageBitmap`, and a clear error for the image-element decoder; drawing on and
+//! encoding an `OffscreenCanvas` (pixels exact, and a canvas with no area refused); with the `js` feature, the
+//! JS `WebSocketClient` (its own `EventTarget`, `MessageEvent` and `CloseEvent`) and `drawBlob` on an
+//! `OffscreenCanvas`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
 use std::time::Duration;
 
-use browser_ws::canvas::{DecodedImage, Decoder, DrawOptions};
+use browser_ws::canvas::{
+    canvas_to_blob, draw_blob, draw_bytes, DecodedImage, Decoder, DrawOptions, Fit,
+};
 use browser_ws::connection::Connection;
 use browser_ws::reconnect::{Backoff, ClientState, ReconnectingClient};
 use browser_ws::{BinaryType, ClientCloseCode, CloseCode, Error, Message};
@@ -19,6 +23,7 @@ use common::{open, url, within};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use web_sys::{OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -141,6 +146,71 @@ async fn images_decode_with_image_bitmap_and_the_element_decoder_says_why_not() 
         }
         other => panic!("expected NotSupportedError, got {other:?}"),
     }
+}
+
+/// The pixels of a whole `OffscreenCanvas`, RGBA.
+fn pixels(canvas: &OffscreenCanvas) -> Vec<u8> {
+    let context: OffscreenCanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .expect("a context")
+        .expect("a 2d context")
+        .unchecked_into();
+    let (width, height) = (canvas.width(), canvas.height());
+    let data = context
+        .get_image_data(0.0, 0.0, f64::from(width), f64::from(height))
+        .expect("readable");
+    data.data().to_vec()
+}
+
+/// The pixels of `PNG_3X2`: two rows of red, green, blue.
+const PNG_3X2_PIXELS: [u8; 24] = [
+    255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
+];
+
+#[wasm_bindgen_test]
+async fn an_offscreen_canvas_is_drawn_on_and_encoded() {
+    let resize = DrawOptions {
+        fit: Fit::ResizeCanvas,
+        ..DrawOptions::default()
+    };
+    let canvas = OffscreenCanvas::new(5, 5).expect("an OffscreenCanvas");
+    let size = draw_bytes(&canvas, &PNG_3X2, "image/png", &resize)
+        .await
+        .expect("drawn");
+    assert_eq!((size.width, size.height), (3, 2));
+    assert_eq!((canvas.width(), canvas.height()), (3, 2));
+    assert_eq!(pixels(&canvas), PNG_3X2_PIXELS);
+
+    let png = canvas_to_blob(&canvas, "image/png", None)
+        .await
+        .expect("encoded");
+    assert_eq!(png.type_(), "image/png");
+    let copy = OffscreenCanvas::new(1, 1).expect("an OffscreenCanvas");
+    draw_blob(&copy, &png, &resize).await.expect("drawn");
+    assert_eq!(
+        pixels(&copy),
+        PNG_3X2_PIXELS,
+        "the same pixels after a round trip"
+    );
+
+    let empty = OffscreenCanvas::new(0, 3).expect("an OffscreenCanvas");
+    match canvas_to_blob(&empty, "image/png", None).await {
+        Err(Error::ImageEncode { message }) => assert!(message.contains("0×3"), "{message}"),
+        other => panic!("expected ImageEncode, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "js")]
+#[wasm_bindgen_test]
+async fn the_js_draw_blob_takes_an_offscreen_canvas() {
+    let canvas = OffscreenCanvas::new(1, 1).expect("an OffscreenCanvas");
+    let options = js_sys::JSON::parse(r#"{"fit": "resize-canvas"}"#).expect("JSON");
+    let bytes = js_sys::Uint8Array::from(&PNG_3X2[..]);
+    let drawing = browser_ws::js::draw_blob(canvas.clone().into(), bytes.into(), Some(options));
+    within("drawBlob", wasm_bindgen_futures::JsFuture::from(drawing))
+        .await
+        .expect("drawn");
+    assert_eq!(pixels(&canvas), PNG_3X2_PIXELS);
 }
 
 #[cfg(feature = "js")]

@@ -3,8 +3,8 @@
 //! The classic WebSocket sample draws a received `Blob` by giving an `Image` an object URL that it never revokes
 //! (every image leaks), and sends a canvas with the IE-only `msToBlob()`. This module does both correctly:
 //!
-//! - [`draw_blob`] and [`draw_bytes`] decode an image and draw it onto an [`HtmlCanvasElement`]: cleared first,
-//!   then drawn as chosen by [`Fit`]. They decode with
+//! - [`draw_blob`] and [`draw_bytes`] decode an image and draw it onto a [`Canvas`]: an `HtmlCanvasElement`, or
+//!   an `OffscreenCanvas` (in a worker, say), cleared first, then drawn as chosen by [`Fit`]. They decode with
 //!   [`createImageBitmap`](https://developer.mozilla.org/en-US/docs/Web/API/Window/createImageBitmap), which needs
 //!   no object URL at all, called on the *global* scope so that it works in workers too. Where it is missing, an
 //!   [`HtmlImageElement`] is used with an object URL that is revoked as soon as the
@@ -15,8 +15,8 @@
 //!   formats right after. Data that is not a decodable image, or whose MIME type is not an image type, is
 //!   [`Error::ImageDecode`]. On any error the canvas is left exactly as it was.
 //! - [`canvas_to_blob`] is the standard
-//!   [`toBlob`](https://developer.mozilla.org/en-US/docs/Web/API/HTMLCanvasElement/toBlob), awaitable, with MIME
-//!   type and quality; send its result with [`WebSocket::send_blob`](crate::WebSocket::send_blob).
+//!   [`toBlob`](https://developer.mozilla.org/en-US/docs/Web/API/HTMLCanvasElement/toBlob) (`convertToBlob` for
+//!   an `OffscreenCanvas`), awaitable, with MIME type and quality; send its result with [`WebSocket::send_blob`](crate::WebSocket::send_blob).
 //! - [`DecodedImage`] splits decoding from drawing, to draw one image several times or to learn which decoder
 //!   (and which object URL) was used.
 //!
@@ -61,18 +61,17 @@ use std::fmt;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement, HtmlImageElement,
-    ImageBitmap, Url,
-};
+use web_sys::{Blob, BlobPropertyBag, HtmlImageElement, ImageBitmap, Url};
 
 use crate::error::{exception_parts, Error};
 
 mod fit;
 mod header;
+mod target;
 
 use fit::placement;
 use header::declared_size;
+pub use target::Canvas;
 
 /// How an image is placed on the canvas. The canvas is always cleared first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -176,11 +175,12 @@ impl fmt::Display for ImageSize {
 /// The context's transform, global alpha, composite operation, filter and shadow are reset while drawing and
 /// restored after; image smoothing is the context's own (turn it off for pixel art).
 pub async fn draw_blob(
-    canvas: &HtmlCanvasElement,
+    canvas: impl Into<Canvas>,
     blob: &Blob,
     options: &DrawOptions,
 ) -> Result<ImageSize, Error> {
-    context_2d(canvas)?;
+    let canvas = canvas.into();
+    canvas.context_2d()?;
     let image = DecodedImage::from_blob(blob, options).await?;
     image.draw(canvas, options.fit)?;
     Ok(image.size())
@@ -190,20 +190,22 @@ pub async fn draw_blob(
 /// mode. `mime` is the data's type (`"image/png"`, ...), or `""` to let the browser sniff it; a type that is not
 /// an image type is [`Error::ImageDecode`]. The byte limit is checked before the bytes are copied to the browser.
 pub async fn draw_bytes(
-    canvas: &HtmlCanvasElement,
+    canvas: impl Into<Canvas>,
     bytes: &[u8],
     mime: &str,
     options: &DrawOptions,
 ) -> Result<ImageSize, Error> {
-    context_2d(canvas)?;
+    let canvas = canvas.into();
+    canvas.context_2d()?;
     let image = DecodedImage::from_bytes(bytes, mime, options).await?;
     image.draw(canvas, options.fit)?;
     Ok(image.size())
 }
 
 /// Encodes what is drawn on `canvas` as a `Blob`, with
-/// [`toBlob`](https://developer.mozilla.org/en-US/docs/Web/API/HTMLCanvasElement/toBlob): the standard
-/// replacement for IE's `msToBlob()`. Send the result with [`WebSocket::send_blob`](crate::WebSocket::send_blob).
+/// [`toBlob`](https://developer.mozilla.org/en-US/docs/Web/API/HTMLCanvasElement/toBlob) (or, for an
+/// `OffscreenCanvas`, [`convertToBlob`](https://developer.mozilla.org/en-US/docs/Web/API/OffscreenCanvas/convertToBlob)):
+/// the standard replacement for IE's `msToBlob()`. Send the result with [`WebSocket::send_blob`](crate::WebSocket::send_blob).
 ///
 /// `mime` is the format (`"image/png"`, `"image/jpeg"`, `"image/webp"`); `""` means PNG, and a format the
 /// browser cannot write also gives PNG, as in the DOM: the `Blob`'s `type` tells what was made. `quality`, from
@@ -212,34 +214,22 @@ pub async fn draw_bytes(
 /// A canvas with no area (width or height 0) or too large to encode is [`Error::ImageEncode`]; a canvas tainted
 /// by a cross-origin image is [`Error::Browser`] (`SecurityError`).
 pub async fn canvas_to_blob(
-    canvas: &HtmlCanvasElement,
+    canvas: impl Into<Canvas>,
     mime: &str,
     quality: Option<f64>,
 ) -> Result<Blob, Error> {
-    let quality = quality.map_or(JsValue::UNDEFINED, JsValue::from_f64);
-    let mut thrown = None;
-    // toBlob calls `resolve` itself, with the Blob or null: no Rust closure to keep alive or leak.
-    let encoded = Promise::new(&mut |resolve, _reject| {
-        if let Err(exception) =
-            canvas.to_blob_with_type_and_encoder_options(&resolve, mime, &quality)
-        {
-            thrown = Some(exception);
-        }
-    });
-    if let Some(exception) = thrown {
-        return Err(Error::from_exception(&exception));
-    }
-    let value = JsFuture::from(encoded)
-        .await
-        .map_err(|e| Error::from_exception(&e))?;
-    value.dyn_into::<Blob>().map_err(|_| Error::ImageEncode {
-        message: format!(
-            "the browser made no {} image of the {}×{} canvas (it has no area, or is too large to encode)",
-            if mime.is_empty() { "image/png" } else { mime },
-            canvas.width(),
-            canvas.height(),
-        ),
-    })
+    let canvas = canvas.into();
+    canvas
+        .encode(mime, quality)
+        .await?
+        .ok_or_else(|| Error::ImageEncode {
+            message: format!(
+                "the browser made no {} image of the {}×{} canvas (it has no area, or is too large to encode)",
+                if mime.is_empty() { "image/png" } else { mime },
+                canvas.width(),
+                canvas.height(),
+            ),
+        })
 }
 
 /// A decoded image, ready to be drawn any number of times.
@@ -307,11 +297,11 @@ impl DecodedImage {
 
     /// Clears `canvas` and draws the image as `fit` says (see [`draw_blob`] for the context's state). Fails only
     /// if the canvas has a context other than `"2d"` ([`Error::Browser`]), before anything is changed.
-    pub fn draw(&self, canvas: &HtmlCanvasElement, fit: Fit) -> Result<(), Error> {
-        let context = context_2d(canvas)?;
+    pub fn draw(&self, canvas: impl Into<Canvas>, fit: Fit) -> Result<(), Error> {
+        let canvas = canvas.into();
+        let context = canvas.context_2d()?;
         if fit == Fit::ResizeCanvas {
-            canvas.set_width(self.size.width);
-            canvas.set_height(self.size.height);
+            canvas.set_size(self.size.width, self.size.height);
         }
         let (canvas_width, canvas_height) = (canvas.width(), canvas.height());
         let place = placement(fit, self.size, canvas_width, canvas_height);
@@ -350,20 +340,6 @@ impl Drop for DecodedImage {
             bitmap.close();
         }
     }
-}
-
-/// The canvas's 2D context; an error if it already has another kind (`webgl`, `bitmaprenderer`, ...).
-fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, Error> {
-    let not_2d = || Error::Browser {
-        name: "InvalidStateError".to_owned(),
-        message: "the canvas already has a context other than \"2d\"".to_owned(),
-    };
-    canvas
-        .get_context("2d")
-        .map_err(|e| Error::from_exception(&e))?
-        .ok_or_else(not_2d)?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| not_2d())
 }
 
 fn check_bytes(bytes: f64, options: &DrawOptions) -> Result<(), Error> {

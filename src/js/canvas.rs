@@ -4,13 +4,13 @@ use js_sys::{Array, ArrayBuffer, Object, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{Blob, HtmlCanvasElement};
+use web_sys::{Blob, HtmlCanvasElement, OffscreenCanvas};
 
-use crate::canvas::{self, Decoder, DrawOptions, Fit};
+use crate::canvas::{self, Canvas, Decoder, DrawOptions, Fit};
 use crate::js::args::{self, Options};
 use crate::js::error::{set, to_js, type_error};
 
-/// Decodes an image and draws it onto `canvas`: cleared, then drawn as `options.fit` says (`"contain"`, the
+/// Decodes an image and draws it onto `canvas` (an `HTMLCanvasElement` or an `OffscreenCanvas`): cleared, then drawn as `options.fit` says (`"contain"`, the
 /// default, `"natural"`, `"stretch"` or `"resize-canvas"`). `image` is a `Blob` (as received with
 /// `binaryType: "blob"`) or the bytes of one (an `ArrayBuffer` or `ArrayBufferView`, whose format the browser
 /// sniffs). Resolves with the image's `{ width, height }`.
@@ -22,7 +22,7 @@ use crate::js::error::{set, to_js, type_error};
 /// `"auto"`). Object URLs, if any are needed, are revoked at once.
 #[wasm_bindgen(js_name = drawBlob, unchecked_return_type = "Promise<ImageSize>")]
 pub fn draw_blob(
-    #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement")] canvas: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")] canvas: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | ArrayBufferView")] image: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "DrawOptions")] options: Option<JsValue>,
 ) -> Promise {
@@ -37,7 +37,7 @@ pub fn draw_blob(
         Err(error) => return Promise::reject(&error),
     };
     future_to_promise(async move {
-        let size = canvas::draw_blob(&canvas, &blob, &options)
+        let size = canvas::draw_blob(canvas, &blob, &options)
             .await
             .map_err(|e| to_js(&e))?;
         let result = JsValue::from(Object::new());
@@ -47,13 +47,14 @@ pub fn draw_blob(
     })
 }
 
-/// Encodes what is drawn on `canvas` as a `Blob`, with the standard `toBlob`: `type` is the format
+/// Encodes what is drawn on `canvas` as a `Blob`, with the standard `toBlob` (`convertToBlob` for an
+/// `OffscreenCanvas`): `type` is the format
 /// (`"image/png"`, the default, `"image/jpeg"`, `"image/webp"`; a format the browser cannot write gives PNG,
 /// as the `Blob`'s `type` tells), `quality` from 0 to 1 applies to lossy formats. Rejects with
 /// `ImageEncodeError` for a canvas with no area, `SecurityError` for one tainted by a cross-origin image.
 #[wasm_bindgen(js_name = canvasToBlob, unchecked_return_type = "Promise<Blob>")]
 pub fn canvas_to_blob(
-    #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement")] canvas: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")] canvas: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "string")] mime: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "number")] quality: Option<JsValue>,
 ) -> Promise {
@@ -76,18 +77,21 @@ pub fn canvas_to_blob(
         Err(error) => return Promise::reject(&error),
     };
     future_to_promise(async move {
-        canvas::canvas_to_blob(&canvas, &mime, quality)
+        canvas::canvas_to_blob(canvas, &mime, quality)
             .await
             .map(JsValue::from)
             .map_err(|e| to_js(&e))
     })
 }
 
-fn canvas_of(value: &JsValue) -> Result<HtmlCanvasElement, JsValue> {
+fn canvas_of(value: &JsValue) -> Result<Canvas, JsValue> {
+    if let Some(element) = value.dyn_ref::<HtmlCanvasElement>() {
+        return Ok(element.into());
+    }
     value
-        .dyn_ref::<HtmlCanvasElement>()
-        .cloned()
-        .ok_or_else(|| type_error("the canvas must be an HTMLCanvasElement"))
+        .dyn_ref::<OffscreenCanvas>()
+        .map(Canvas::from)
+        .ok_or_else(|| type_error("the canvas must be an HTMLCanvasElement or an OffscreenCanvas"))
 }
 
 /// A `Blob` as is; bytes wrapped in a `Blob` without a copy into Wasm memory.

@@ -177,7 +177,10 @@ async function canvases(canvas: HTMLCanvasElement, blob: Blob): Promise<void> {
   const jpeg: Blob = await canvasToBlob(canvas, "image/jpeg", 0.8);
   // @ts-expect-error: no such fit
   await drawBlob(canvas, blob, { fit: "cover" });
-  void [size, png, jpeg];
+  const offscreen = new OffscreenCanvas(1, 1);
+  await drawBlob(offscreen, blob, { fit: "resize-canvas" });
+  const fromOffscreen: Blob = await canvasToBlob(offscreen, "image/webp");
+  void [size, png, jpeg, fromOffscreen];
 }
 
 function errors(error: unknown, other?: BrowserWsError): string {
