@@ -84,7 +84,9 @@ pub fn stop_with_xtask(cmd: &mut Command) {
                 }
                 // xtask may have died before the prctl: then no signal will come.
                 if u32::try_from(getppid()).ok() != Some(xtask) {
-                    return Err(std::io::Error::other("xtask exited while starting the child"));
+                    return Err(std::io::Error::other(
+                        "xtask exited while starting the child",
+                    ));
                 }
                 Ok(())
             });
