@@ -53,9 +53,10 @@ pub enum Step {
     /// where optimizer faults show.
     BrowserTestsRelease,
     /// The same tests in Chromium as a threads build: shared Wasm memory (`+atomics`), with the standard
-    /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/threads.rs runs only here and in the next step.
+    /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/browser/threads.rs runs only here and in the next
+    /// step.
     BrowserTestsThreads,
-    /// The threads build's binary and text paths (`THREADS_FIREFOX_TESTS`) in Firefox ESR, reusing its build.
+    /// The threads build in Firefox ESR, reusing that build: everything but the soak (`THREADS_FIREFOX_TESTS`).
     BrowserTestsThreadsFirefox,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
@@ -233,7 +234,7 @@ impl Step {
                     cmd.arg("--release");
                 }
                 // Last: wasm-pack hands what follows its own options to `cargo build` and `cargo test`
-                // (tests/js_api.rs needs the feature).
+                // (tests/browser/js_api.rs needs the feature).
                 cmd.args(["--features", "js"]);
             }
             Step::BrowserTestsRelease => {
@@ -336,10 +337,8 @@ fn threads_build(ws: &Workspace, options: &TestOptions) -> Command {
     cmd
 }
 
-/// The test files the threads build runs in Firefox too: everything that moves bytes or text between Wasm memory
-/// and the browser (the full suite runs in Chromium).
-const THREADS_FIREFOX_TESTS: [&str; 5] =
-    ["threads", "send_receive", "connection", "faults", "canvas"];
+/// The test binaries the threads build runs in Firefox too: all but the soak, which the Chromium run has.
+const THREADS_FIREFOX_TESTS: [&str; 2] = ["browser", "worker"];
 
 /// The threads build's flags: atomics, and the linker flags wasm-bindgen's threads support expects (shared,
 /// imported memory with a maximum, and the TLS symbols exported).

@@ -4,19 +4,14 @@
 //! listener it handed out (`is_attached` turns false, no callback runs, even for the close that dropping causes);
 //! send before open and after close return `Error::NotOpen` with the state; a listener may drop itself, or the
 //! socket, from inside its own callback.
-#![cfg(target_arch = "wasm32")]
-
-mod common;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::common::{open, settle, sleep, url, Recorder};
 use browser_ws::{Error, Message, ReadyState, WebSocket};
-use common::{open, settle, sleep, url, Recorder};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn a_dropped_listener_is_not_called_again() {

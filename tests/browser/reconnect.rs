@@ -8,24 +8,19 @@
 //! `QueueFull`; giving up hands back the unsent messages and the stream yields `GaveUp`; a silent server is
 //! detected by the heartbeat and reconnected, and pongs are kept out of the stream; the URL provider is called
 //! before every attempt.
-#![cfg(target_arch = "wasm32")]
-
-mod common;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::common::{refused_url, sleep, url, within};
 use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient, StateChanges,
 };
 use browser_ws::{CloseCode, Error, Message};
-use common::{refused_url, sleep, url, within};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)

@@ -5,15 +5,10 @@
 //! `Error::InvalidProtocol` before the browser is called; a requested subprotocol is negotiated and reported by
 //! `protocol()` and by the server; the ready state goes Connecting, Open, Closing, Closed; `url`, `extensions` and
 //! `as_raw` report the browser's values; a port with no server gives the error event, then close 1006.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::{refused_url, url, Event, Recorder};
 use browser_ws::{CloseCode, Error, Message, ReadyState, WebSocket};
-use common::{refused_url, url, Event, Recorder};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn invalid_urls_are_typed_errors() {

@@ -9,22 +9,17 @@
 //! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader, and
 //! `flush` drains it; the receive bound with both overflow policies; Blob delivery as is and as bytes keeps
 //! arrival order with mixed text and binary.
-#![cfg(target_arch = "wasm32")]
-
-mod common;
 
 use std::time::Duration;
 
-use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
-use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
-use common::{
+use crate::common::{
     blob_bytes, keeps_abandoned_handshakes_open, refused_url, server_sees_all_closed, server_stats,
     sleep, unique_tag, url, within,
 };
+use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
+use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn connect_resolves_once_open() {

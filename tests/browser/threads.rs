@@ -11,14 +11,10 @@
 //! In an ordinary build the file compiles to nothing.
 #![cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 
-mod common;
-
-use common::open;
+use crate::common::open;
 use js_sys::{SharedArrayBuffer, WebAssembly};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn wasm_memory_is_shared() {

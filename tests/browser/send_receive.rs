@@ -3,15 +3,10 @@
 //! Covers: text (ASCII, non-ASCII, empty, 1 MiB); binary in ArrayBuffer mode and in Blob mode; sending an
 //! `ArrayBuffer`, a `Blob` and a `Message`; many messages keep their order; the `/binary` route's payload
 //! arrives intact; `bufferedAmount` is readable.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::{blob_bytes, open};
 use browser_ws::{BinaryType, Message};
-use common::{blob_bytes, open};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 async fn echo_text(text: &str) {
     let (socket, mut events) = open("/echo").await;

@@ -13,22 +13,18 @@
 //! The same API as JS sees it, through the package wasm-pack builds, is tested in tools/e2e/js-package.test.mjs.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
-mod common;
-
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::common::{refused_url, server_sees_all_closed, server_stats, url, within};
 use browser_ws::js::{is_error, ReconnectingWebSocketClient, WebSocketClient};
-use common::{refused_url, server_sees_all_closed, server_stats, url, within};
 use js_sys::{Promise, Reflect, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A JS object from JSON, as options.
 fn object(json: &str) -> Option<JsValue> {
@@ -296,17 +292,17 @@ async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
                 Ok(_) => break,
                 Err(full) => {
                     assert_named(&full, "QueueFullError");
-                    common::sleep(Duration::from_millis(5)).await;
+                    crate::common::sleep(Duration::from_millis(5)).await;
                 }
             }
         }
         if i % 5 == 0 {
-            common::sleep(Duration::from_millis(1)).await;
+            crate::common::sleep(Duration::from_millis(1)).await;
         }
     }
     within("all 300 messages", async {
         while first_arrivals.borrow().len() < 300 {
-            common::sleep(Duration::from_millis(20)).await;
+            crate::common::sleep(Duration::from_millis(20)).await;
         }
     })
     .await;
@@ -377,7 +373,7 @@ async fn dropping_a_client_closes_its_connection() {
     let client = ReconnectingWebSocketClient::new(string(&url(&format!("/echo?tag={tag}"))), None)
         .expect("started");
     let finished = client.finished();
-    common::sleep(Duration::from_millis(100)).await;
+    crate::common::sleep(Duration::from_millis(100)).await;
     assert_eq!(server_stats(tag).await.0, 1);
     drop(client);
     resolve(finished).await.expect("finished");

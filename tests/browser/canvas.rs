@@ -9,15 +9,12 @@
 //! SVG) give the typed error and leave the canvas as it was, with both decoders; `Decoder::Auto` uses
 //! `createImageBitmap` and makes no object URL; the `Decoder::ImageElement` fallback revokes its object URL (a
 //! fetch of it fails) after a load, after an error, and when the future is dropped.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::{blob_bytes, open, within};
 use browser_ws::canvas::{
     canvas_to_blob, draw_blob, draw_bytes, DecodedImage, Decoder, DrawOptions, Fit, ImageSize,
 };
 use browser_ws::{BinaryType, Error, Message};
-use common::{blob_bytes, open, within};
 use futures::FutureExt;
 use js_sys::{Array, Promise, Uint8ClampedArray};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -25,8 +22,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
 export function watch_object_urls() {

@@ -5,15 +5,10 @@
 //! in 1-, 2-, 3- and 4-byte characters pass and one more byte is refused with the socket left open; URLs from
 //! the WHATWG WebSocket constructor tests (bad schemes, fragments, invalid ports, bad hosts) give
 //! `InvalidUrl`; invalid subprotocol tokens and duplicates give `InvalidProtocol` before the browser is called.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::{open, url};
 use browser_ws::{ClientCloseCode, Error, Message, ReadyState, WebSocket};
-use common::{open, url};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn every_unsendable_close_code_is_refused() {

@@ -5,17 +5,12 @@
 //! included, is reported exactly; a text frame with invalid UTF-8 fails the connection (1007 or 1006, not clean)
 //! without delivering anything; a 16 MiB message each way, text and binary; a burst of 100,000 small messages is
 //! received in order while the receive bound holds.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::{open, within, Event};
 use browser_ws::connection::Connection;
 use browser_ws::{connect, BinaryType, CloseCode, CloseEvent, Error, Message};
-use common::{open, within, Event};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn encode(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))
@@ -65,8 +60,9 @@ async fn every_valid_server_close_code_and_reason_is_reported_exactly() {
 #[wasm_bindgen_test]
 async fn invalid_utf8_from_the_server_fails_the_connection() {
     // The frame comes right after the handshake: Chrome opens first, Firefox may fail before the open event.
-    let socket = browser_ws::WebSocket::open(&common::url("/invalid-utf8")).expect("a valid URL");
-    let mut events = common::Recorder::new(&socket);
+    let socket =
+        browser_ws::WebSocket::open(&crate::common::url("/invalid-utf8")).expect("a valid URL");
+    let mut events = crate::common::Recorder::new(&socket);
     let mut saw_error = false;
     let close = loop {
         match events.next().await {
@@ -87,7 +83,7 @@ async fn invalid_utf8_from_the_server_fails_the_connection() {
     assert!(!close.was_clean);
 
     // The async API turns it into one error (from connect, or from the stream once open), then the end.
-    match within("connect", connect(&common::url("/invalid-utf8"))).await {
+    match within("connect", connect(&crate::common::url("/invalid-utf8"))).await {
         Err(Error::Closed(close)) => assert!(!close.was_clean),
         Ok(mut connection) => {
             let item = within("the error", connection.next()).await;
@@ -104,7 +100,9 @@ async fn invalid_utf8_from_the_server_fails_the_connection() {
 #[wasm_bindgen_test]
 async fn sixteen_mebibytes_each_way() {
     const SIZE: usize = 16 << 20;
-    let mut connection = connect(&common::url("/echo")).await.expect("connects");
+    let mut connection = connect(&crate::common::url("/echo"))
+        .await
+        .expect("connects");
     let bytes: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
     connection
         .send(Message::binary(bytes.clone()))
@@ -133,7 +131,7 @@ const BURST_BOUND: usize = if cfg!(target_feature = "atomics") {
 
 #[wasm_bindgen_test]
 async fn a_burst_of_100000_messages_arrives_in_order_within_the_bound() {
-    let mut connection = Connection::builder(&common::url("/burst?count=100000&bytes=16"))
+    let mut connection = Connection::builder(&crate::common::url("/burst?count=100000&bytes=16"))
         .receive_queue(BURST_BOUND, browser_ws::connection::Overflow::Fail)
         .connect()
         .await

@@ -3,20 +3,15 @@
 //! Covers: inside `on_open`, `on_message`, `on_error` and `on_close`, the callback sends, closes, or drops the
 //! socket (and with it its own listener); nothing panics, later events are handled as documented, and a
 //! listener that drops itself runs exactly once.
-#![cfg(target_arch = "wasm32")]
-
-mod common;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::common::{refused_url, sleep, url, within, Recorder};
 use browser_ws::{ClientCloseCode, CloseCode, EventListener, Message, WebSocket};
-use common::{refused_url, sleep, url, within, Recorder};
 use futures::channel::oneshot;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 type Shared<T> = Rc<RefCell<Option<T>>>;
 
@@ -42,8 +37,8 @@ async fn send_and_close_from_on_open() {
     // browser drops messages that arrive after close() was called; either way the close is clean.
     let (close, _) = loop {
         match events.next().await {
-            common::Event::Message(m) => assert_eq!(m, Message::text("from on_open")),
-            common::Event::Close(close) => break (close, ()),
+            crate::common::Event::Message(m) => assert_eq!(m, Message::text("from on_open")),
+            crate::common::Event::Close(close) => break (close, ()),
             other => panic!("unexpected {other:?}"),
         }
     };

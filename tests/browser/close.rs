@@ -4,15 +4,10 @@
 //! `was_clean == false`; a client close with code and reason is clean and reaches the server; close codes 0, 999,
 //! 1001, 1005, 2999, 5000 and a 124-byte reason are rejected while the socket stays open and usable; a 123-byte
 //! multi-byte reason is accepted; closing twice is harmless.
-#![cfg(target_arch = "wasm32")]
 
-mod common;
-
+use crate::common::open;
 use browser_ws::{ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
-use common::open;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Percent-encodes a query value.
 fn encode(value: &str) -> String {
