@@ -5,8 +5,8 @@
 //! the global scope and for visibility on a `document` that is not there) through a server that drops it;
 //! decoding an image with `createImageBitmap`, and a clear error for the image-element decoder; drawing on and
 //! encoding an `OffscreenCanvas` (pixels exact, and a canvas with no area refused); with the `js` feature, the
-//! JS `WebSocketClient` (its own `EventTarget`, `MessageEvent` and `CloseEvent`) and `drawBlob` on an
-//! `OffscreenCanvas`.
+//! JS `WebSocketClient` (connect, send, its message iterator, the close promise's `CloseEvent`) and `drawBlob` on
+//! an `OffscreenCanvas`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;

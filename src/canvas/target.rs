@@ -9,11 +9,12 @@ use web_sys::{
     OffscreenCanvasRenderingContext2d,
 };
 
-use crate::error::Error;
+use crate::error::{exception_parts, Error};
 
 /// A canvas to draw on or encode. Every helper takes `impl Into<Canvas>`, so pass an `HtmlCanvasElement` or an
 /// `OffscreenCanvas`, or a reference to one (the JS object is shared, not copied).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Canvas {
     /// A `<canvas>` element of a document.
     Element(HtmlCanvasElement),
@@ -137,8 +138,16 @@ impl Canvas {
                     .convert_to_blob_with_options(&options)
                     .map_err(|e| Error::from_exception(&e))?;
                 match JsFuture::from(promise).await {
-                    // convertToBlob rejects where toBlob gives null: a canvas with no area.
-                    Err(_) if self.width() == 0 || self.height() == 0 => return Ok(None),
+                    // convertToBlob rejects where toBlob gives null: a canvas with no area (IndexSizeError), or
+                    // one too large to encode (EncodingError).
+                    Err(e)
+                        if matches!(
+                            exception_parts(&e).0.as_str(),
+                            "IndexSizeError" | "EncodingError"
+                        ) =>
+                    {
+                        return Ok(None)
+                    }
                     other => other,
                 }
             }

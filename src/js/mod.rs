@@ -158,7 +158,7 @@ export interface ReconnectOptions extends WebSocketClientOptions {
 
 /** Acknowledged, at-least-once delivery: each message sent gets an id (1, 2, 3, ...) and is kept, counting against the queue limits, until the server acknowledges it; after a reconnect, unacknowledged messages are sent again, in order, before anything newer. The server must tolerate duplicates. */
 export interface AcknowledgementOptions {
-  /** Makes what is sent from the id and the data given to `send` (as a string, `ArrayBuffer` or `Blob`), e.g. `JSON.stringify({ id, data })`. If it throws, or returns something `send` does not take, `send` throws that error (with the message as `data`) and the id goes to the next message. */
+  /** Makes what is sent from the id and the data given to `send` (as a string, `ArrayBuffer` or `Blob`), e.g. `JSON.stringify({ id, data })`. If it throws, or returns something `send` does not take, `send` throws an error of the same name and message (with the message as `data`), and the id goes to the next message. It may read the client; a `send` from inside it throws `InvalidStateError`. */
   tag: (id: number, data: MessageData) => SendData;
   /** The id a received message acknowledges, or `null`/`undefined` if it is not an acknowledgement. Acknowledgements are delivered as messages too. */
   acknowledges: (data: MessageData) => number | null | undefined;

@@ -104,7 +104,7 @@ impl ReconnectingWebSocketClient {
     /// Sends `data` (as `WebSocketClient.send` takes it) if a connection is open and nothing older is queued,
     /// else queues it: returns `"sent"` or `"queued"`. Throws `QueueFullError` (with `maxMessages`,
     /// `maxBytes`, and the message as `data`) when the queue is full, `NotOpenError` (with `data`) once the
-    /// client is closed or gave up, and whatever `acknowledgements.tag` throws (with `data`): nothing is dropped
+    /// client is closed or gave up, and an error named like what `acknowledgements.tag` threw (with `data`): nothing is dropped
     /// silently.
     #[wasm_bindgen(unchecked_return_type = "SendResult")]
     pub fn send(

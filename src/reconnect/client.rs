@@ -15,7 +15,7 @@ use crate::connection::{Connection, Handle, Receiver, Sender};
 use crate::error::Error;
 use crate::message::Message;
 use crate::reconnect::driver::drive;
-use crate::reconnect::options::ReconnectBuilder;
+use crate::reconnect::options::{Acknowledgements, ReconnectBuilder};
 use crate::reconnect::outbox::{Outbox, Outgoing};
 use crate::reconnect::state::{ClientState, StateChanges, Subscribers};
 use crate::state::ReadyState;
@@ -68,6 +68,8 @@ struct State {
     subscribers: Subscribers,
     stop: Option<Stop>,
     finished: bool,
+    /// The acknowledgement tagger is running (see `Inner::tag`).
+    tagging: bool,
     gave_up_reported: bool,
     driver_waker: Option<Waker>,
     receive_waker: Option<Waker>,
@@ -88,6 +90,7 @@ impl Inner {
                 subscribers: Subscribers::default(),
                 stop: None,
                 finished: false,
+                tagging: false,
                 gave_up_reported: false,
                 driver_waker: None,
                 receive_waker: None,
@@ -205,44 +208,19 @@ impl Inner {
     }
 
     fn try_send(&self, message: Message, force: bool) -> Result<Delivery, SendError> {
-        let mut state = self.state.borrow_mut();
-        if state.finished || state.stop.is_some() {
-            return Err(SendError {
-                message,
-                error: Error::NotOpen(ReadyState::Closed),
-            });
+        if let Some(error) = self.refusal(message.len(), force) {
+            return Err(SendError { message, error });
         }
-        let acknowledged = self.settings.acknowledgements.as_ref();
-        let State { outbox, sender, .. } = &mut *state;
-        if !force && !outbox.has_room(message.len()) {
-            return Err(SendError {
-                message,
-                error: Error::QueueFull {
-                    messages: self.settings.queue_messages,
-                    bytes: self.settings.queue_bytes,
-                },
-            });
-        }
-        let outgoing = match acknowledged {
-            Some(acks) => {
-                let id = outbox.next_id();
-                match (acks.tag)(id, &message) {
-                    Ok(tagged) => Outgoing {
-                        id,
-                        message: tagged,
-                    },
-                    Err(error) => {
-                        outbox.return_id(id);
-                        return Err(SendError { message, error });
-                    }
-                }
-            }
+        let outgoing = match &self.settings.acknowledgements {
+            Some(acks) => self.tag(acks, message, force)?,
             None => Outgoing { id: 0, message },
         };
+        let mut state = self.state.borrow_mut();
+        let State { outbox, sender, .. } = &mut *state;
         // Straight to the socket only when nothing older waits, so order is kept.
         if let (Some(sender), true) = (sender.as_ref(), outbox.queued.is_empty()) {
             if sender.send_now(&outgoing.message).is_ok() {
-                if acknowledged.is_some() {
+                if outgoing.id != 0 {
                     outbox.keep_unacked(outgoing);
                 }
                 return Ok(Delivery::Sent);
@@ -250,6 +228,61 @@ impl Inner {
         }
         outbox.queue(outgoing);
         Ok(Delivery::Queued)
+    }
+
+    /// Why a message of `len` bytes cannot be taken now, if it cannot. `force` skips the room check (the `Sink`
+    /// has checked with `poll_ready`).
+    fn refusal(&self, len: usize, force: bool) -> Option<Error> {
+        let state = self.state.borrow();
+        if state.finished || state.stop.is_some() {
+            return Some(Error::NotOpen(ReadyState::Closed));
+        }
+        if state.tagging {
+            return Some(Error::Browser {
+                name: "InvalidStateError".to_owned(),
+                message: "a message cannot be sent from inside the acknowledgement tagger"
+                    .to_owned(),
+            });
+        }
+        if !force && !state.outbox.has_room(len) {
+            return Some(Error::QueueFull {
+                messages: self.settings.queue_messages,
+                bytes: self.settings.queue_bytes,
+            });
+        }
+        None
+    }
+
+    /// Tags `message` with the next id. The tagger is the application's code (JavaScript, maybe), so it runs with
+    /// no borrow held: it may read the client's state, or close it. A send from inside it is refused. Afterwards the
+    /// client is checked again, with the tagged size; on any refusal the id goes to the next message.
+    fn tag(
+        &self,
+        acks: &Acknowledgements,
+        message: Message,
+        force: bool,
+    ) -> Result<Outgoing, SendError> {
+        let id = {
+            let mut state = self.state.borrow_mut();
+            state.tagging = true;
+            state.outbox.next_id()
+        };
+        let tagged = (acks.tag)(id, &message);
+        self.state.borrow_mut().tagging = false;
+        let tagged = tagged.and_then(|tagged| match self.refusal(tagged.len(), force) {
+            Some(error) => Err(error),
+            None => Ok(tagged),
+        });
+        match tagged {
+            Ok(tagged) => Ok(Outgoing {
+                id,
+                message: tagged,
+            }),
+            Err(error) => {
+                self.state.borrow_mut().outbox.return_id(id);
+                Err(SendError { message, error })
+            }
+        }
     }
 
     fn acknowledge(&self, id: u64) {

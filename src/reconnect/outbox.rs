@@ -45,7 +45,7 @@ impl Outbox {
     /// Gives back the id just taken, when the message it was for was refused: ids stay gapless.
     pub(crate) fn return_id(&mut self, id: u64) {
         if id == self.last_id {
-            self.last_id -= 1;
+            self.last_id = self.last_id.saturating_sub(1);
         }
     }
 

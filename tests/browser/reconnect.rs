@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use crate::common::{refused_url, sleep, url, within};
 use browser_ws::reconnect::{
-    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient, StateChanges,
+    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectHandle,
+    ReconnectingClient, StateChanges,
 };
 use browser_ws::{CloseCode, Error, Message};
 use futures::{SinkExt, StreamExt};
@@ -223,6 +224,55 @@ fn a_refusing_tagger_hands_the_message_back_and_its_id_goes_to_the_next() {
         handle.take_unsent(),
         [Message::text("1:a"), Message::text("2:b")]
     );
+}
+
+#[wasm_bindgen_test]
+fn the_tagger_may_use_the_client_but_not_send_from_inside_it() {
+    let slot: Rc<RefCell<Option<ReconnectHandle>>> = Rc::default();
+    let inside = slot.clone();
+    let nested = Rc::new(RefCell::new(Vec::new()));
+    let nested_sends = nested.clone();
+    let acks = Acknowledgements::new(
+        move |id, message| {
+            if let Some(handle) = inside.borrow().as_ref() {
+                let _ = (handle.state(), handle.is_open());
+                nested_sends
+                    .borrow_mut()
+                    .push(handle.try_send(Message::text("inner")).map_err(|e| e.error));
+                if message.as_text() == Some("close") {
+                    handle.close().expect("closes");
+                }
+            }
+            Message::text(format!("{id}:{message}"))
+        },
+        |_| None,
+    );
+    let client = ReconnectingClient::builder(refused_url())
+        .acknowledgements(acks)
+        .start();
+    let handle = client.handle().clone();
+    *slot.borrow_mut() = Some(handle.clone());
+    assert_eq!(handle.try_send(Message::text("a")), Ok(Delivery::Queued));
+    // A tagger that closes the client: the message comes back untouched, and its id is not used up.
+    let refused = handle
+        .try_send(Message::text("close"))
+        .expect_err("closed while tagging");
+    assert_eq!(refused.message, Message::text("close"));
+    assert!(
+        matches!(refused.error, Error::NotOpen(_)),
+        "{:?}",
+        refused.error
+    );
+    for nested in nested.borrow().iter() {
+        assert!(
+            matches!(nested, Err(Error::Browser { name, .. }) if name == "InvalidStateError"),
+            "{nested:?}"
+        );
+    }
+    assert_eq!(nested.borrow().len(), 2);
+    assert_eq!(handle.take_unsent(), [Message::text("1:a")]);
+    // The tagger holds a handle: let it go, or the client would keep itself alive.
+    slot.borrow_mut().take();
 }
 
 #[wasm_bindgen_test]

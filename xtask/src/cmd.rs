@@ -62,7 +62,8 @@ fn finish(cmd: &Command, status: std::io::Result<ExitStatus>) -> Result<(), Stri
 
 /// Makes the child get SIGTERM when xtask dies, however it dies, so that a SIGTERM (or SIGKILL) to
 /// `cargo xtask demo` does not leave Trunk and the echo server running. Linux only (`PR_SET_PDEATHSIG`);
-/// elsewhere the children still stop on Ctrl-C, which reaches the whole process group.
+/// elsewhere the children still stop on Ctrl-C, which reaches the whole process group. The signal comes when
+/// the *thread* that spawned the child ends: spawn long-lived children from the main thread.
 pub fn stop_with_xtask(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     {
@@ -82,11 +83,10 @@ pub fn stop_with_xtask(cmd: &mut Command) {
                 if prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 {
                     return Err(std::io::Error::last_os_error());
                 }
-                // xtask may have died before the prctl: then no signal will come.
+                // xtask may have died before the prctl: then no signal will come. (ESRCH: no allocation here,
+                // between fork and exec.)
                 if u32::try_from(getppid()).ok() != Some(xtask) {
-                    return Err(std::io::Error::other(
-                        "xtask exited while starting the child",
-                    ));
+                    return Err(std::io::Error::from_raw_os_error(3));
                 }
                 Ok(())
             });

@@ -269,9 +269,7 @@ impl Step {
             }
             Step::BrowserTestsThreadsFirefox => {
                 cmd = threads_build(ws, options);
-                for test in THREADS_FIREFOX_TESTS {
-                    cmd.args(["--test", test]);
-                }
+                cmd.args(THREADS_FIREFOX_TESTS);
                 run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", "geckodriver");
             }
             Step::DemoE2e => {
@@ -337,8 +335,9 @@ fn threads_build(ws: &Workspace, options: &TestOptions) -> Command {
     cmd
 }
 
-/// The test binaries the threads build runs in Firefox too: all but the soak, which the Chromium run has.
-const THREADS_FIREFOX_TESTS: [&str; 2] = ["browser", "worker"];
+/// What the threads build runs in Firefox too (cargo target options): all but the soak, which the Chromium run
+/// has.
+const THREADS_FIREFOX_TESTS: [&str; 5] = ["--lib", "--test", "browser", "--test", "worker"];
 
 /// The threads build's flags: atomics, and the linker flags wasm-bindgen's threads support expects (shared,
 /// imported memory with a maximum, and the TLS symbols exported).

@@ -469,13 +469,19 @@ window.cases = {
   },
 
   /** Acknowledged mode: every message arrives at least once, first arrivals in order, through a server that
-   * keeps dropping; a tag that throws makes send throw, with the message handed back. */
+   * keeps dropping; a tag that throws makes send throw, with the message handed back; a tag may read the client,
+   * but a send from inside it is refused. */
   async acknowledged(base) {
+    const nested = [];
     const client = new ReconnectingWebSocketClient(`${base}/drop?after=50`, {
       backoff: { initialDelay: 10, maxDelay: 10, jitter: 0 },
       acknowledgements: {
         tag: (id, data) => {
           if (data === 'bad') throw new RangeError('untaggable');
+          if (data === 'nested') {
+            check(typeof client.state === 'string', 'the state is readable from the tag');
+            nested.push(failure(() => client.send('inner'), 'a send from inside the tag'));
+          }
           return JSON.stringify({ id, data });
         },
         // The echo of a tagged message acknowledges its id.
@@ -487,6 +493,9 @@ window.cases = {
     const messages = client.messages();
     const bad = await failure(() => client.send('bad'), 'an untaggable message');
     isNamed(bad, 'RangeError', { data: 'bad' });
+    client.send('nested');
+    same(nested.length, 1, 'the tag ran once for "nested"');
+    isNamed(await nested[0], 'InvalidStateError');
     for (let n = 1; n <= 150; n += 1) client.send(String(n));
     const firsts = [];
     const seen = new Set();
@@ -494,7 +503,11 @@ window.cases = {
       while (firsts.length < 150) {
         const [echo] = await take(messages, 1);
         const { id, data } = JSON.parse(echo);
-        check(String(id) === data, `id ${id} for message ${data}: ids start at 1, and the refused one kept none`);
+        if (data === 'nested') {
+          same(id, 1, 'the refused message kept no id');
+          continue;
+        }
+        check(id === Number(data) + 1, `id ${id} for message ${data}: one id a message, none skipped`);
         if (!seen.has(data)) {
           seen.add(data);
           firsts.push(Number(data));
