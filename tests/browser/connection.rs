@@ -238,7 +238,13 @@ async fn a_full_receive_queue_fails_the_connection_by_default() {
         .connect()
         .await
         .expect("connects");
-    sleep(Duration::from_millis(300)).await; // the burst arrives while nobody reads
+    // The burst arrives while nobody reads, until the eleventh message overflows the queue and closes the socket.
+    within("the overflow", async {
+        while connection.handle().ready_state() == ReadyState::Open {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
     for i in 0..10 {
         let message = connection.next().await.expect("queued").expect("a message");
         assert!(message
@@ -265,7 +271,14 @@ async fn drop_oldest_keeps_the_newest_and_counts() {
         .connect()
         .await
         .expect("connects");
-    sleep(Duration::from_millis(300)).await;
+    // Nothing is read until all 100 have arrived: the queue keeps 10 and drops 90, however long they take.
+    within("the burst to arrive", async {
+        while connection.handle().dropped_messages() < 90 {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    sleep(Duration::from_millis(50)).await;
     assert_eq!(connection.handle().dropped_messages(), 90);
     for i in 90..100 {
         let message = connection.next().await.expect("queued").expect("a message");

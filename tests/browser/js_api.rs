@@ -302,8 +302,12 @@ async fn dropping_a_client_closes_its_connection() {
     let client = ReconnectingWebSocketClient::new(string(&url(&format!("/echo?tag={tag}"))), None)
         .expect("started");
     let finished = client.finished();
-    crate::common::sleep(Duration::from_millis(100)).await;
-    assert_eq!(server_stats(tag).await.0, 1);
+    within("the client to connect", async {
+        while server_stats(tag).await.0 != 1 {
+            crate::common::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
     drop(client);
     resolve(finished).await.expect("finished");
     server_sees_all_closed(tag).await;

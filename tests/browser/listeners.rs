@@ -9,9 +9,20 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::common::{open, settle, sleep, url, Recorder};
+use crate::common::{open, settle, sleep, url, within, Recorder};
 use browser_ws::{Error, Message, ReadyState, WebSocket};
 use wasm_bindgen_test::*;
+
+/// Waits until the browser's socket is `CLOSED`, then a little more, so that any event still due would have come.
+async fn closed(raw: &web_sys::WebSocket) {
+    within("the socket to close", async {
+        while raw.ready_state() != web_sys::WebSocket::CLOSED {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    sleep(Duration::from_millis(50)).await;
+}
 
 #[wasm_bindgen_test]
 async fn a_dropped_listener_is_not_called_again() {
@@ -57,8 +68,7 @@ async fn dropping_the_socket_detaches_every_listener() {
     drop(socket);
     assert!(listeners.iter().all(|l| !l.is_attached()));
     // Dropping a connecting socket abandons it: the browser fires error and close, which nobody hears.
-    sleep(Duration::from_millis(500)).await;
-    assert_eq!(raw.ready_state(), web_sys::WebSocket::CLOSED);
+    closed(&raw).await;
     assert_eq!(calls.get(), 0);
     drop(listeners); // dropping detached listeners is harmless
 }
@@ -72,8 +82,7 @@ async fn dropping_an_open_socket_closes_it_without_events() {
     let raw = socket.as_raw().clone();
     drop(socket);
     assert_eq!(raw.ready_state(), web_sys::WebSocket::CLOSING);
-    sleep(Duration::from_millis(300)).await;
-    assert_eq!(raw.ready_state(), web_sys::WebSocket::CLOSED);
+    closed(&raw).await;
     assert_eq!(closes.get(), 0);
 }
 
