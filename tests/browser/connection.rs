@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::common::{
     blob_bytes, keeps_abandoned_handshakes_open, refused_url, server_sees_all_closed, server_stats,
-    sleep, unique_tag, url, within,
+    sleep, unique_tag, until, url, within,
 };
 use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
 use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
@@ -239,10 +239,8 @@ async fn a_full_receive_queue_fails_the_connection_by_default() {
         .await
         .expect("connects");
     // The burst arrives while nobody reads, until the eleventh message overflows the queue and closes the socket.
-    within("the overflow", async {
-        while connection.handle().ready_state() == ReadyState::Open {
-            sleep(Duration::from_millis(20)).await;
-        }
+    until("the overflow", || {
+        connection.handle().ready_state() != ReadyState::Open
     })
     .await;
     for i in 0..10 {
@@ -272,10 +270,8 @@ async fn drop_oldest_keeps_the_newest_and_counts() {
         .await
         .expect("connects");
     // Nothing is read until all 100 have arrived: the queue keeps 10 and drops 90, however long they take.
-    within("the burst to arrive", async {
-        while connection.handle().dropped_messages() < 90 {
-            sleep(Duration::from_millis(20)).await;
-        }
+    until("the burst to arrive", || {
+        connection.handle().dropped_messages() >= 90
     })
     .await;
     sleep(Duration::from_millis(50)).await;
@@ -308,16 +304,22 @@ fn mixed_messages() -> Vec<Message> {
         .collect()
 }
 
-#[wasm_bindgen_test]
-async fn blob_bytes_delivery_keeps_arrival_order() {
+/// A connection to `/echo` with binary messages delivered as `delivery`, to which `mixed_messages` were sent.
+async fn echoing_mixed_messages(delivery: BinaryDelivery) -> Connection {
     let mut connection = Connection::builder(&url("/echo"))
-        .binary(BinaryDelivery::BlobBytes)
+        .binary(delivery)
         .connect()
         .await
         .expect("connects");
     for message in mixed_messages() {
         connection.feed(message).await.expect("sends");
     }
+    connection
+}
+
+#[wasm_bindgen_test]
+async fn blob_bytes_delivery_keeps_arrival_order() {
+    let mut connection = echoing_mixed_messages(BinaryDelivery::BlobBytes).await;
     for expected in mixed_messages() {
         assert_eq!(
             within("an echo", connection.next()).await,
@@ -328,14 +330,7 @@ async fn blob_bytes_delivery_keeps_arrival_order() {
 
 #[wasm_bindgen_test]
 async fn blob_delivery_hands_out_blobs_in_order() {
-    let mut connection = Connection::builder(&url("/echo"))
-        .binary(BinaryDelivery::Blob)
-        .connect()
-        .await
-        .expect("connects");
-    for message in mixed_messages() {
-        connection.feed(message).await.expect("sends");
-    }
+    let mut connection = echoing_mixed_messages(BinaryDelivery::Blob).await;
     for expected in mixed_messages() {
         match (within("an echo", connection.next()).await, expected) {
             (Some(Ok(Message::Blob(blob))), Message::Binary(bytes)) => {

@@ -9,16 +9,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::common::{open, settle, sleep, url, within, Recorder};
+use crate::common::{open, settle, sleep, until, url, Recorder};
 use browser_ws::{Error, Message, ReadyState, WebSocket};
 use wasm_bindgen_test::*;
 
 /// Waits until the browser's socket is `CLOSED`, then a little more, so that any event still due would have come.
 async fn closed(raw: &web_sys::WebSocket) {
-    within("the socket to close", async {
-        while raw.ready_state() != web_sys::WebSocket::CLOSED {
-            sleep(Duration::from_millis(20)).await;
-        }
+    until("the socket to close", || {
+        raw.ready_state() == web_sys::WebSocket::CLOSED
     })
     .await;
     sleep(Duration::from_millis(50)).await;

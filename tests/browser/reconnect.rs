@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::common::{refused_url, sleep, url, within};
+use crate::common::{refused_url, sleep, until, url, within};
 use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectHandle,
     ReconnectingClient, StateChanges,
@@ -97,14 +97,9 @@ async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue() {
             sleep(ms(2)).await;
         }
     }
-    within("every queued message", async {
-        loop {
-            let got: HashSet<String> = received.borrow().iter().cloned().collect();
-            if queued.iter().all(|q| got.contains(q)) {
-                break;
-            }
-            sleep(ms(20)).await;
-        }
+    until("every queued message", || {
+        let got: HashSet<String> = received.borrow().iter().cloned().collect();
+        queued.iter().all(|q| got.contains(q))
     })
     .await;
     let numbers: Vec<u32> = received
@@ -168,10 +163,8 @@ async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
     }
     // The split sink holds the last item until flushed.
     within("the flush", sink.flush()).await.expect("flushes");
-    within("all 1,000 messages", async {
-        while first_arrivals.borrow().len() < 1000 {
-            sleep(ms(20)).await;
-        }
+    until("all 1,000 messages", || {
+        first_arrivals.borrow().len() >= 1000
     })
     .await;
     assert_eq!(
@@ -428,10 +421,8 @@ async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs() {
     let mut states = handle.state_changes();
     wait_for(&mut states, |s| *s == ClientState::Open).await;
     // Several pings, all answered (the echo server sends each back).
-    within("five answered pings", async {
-        while handle.connection().map_or(0, |c| c.received_messages()) < 5 {
-            sleep(ms(20)).await;
-        }
+    until("five answered pings", || {
+        handle.connection().map_or(0, |c| c.received_messages()) >= 5
     })
     .await;
     handle.try_send("data").expect("sends");

@@ -59,6 +59,17 @@ pub async fn settle() {
     sleep(Duration::ZERO).await;
 }
 
+/// Waits until `condition` holds, checking every 20 ms; fails the test with `what` after [`EVENT_TIMEOUT`].
+/// For what a test can observe only by looking again (a count, a state), never a fixed sleep.
+pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    within(what, async {
+        while !condition() {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
 /// Awaits `future`, failing the test with `what` if it takes longer than [`EVENT_TIMEOUT`].
 pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
     let future = std::pin::pin!(future);
