@@ -29,17 +29,6 @@ const PAGE_CRATE: &str = "bench-page";
 /// The minimal echo apps of the size comparison: `bench/size/<name>`, package `bench-size-<name>`.
 const SIZE_APPS: [&str; 3] = ["browser-ws", "gloo-net", "web-sys"];
 
-/// The Wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them (the same
-/// list as the release browser tests' runner).
-const WASM_FEATURES: [&str; 6] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
-
 /// Runs `cargo xtask bench`.
 pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
     let started = Instant::now();
@@ -163,7 +152,7 @@ fn bindgen(ws: &Workspace, wasm: &Path, dir: &Path, name: &str, level: &str) -> 
     cmd::run(
         ws.command("wasm-opt")
             .arg(level)
-            .args(WASM_FEATURES)
+            .args(tools::WASM_FEATURES)
             .arg(&bg)
             .arg("-o")
             .arg(&bg),

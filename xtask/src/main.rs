@@ -19,49 +19,28 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match cli::parse(&args) {
+    let command = match cli::parse(&args) {
         Ok(cli::Command::Help) => {
             print!("{}", cli::help());
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
-        Ok(cli::Command::Test(options)) => match workspace::Workspace::detect() {
-            Ok(ws) if steps::run(&ws, &options) => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("xtask: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Ok(cli::Command::Demo(options)) => {
-            match workspace::Workspace::detect().and_then(|ws| demo::run(&ws, &options)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("xtask: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Ok(cli::Command::Bench(options)) => {
-            match workspace::Workspace::detect().and_then(|ws| bench::run(&ws, &options)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("xtask: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Ok(cli::Command::WasmOptRunner(args)) => {
-            match workspace::Workspace::detect().and_then(|ws| wasm_opt_runner::run(&ws, &args)) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("xtask: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Ok(command) => command,
         Err(e) => {
             eprintln!("xtask: {e}\n\n{}", cli::help());
-            ExitCode::from(2)
+            return ExitCode::from(2);
         }
-    }
+    };
+    // Every command but help works in the checkout; any failure to run is reported the same way.
+    let ran = workspace::Workspace::detect().and_then(|ws| match command {
+        cli::Command::Help => Ok(ExitCode::SUCCESS),
+        cli::Command::Test(options) if steps::run(&ws, &options) => Ok(ExitCode::SUCCESS),
+        cli::Command::Test(_) => Ok(ExitCode::FAILURE),
+        cli::Command::Demo(options) => demo::run(&ws, &options).map(|()| ExitCode::SUCCESS),
+        cli::Command::Bench(options) => bench::run(&ws, &options).map(|()| ExitCode::SUCCESS),
+        cli::Command::WasmOptRunner(args) => wasm_opt_runner::run(&ws, &args),
+    });
+    ran.unwrap_or_else(|e| {
+        eprintln!("xtask: {e}");
+        ExitCode::FAILURE
+    })
 }

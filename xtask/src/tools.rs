@@ -16,6 +16,17 @@ use crate::workspace::Workspace;
 /// The Wasm target everything browser-side is built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// wasm-opt's flags for the Wasm features rustc 1.95 enables by default for that target: wasm-opt must accept
+/// them (the benchmark's builds, the release browser tests' runner).
+pub const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
 /// The wasm-pack release xtask installs; the only pin that lives here (the others are in
 /// Cargo.lock and tools/package.json).
 const WASM_PACK_VERSION: &str = "0.15.1";

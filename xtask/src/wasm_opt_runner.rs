@@ -5,17 +5,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::tools::WASM_FEATURES;
 use crate::workspace::Workspace;
-
-/// The Wasm features rustc 1.95 enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
-const FEATURES: [&str; 6] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
 
 /// Optimizes `args[0]` and runs the tests in it with the rest of `args`.
 pub fn run(ws: &Workspace, args: &[String]) -> Result<ExitCode, String> {
@@ -29,7 +20,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<ExitCode, String> {
         // 10 s per 2 MB test binary here (2.5 minutes for the suite). The shipped -O/-Oz builds run in the
         // browser in the demo and npm package steps.
         .arg("-O1")
-        .args(FEATURES)
+        .args(WASM_FEATURES)
         .arg(wasm)
         .arg("-o")
         .arg(&optimized)
