@@ -392,7 +392,9 @@ async fn step(conn: &mut Conn, echo: bool, delay: Option<Duration>) -> Result<()
             }
             Message::Close(frame) => {
                 // Closed for `/stats` before the reply goes out (the client's close event follows it).
-                conn.guard = None;
+                if let Some(guard) = conn.guard.take() {
+                    guard.client_closed(frame.as_ref().map_or(1005, |f| u16::from(f.code)));
+                }
                 // Polling again flushes the queued close reply; tungstenite then ends the stream.
                 let _ = timeout(CLOSE_REPLY_TIMEOUT, async {
                     while conn.ws.next().await.is_some() {}

@@ -10,12 +10,20 @@ pub struct Count {
     pub open: u64,
     /// Connections ever opened.
     pub total: u64,
+    /// The code of the latest close frame a client sent (1005 for a frame without one), if any did.
+    pub last_client_close: Option<u16>,
 }
 
 impl Count {
-    /// The `/stats` reply: `{"open":O,"total":N}`.
+    /// The `/stats` reply: `{"open":O,"total":N,"lastClientClose":C}` (C is `null` until a client closed).
     pub fn to_json(self) -> String {
-        format!("{{\"open\":{},\"total\":{}}}", self.open, self.total)
+        let last = self
+            .last_client_close
+            .map_or_else(|| "null".to_owned(), |code| code.to_string());
+        format!(
+            "{{\"open\":{},\"total\":{},\"lastClientClose\":{last}}}",
+            self.open, self.total
+        )
     }
 }
 
@@ -63,6 +71,16 @@ impl Stats {
     }
 }
 
+impl OpenGuard {
+    /// Records the code of the close frame the client sent on this connection.
+    pub fn client_closed(&self, code: u16) {
+        let mut counters = self.stats.lock();
+        for count in counters.groups(self.tag.as_deref()) {
+            count.last_client_close = Some(code);
+        }
+    }
+}
+
 impl Counters {
     fn groups(&mut self, tag: Option<&str>) -> impl Iterator<Item = &mut Count> {
         let tagged = tag.map(|tag| self.tags.entry(tag.to_owned()).or_default());
@@ -97,12 +115,25 @@ mod tests {
         let stats = Arc::new(Stats::default());
         let a = stats.open(Some("a".into()));
         let b = stats.open(None);
-        assert_eq!(stats.snapshot(Some("a")), Count { open: 1, total: 1 });
-        assert_eq!(stats.snapshot(None), Count { open: 2, total: 2 });
+        let count = |open, total, last_client_close| Count {
+            open,
+            total,
+            last_client_close,
+        };
+        assert_eq!(stats.snapshot(Some("a")), count(1, 1, None));
+        assert_eq!(stats.snapshot(None), count(2, 2, None));
+        a.client_closed(4000);
         drop(a);
         drop(b);
-        assert_eq!(stats.snapshot(Some("a")), Count { open: 0, total: 1 });
+        assert_eq!(stats.snapshot(Some("a")), count(0, 1, Some(4000)));
         assert_eq!(stats.snapshot(Some("zzz")), Count::default());
-        assert_eq!(stats.snapshot(None).to_json(), r#"{"open":0,"total":2}"#);
+        assert_eq!(
+            stats.snapshot(None).to_json(),
+            r#"{"open":0,"total":2,"lastClientClose":4000}"#
+        );
+        assert_eq!(
+            stats.snapshot(Some("zzz")).to_json(),
+            r#"{"open":0,"total":0,"lastClientClose":null}"#
+        );
     }
 }

@@ -15,6 +15,7 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::ClientRequestBuilder;
 use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::WebSocketStream;
 
@@ -322,32 +323,61 @@ async fn no_handshake_never_answers() {
     let mut json = String::new();
     for _ in 0..50 {
         json = stats(&url, Some("nh")).await;
-        if json == r#"{"open":0,"total":1}"# {
+        if json == r#"{"open":0,"total":1,"lastClientClose":null}"# {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(json, r#"{"open":0,"total":1}"#);
+    assert_eq!(json, r#"{"open":0,"total":1,"lastClientClose":null}"#);
 }
 
 #[tokio::test]
 async fn stats_counts_per_tag_and_overall() {
     let url = start().await;
-    assert_eq!(stats(&url, Some("t")).await, r#"{"open":0,"total":0}"#);
+    assert_eq!(
+        stats(&url, Some("t")).await,
+        r#"{"open":0,"total":0,"lastClientClose":null}"#
+    );
     let mut a = connect(&format!("{url}/echo?tag=t")).await;
     let _b = connect(&format!("{url}/silent?tag=t")).await;
     let _c = connect(&format!("{url}/echo?tag=other")).await;
     let _d = connect(&format!("{url}/echo")).await;
-    assert_eq!(stats(&url, Some("t")).await, r#"{"open":2,"total":2}"#);
-    assert_eq!(stats(&url, Some("other")).await, r#"{"open":1,"total":1}"#);
+    assert_eq!(
+        stats(&url, Some("t")).await,
+        r#"{"open":2,"total":2,"lastClientClose":null}"#
+    );
+    assert_eq!(
+        stats(&url, Some("other")).await,
+        r#"{"open":1,"total":1,"lastClientClose":null}"#
+    );
     // Without a tag: every connection except /stats ones.
-    assert_eq!(stats(&url, None).await, r#"{"open":4,"total":4}"#);
+    assert_eq!(
+        stats(&url, None).await,
+        r#"{"open":4,"total":4,"lastClientClose":null}"#
+    );
 
     // A completed close handshake is already counted as closed.
     a.close(None).await.unwrap();
     let (close, err) = read_to_end(&mut a).await;
     assert!(close.is_some() && err.is_none());
-    assert_eq!(stats(&url, Some("t")).await, r#"{"open":1,"total":2}"#);
+    assert_eq!(
+        stats(&url, Some("t")).await,
+        r#"{"open":1,"total":2,"lastClientClose":1005}"#
+    );
+
+    // The code of the latest close frame a client sent, per tag.
+    let mut e = connect(&format!("{url}/echo?tag=t")).await;
+    e.close(Some(CloseFrame {
+        code: CloseCode::from(4429),
+        reason: "receive queue full".into(),
+    }))
+    .await
+    .unwrap();
+    read_to_end(&mut e).await;
+    assert_eq!(
+        stats(&url, Some("t")).await,
+        r#"{"open":1,"total":3,"lastClientClose":4429}"#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,5 +401,8 @@ async fn handles_100_concurrent_connections() {
     for task in tasks {
         task.await.unwrap();
     }
-    assert_eq!(stats(&url, Some("many")).await, r#"{"open":0,"total":100}"#);
+    assert_eq!(
+        stats(&url, Some("many")).await,
+        r#"{"open":0,"total":100,"lastClientClose":1005}"#
+    );
 }

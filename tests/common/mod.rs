@@ -189,24 +189,51 @@ pub fn unique_tag(prefix: &str) -> String {
 /// time, and Firefox counts a socket abandoned while connecting for a while; a different host name keeps the
 /// question from waiting behind it.
 pub async fn server_stats(tag: &str) -> (u64, u64) {
+    let text = stats_reply(tag).await;
+    let field = |name: &str| field(&text, name).expect("a count");
+    (field("open"), field("total"))
+}
+
+/// The code of the latest close frame a client sent on a connection opened with `?tag=...` (1005 for a frame
+/// without a code), once the server has seen one.
+pub async fn server_last_client_close(tag: &str) -> Option<u16> {
+    let text = stats_reply(tag).await;
+    field(&text, "lastClientClose").map(|code| u16::try_from(code).expect("a close code"))
+}
+
+/// Waits until the server has seen a close frame from a client with `tag`, and returns its code.
+pub async fn server_sees_client_close(tag: &str) -> u16 {
+    within("the server to see the client's close frame", async {
+        loop {
+            if let Some(code) = server_last_client_close(tag).await {
+                return code;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
+/// The echo server's `/stats` reply for `tag`.
+async fn stats_reply(tag: &str) -> String {
     let stats_url = url(&format!("/stats?tag={tag}")).replacen("127.0.0.1", "localhost", 1);
     let socket = WebSocket::open(&stats_url).expect("a valid URL");
     let mut events = Recorder::new(&socket);
     events.opened().await;
-    let text = match events.message().await {
+    match events.message().await {
         Message::Text(text) => text,
         other => panic!("expected JSON text, got {other:?}"),
-    };
-    let field = |name: &str| -> u64 {
-        let start = text.find(&format!("\"{name}\":")).expect("field present") + name.len() + 3;
-        text[start..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .expect("a number")
-    };
-    (field("open"), field("total"))
+    }
+}
+
+/// A number field of a flat JSON object; `None` when it is `null`.
+fn field(text: &str, name: &str) -> Option<u64> {
+    let start = text.find(&format!("\"{name}\":")).expect("field present") + name.len() + 3;
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then(|| digits.parse().expect("a number"))
 }
 
 /// Waits until the server counts no open connection with `tag`; fails the test after [`EVENT_TIMEOUT`].
