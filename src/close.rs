@@ -112,8 +112,14 @@ impl fmt::Display for CloseCode {
 pub struct ClientCloseCode(u16);
 
 impl ClientCloseCode {
-    /// 1000, a normal closure.
+    /// 1000, a normal closure. Also what this crate sends when it closes for you: on drop, and from every
+    /// `close()` without a code.
     pub const NORMAL: Self = Self(1000);
+    /// 4429, an application code this crate sends when a receive queue overflows
+    /// ([`Overflow::Fail`](crate::connection::Overflow::Fail)): the client could not keep up (429 as in HTTP's
+    /// "Too Many Requests"), so a server can tell it from a normal close (1000). The reconnecting client
+    /// reconnects after it.
+    pub const RECEIVE_OVERFLOW: Self = Self(4429);
 
     /// The code, if a client may send it; [`Error::InvalidCloseCode`] otherwise.
     pub const fn new(code: u16) -> Result<Self, Error> {
@@ -127,6 +133,13 @@ impl ClientCloseCode {
     /// The numeric code.
     pub const fn code(self) -> u16 {
         self.0
+    }
+}
+
+/// [`ClientCloseCode::NORMAL`], as the browser's `close()` would mean it.
+impl Default for ClientCloseCode {
+    fn default() -> Self {
+        Self::NORMAL
     }
 }
 
@@ -239,6 +252,8 @@ mod tests {
             );
         }
         assert_eq!(ClientCloseCode::try_from(3000).map(u16::from), Ok(3000));
+        assert_eq!(ClientCloseCode::default(), ClientCloseCode::NORMAL);
+        assert!(CloseCode::from(ClientCloseCode::RECEIVE_OVERFLOW).is_sendable());
     }
 
     #[test]

@@ -197,10 +197,19 @@ impl std::error::Error for Error {}
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
-    /// JavaScript's `String(value)`: a readable form of any thrown value, without pulling wasm-bindgen's debug
-    /// formatter into every app.
-    #[wasm_bindgen(js_name = String)]
-    fn js_string(value: &JsValue) -> String;
+    /// JavaScript's `String(value)`, which throws for some values (a null-prototype object, a `toString` that
+    /// throws), hence `catch`.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string_or_throw(value: &JsValue) -> Result<String, JsValue>;
+}
+
+/// A readable form of any JS value, without pulling wasm-bindgen's debug formatter into every app: `String(value)`,
+/// or the value's kind when even that throws.
+pub(crate) fn js_string(value: &JsValue) -> String {
+    if let Some(text) = value.as_string() {
+        return text;
+    }
+    js_string_or_throw(value).unwrap_or_else(|_| value.js_typeof().as_string().unwrap_or_default())
 }
 
 /// The `name` and `message` of a thrown JS value, whatever it is.
@@ -211,8 +220,7 @@ pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return (error.name().into(), error.message().into());
     }
-    let message = value.as_string().unwrap_or_else(|| js_string(value));
-    ("Error".to_owned(), message)
+    ("Error".to_owned(), js_string(value))
 }
 
 impl Error {

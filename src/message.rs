@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 ///
 /// What a received binary message becomes depends on the socket's [`BinaryType`](crate::BinaryType):
 /// [`Message::Blob`] in `Blob` mode (the browser default), [`Message::Binary`] in `ArrayBuffer` mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Message {
     /// A text message.
     Text(String),
@@ -61,6 +61,26 @@ impl Message {
         }
     }
 
+    /// The text, if this is a text message or a binary one holding valid UTF-8; otherwise the message back.
+    pub fn into_text(self) -> Result<String, Self> {
+        match self {
+            Self::Text(text) => Ok(text),
+            Self::Binary(bytes) => {
+                String::from_utf8(bytes).map_err(|e| Self::Binary(e.into_bytes()))
+            }
+            blob @ Self::Blob(_) => Err(blob),
+        }
+    }
+
+    /// The payload as bytes (UTF-8 for text); a `Blob` is handed back, since reading it is asynchronous.
+    pub fn into_data(self) -> Result<Vec<u8>, Self> {
+        match self {
+            Self::Text(text) => Ok(text.into_bytes()),
+            Self::Binary(bytes) => Ok(bytes),
+            blob @ Self::Blob(_) => Err(blob),
+        }
+    }
+
     /// The payload's size in bytes (UTF-8 bytes for text).
     pub fn len(&self) -> usize {
         match self {
@@ -78,7 +98,8 @@ impl Message {
     }
 
     /// Reads a received `MessageEvent.data`: a string, an `ArrayBuffer` or a `Blob`. Anything else (no browser
-    /// sends it) is read as the bytes of a typed array if it is one, or as its string form, so nothing is dropped.
+    /// sends it; only a script-dispatched event could carry it) is read as the bytes of a typed array if it is
+    /// one, or as its string form (JavaScript's `String(data)`), so nothing is dropped and nothing panics.
     pub(crate) fn from_event_data(data: JsValue) -> Self {
         if let Some(text) = data.as_string() {
             return Self::Text(text);
@@ -92,7 +113,7 @@ impl Message {
             Err(other) if other.is_object() && ArrayBuffer::is_view(&other) => {
                 Self::Binary(Uint8Array::new(&other).to_vec())
             }
-            Err(other) => Self::Text(String::from(js_sys::JsString::from(other))),
+            Err(other) => Self::Text(crate::error::js_string(&other)),
         }
     }
 }
@@ -127,6 +148,28 @@ impl From<web_sys::Blob> for Message {
     }
 }
 
+/// Text in full; binary payloads as their length and first bytes, so a large message does not flood a log.
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Self::Binary(bytes) => {
+                let shown = bytes.get(..DEBUG_BYTES).unwrap_or(bytes);
+                write!(f, "Binary({} bytes: {shown:02x?}", bytes.len())?;
+                f.write_str(if shown.len() < bytes.len() {
+                    " ...)"
+                } else {
+                    ")"
+                })
+            }
+            Self::Blob(blob) => write!(f, "Blob({} bytes)", blob.size()),
+        }
+    }
+}
+
+/// How many bytes of a binary message `Debug` shows.
+const DEBUG_BYTES: usize = 16;
+
 /// Text as itself; binary payloads as their length, since they are rarely printable.
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,6 +199,34 @@ mod tests {
         assert_eq!(binary, Message::from(vec![1u8, 2, 3]));
         assert_eq!(Message::from(&[1u8][..]), Message::Binary(vec![1]));
         assert!(Message::from("").is_empty());
+    }
+
+    #[test]
+    fn into_text_and_into_data_convert_or_hand_back() {
+        assert_eq!(Message::text("hé").into_text(), Ok("hé".to_owned()));
+        assert_eq!(Message::binary(*b"ok").into_text(), Ok("ok".to_owned()));
+        assert_eq!(
+            Message::binary(vec![0xff]).into_text(),
+            Err(Message::binary(vec![0xff])),
+            "invalid UTF-8 is handed back whole"
+        );
+        assert_eq!(
+            Message::text("hé").into_data(),
+            Ok("hé".as_bytes().to_vec())
+        );
+        assert_eq!(Message::binary([1u8, 2]).into_data(), Ok(vec![1, 2]));
+    }
+
+    #[test]
+    fn debug_of_a_large_binary_message_shows_its_length_and_first_bytes() {
+        let big = format!("{:?}", Message::binary(vec![0xab; 1 << 20]));
+        assert!(big.starts_with("Binary(1048576 bytes: [ab, ab,"), "{big}");
+        assert!(big.ends_with(" ...)") && big.len() < 120, "{big}");
+        assert_eq!(
+            format!("{:?}", Message::binary([1u8, 2])),
+            "Binary(2 bytes: [01, 02])"
+        );
+        assert_eq!(format!("{:?}", Message::text("a")), "Text(\"a\")");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::Error;
+
 /// The state of a connection, from
 /// [`WebSocket.readyState`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/readyState).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,6 +94,22 @@ impl BinaryType {
     }
 }
 
+/// Parses the DOM strings `"blob"` and `"arraybuffer"` (exactly, as the DOM does).
+impl std::str::FromStr for BinaryType {
+    type Err = Error;
+
+    fn from_str(value: &str) -> Result<Self, Error> {
+        match value {
+            "blob" => Ok(Self::Blob),
+            "arraybuffer" => Ok(Self::ArrayBuffer),
+            other => Err(Error::Browser {
+                name: "TypeError".to_owned(),
+                message: format!("\"{other}\" is not a binary type (\"blob\" or \"arraybuffer\")"),
+            }),
+        }
+    }
+}
+
 impl fmt::Display for BinaryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -122,5 +140,12 @@ mod tests {
             assert_eq!(BinaryType::from_dom(kind.to_dom()), kind);
         }
         assert_eq!(BinaryType::ArrayBuffer.as_str(), "arraybuffer");
+        for kind in [BinaryType::Blob, BinaryType::ArrayBuffer] {
+            assert_eq!(kind.as_str().parse(), Ok(kind));
+        }
+        assert!(matches!(
+            "ArrayBuffer".parse::<BinaryType>(),
+            Err(Error::Browser { name, .. }) if name == "TypeError"
+        ));
     }
 }
