@@ -18,8 +18,9 @@ use crate::state::{BinaryType, ReadyState};
 ///
 /// Events are delivered to callbacks registered with [`on_open`](Self::on_open),
 /// [`on_message`](Self::on_message), [`on_error`](Self::on_error) and [`on_close`](Self::on_close); each returns
-/// an [`EventListener`] that must be kept alive. Dropping the socket detaches every listener it handed out, then
-/// closes the connection (best effort, no events are delivered after that).
+/// an [`EventListener`] that must be kept alive. Only the browser's own events are delivered, never ones a script
+/// dispatched. Dropping the socket detaches every listener it handed out, then closes the connection with code
+/// 1000 (best effort; no events are delivered after that).
 ///
 /// Binary messages arrive as [`Message::Blob`] unless [`set_binary_type`](Self::set_binary_type) chose
 /// [`BinaryType::ArrayBuffer`], as in the DOM. For `connect().await` and `Stream`/`Sink`, see the async API.
@@ -164,10 +165,11 @@ impl WebSocket {
         }
     }
 
-    /// Starts the closing handshake without a code (the server sees 1005). Does nothing if already closing or
-    /// closed; a connection still opening is abandoned (error and close events with 1006 follow).
+    /// Starts the closing handshake with code 1000 and no reason. (The DOM's `close()` sends no code, which the
+    /// server sees as 1005; this crate sends 1000 everywhere it closes for you, drop included.) Does nothing if
+    /// already closing or closed; a connection still opening is abandoned (error and close events with 1006 follow).
     pub fn close(&self) -> Result<(), Error> {
-        self.raw.close().map_err(|e| Error::from_exception(&e))
+        self.close_with(ClientCloseCode::NORMAL, "")
     }
 
     /// Starts the closing handshake with a code and a reason of at most 123 UTF-8 bytes. The reason is checked
@@ -208,13 +210,19 @@ impl WebSocket {
         })
     }
 
-    /// Registers a listener for a raw event and remembers it, so that dropping the socket detaches it.
+    /// Registers a listener for a raw event and remembers it, so that dropping the socket detaches it. Only the
+    /// browser's own (trusted) events reach `callback`: one dispatched by a script (`dispatchEvent` on
+    /// [`as_raw`](Self::as_raw)) says nothing about the connection.
     pub(crate) fn listen(
         &self,
         event_type: &'static str,
-        callback: impl FnMut(Event) + 'static,
+        mut callback: impl FnMut(Event) + 'static,
     ) -> EventListener {
-        let listener = EventListener::new(&self.raw, event_type, callback);
+        let listener = EventListener::new(&self.raw, event_type, move |event: Event| {
+            if event.is_trusted() {
+                callback(event);
+            }
+        });
         let mut listeners = self.listeners.borrow_mut();
         listeners.retain(|registration| registration.strong_count() > 0);
         listeners.push(listener.downgrade());
@@ -247,8 +255,9 @@ impl Drop for WebSocket {
             self.ready_state(),
             ReadyState::Connecting | ReadyState::Open
         ) {
-            // Best effort: nothing is listening any more, and close() only throws for bad arguments.
-            let _ = self.raw.close();
+            // Best effort, with 1000 like every close this crate makes for you: nothing is listening any more,
+            // and close() only throws for bad arguments.
+            let _ = self.raw.close_with_code(ClientCloseCode::NORMAL.code());
         }
     }
 }

@@ -10,6 +10,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::listener::EventListener;
 use crate::signal::Signal;
 
 #[wasm_bindgen]
@@ -72,6 +73,47 @@ impl Sleep {
 }
 
 impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.fired.poll(cx)
+    }
+}
+
+/// A future that completes in the next task, without delay: a message sent through a `MessageChannel`, which,
+/// unlike `setTimeout(0)`, the browser never clamps to 4 ms when timers nest. Windows and workers have it.
+#[derive(Debug)]
+pub(crate) struct NextTask {
+    fired: Rc<Signal>,
+    port: web_sys::MessagePort,
+    _listener: EventListener,
+}
+
+impl NextTask {
+    /// `None` if the global scope has no `MessageChannel`; then wait with a [`Sleep`] instead.
+    pub(crate) fn new() -> Option<Self> {
+        let channel = web_sys::MessageChannel::new().ok()?;
+        let fired = Rc::new(Signal::default());
+        let on_message = fired.clone();
+        let port = channel.port1();
+        let listener = EventListener::new(&port, "message", move |_| on_message.fire());
+        port.start();
+        channel.port2().post_message(&JsValue::UNDEFINED).ok()?;
+        Some(Self {
+            fired,
+            port,
+            _listener: listener,
+        })
+    }
+}
+
+impl Drop for NextTask {
+    fn drop(&mut self) {
+        self.port.close();
+    }
+}
+
+impl Future for NextTask {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::close::{ClientCloseCode, CloseEvent};
+use crate::connection::sender::Drained;
 use crate::connection::shared::Shared;
 use crate::error::Error;
 use crate::state::ReadyState;
@@ -63,6 +64,14 @@ impl Handle {
         self.shared.abandon(reason);
     }
 
+    /// Resolves once the browser has handed everything sent so far to the network (`bufferedAmount` is 0): the
+    /// wait that `flush` does not do, since `flush` is done as soon as the browser holds the data. Fails with
+    /// [`Error::Closed`] if the connection closes with data still buffered (that data never leaves); while it is
+    /// closing, the browser still sends what it holds, so the wait goes on.
+    pub fn drained(&self) -> Drained {
+        Drained::new(self.shared.clone())
+    }
+
     /// Resolves with the close event once the connection has closed (at once if it already has).
     pub fn closed(&self) -> Closed {
         Closed {
@@ -72,7 +81,7 @@ impl Handle {
 
     /// The close event, if the connection has closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.shared.state.borrow().close.clone()
+        self.shared.close_event()
     }
 
     /// Messages received so far, taken from the stream or not.

@@ -12,7 +12,7 @@
 //!     .connect()
 //!     .await?; // resolves once open, or fails with the close event (usually 1006)
 //! let (mut sender, mut receiver, handle) = connection.split();
-//! sender.send(Message::text("hello")).await?; // waits while the browser's buffer is too full
+//! sender.send(Message::text("hello")).await?; // waits only while the browser's buffer is too full
 //! while let Some(message) = receiver.next().await {
 //!     match message? {
 //!         Message::Text(text) if text == "bye" => handle.close()?,
@@ -37,21 +37,24 @@ mod shared;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_core::future::FusedFuture;
+use futures_core::stream::FusedStream;
 use futures_core::Stream;
 use futures_sink::Sink;
 
 pub use handle::{Closed, Handle};
 pub use options::{BinaryDelivery, ConnectionBuilder, Overflow};
 pub use receiver::Receiver;
-pub use sender::Sender;
+pub use sender::{Drained, Sender};
 
 use crate::error::Error;
 use crate::message::Message;
 use crate::timer::Sleep;
 use shared::Shared;
+pub(crate) use shared::OVERFLOW_REASON;
 
 /// Opens a connection to `url` with the default settings; see [`Connection::builder`] for the others.
 pub fn connect(url: &str) -> Connect {
@@ -96,6 +99,12 @@ impl Stream for Connection {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.receiver).poll_next(cx)
+    }
+}
+
+impl FusedStream for Connection {
+    fn is_terminated(&self) -> bool {
+        self.receiver.is_terminated()
     }
 }
 
@@ -157,6 +166,17 @@ impl Future for Connect {
         if let Some(error) = self.error.take() {
             return Poll::Ready(Err(error));
         }
+        // Polled again after completion: stay pending rather than panic.
+        let Some(shared) = &self.shared else {
+            return Poll::Pending;
+        };
+        // Open first: a timeout that fires in the same turn as the open event must not drop an open socket.
+        if let Poll::Ready(opened) = shared.poll_open(cx) {
+            let shared = shared.clone();
+            self.shared = None;
+            self.timeout = None;
+            return Poll::Ready(opened.map(|()| Connection::new(shared)));
+        }
         if let Some((sleep, after)) = &mut self.timeout {
             if Pin::new(sleep).poll(cx).is_ready() {
                 let after = *after;
@@ -166,14 +186,12 @@ impl Future for Connect {
                 return Poll::Ready(Err(Error::ConnectTimeout { after }));
             }
         }
-        // Polled again after completion: stay pending rather than panic.
-        let Some(shared) = &self.shared else {
-            return Poll::Pending;
-        };
-        let opened = ready!(shared.poll_open(cx));
-        let shared = shared.clone();
-        self.shared = None;
-        self.timeout = None;
-        Poll::Ready(opened.map(|()| Connection::new(shared)))
+        Poll::Pending
+    }
+}
+
+impl FusedFuture for Connect {
+    fn is_terminated(&self) -> bool {
+        self.shared.is_none() && self.error.is_none()
     }
 }

@@ -23,7 +23,9 @@ pub enum BinaryDelivery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Overflow {
     /// Fail the connection: the stream yields the queued messages, then [`Error::ReceiveOverflow`], then ends,
-    /// and the socket is closed with code 1000 and a reason saying why. The default: nothing is lost silently.
+    /// and the socket is closed with [`ClientCloseCode::RECEIVE_OVERFLOW`](crate::ClientCloseCode::RECEIVE_OVERFLOW)
+    /// (4429) and the reason `"receive queue full"`, so the server can tell. The default: nothing is lost
+    /// silently.
     #[default]
     Fail,
     /// Drop the oldest queued message to make room, and count it
@@ -91,16 +93,18 @@ impl ConnectionBuilder {
     }
 
     /// Send backpressure: `Sink::poll_ready` waits while the browser's `bufferedAmount` is above `high` bytes,
-    /// until it falls to `low` or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`.
+    /// until it falls to `low` or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`. The reconnecting
+    /// client queues above `high` instead of handing more to the browser.
     pub fn send_watermarks(mut self, high: u32, low: u32) -> Self {
         self.high_water = high;
         self.low_water = low.min(high);
         self
     }
 
-    /// The longest interval between reads of `bufferedAmount` while a send or flush waits for it (default 5 ms;
-    /// reads start at 0 ms and double from 1 ms up to this). The browser has no event for it, so polling is the
-    /// only way; it runs only while a task is actually waiting.
+    /// The longest interval between reads of `bufferedAmount` while a send or
+    /// [`drained`](crate::connection::Handle::drained) waits for it (default 5 ms; the first re-read is in the next
+    /// task, then they double from 1 ms up to this). The browser has no event for it, so polling is the only
+    /// way; it runs only while a task is actually waiting.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(1));
         self

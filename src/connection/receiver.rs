@@ -4,6 +4,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use futures_core::stream::FusedStream;
 use futures_core::Stream;
 
 use crate::connection::handle::Handle;
@@ -35,6 +36,12 @@ impl Stream for Receiver {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.shared.poll_receive(cx)
+    }
+}
+
+impl FusedStream for Receiver {
+    fn is_terminated(&self) -> bool {
+        self.shared.is_ended()
     }
 }
 

@@ -1,10 +1,15 @@
-//! The sending half: a `Sink` of messages with backpressure on the browser's `bufferedAmount`.
+//! The sending half: a `Sink` of messages with backpressure on the browser's `bufferedAmount`, and the wait for
+//! that buffer to drain.
 //!
-//! The browser has no event for its send buffer draining, so a waiting `poll_ready` or `poll_flush` re-reads
-//! `bufferedAmount` with one `setTimeout` at a time: first after 0 ms, then 1, 2, 4 ms and so on up to
-//! [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval). A small message usually drains
-//! within a millisecond, so `send().await` (which flushes) stays fast, while a long wait for a full buffer costs
-//! at most one timer per interval. Nothing polls while no task waits, and a close wakes the waiting task at once.
+//! `start_send` hands each message to the browser at once, so `flush` has nothing left to do: it means "handed
+//! over", as for every other WebSocket `Sink` (tungstenite, gloo-net, ws_stream_wasm). Backpressure lives in
+//! `poll_ready`, on high and low watermarks. Waiting until the browser has put everything on the network is a
+//! separate, explicit future: [`Handle::drained`].
+//!
+//! The browser has no event for its send buffer draining, so a wait re-reads `bufferedAmount`: first in the
+//! next task (through a `MessageChannel`, which unlike `setTimeout(0)` is never clamped to 4 ms when nested),
+//! then after 1, 2, 4 ms and so on up to [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval).
+//! Nothing polls while no task waits, and a close wakes the waiting task at once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,18 +25,17 @@ use crate::connection::shared::Shared;
 use crate::error::Error;
 use crate::message::Message;
 use crate::state::ReadyState;
-use crate::timer::Sleep;
+use crate::timer::{NextTask, Sleep};
 
 /// Sends messages. As a [`Sink`], `poll_ready` waits while the browser's send buffer is above the high-water
-/// mark, and `flush` waits until it is empty, so a producer that awaits each send cannot grow it without bound.
+/// mark (until it falls to the low-water mark), so a producer that awaits each send cannot grow it without bound;
+/// `flush` is done once the browser holds the data, which `start_send` already did.
 #[derive(Debug)]
 pub struct Sender {
     pub(crate) shared: Rc<Shared>,
     /// Above the high-water mark, until the buffer falls to the low-water mark.
     throttled: bool,
-    timer: Option<Sleep>,
-    /// Consecutive re-reads of `bufferedAmount` in the current wait; sets the next delay.
-    ticks: u32,
+    wait: BufferWait,
 }
 
 impl Sender {
@@ -39,8 +43,7 @@ impl Sender {
         Self {
             shared,
             throttled: false,
-            timer: None,
-            ticks: 0,
+            wait: BufferWait::default(),
         }
     }
 
@@ -60,21 +63,17 @@ impl Sender {
         }
     }
 
-    /// Ready when it is time to read `bufferedAmount` again: after the poll interval, or at once on close.
-    fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
-        let delay = backoff_delay(self.ticks, self.shared.settings.poll_interval);
-        let timer = self.timer.get_or_insert_with(|| Sleep::new(delay));
-        ready!(Pin::new(timer).poll(cx));
-        self.timer = None;
-        self.ticks = self.ticks.saturating_add(1);
-        Poll::Ready(())
-    }
-
-    /// The wait is over: the next one starts with a short delay again.
-    fn done_waiting(&mut self) {
-        self.timer = None;
-        self.ticks = 0;
+    /// Whether `poll_ready` would wait now: the buffer went above the high-water mark and has not yet fallen to
+    /// the low-water mark.
+    pub(crate) fn is_throttled(&mut self) -> bool {
+        let buffered = self.shared.socket.buffered_amount();
+        let settings = &self.shared.settings;
+        self.throttled = if self.throttled {
+            buffered > settings.low_water
+        } else {
+            buffered > settings.high_water
+        };
+        self.throttled
     }
 }
 
@@ -82,26 +81,17 @@ impl Sink<Message> for Sender {
     type Error = Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let (high, low) = (
-            self.shared.settings.high_water,
-            self.shared.settings.low_water,
-        );
+        let this = &mut *self;
         loop {
-            if let Some(error) = self.shared.not_open_error() {
-                self.done_waiting();
+            if let Some(error) = this.shared.not_open_error() {
+                this.wait.reset();
                 return Poll::Ready(Err(error));
             }
-            let buffered = self.shared.socket.buffered_amount();
-            self.throttled = if self.throttled {
-                buffered > low
-            } else {
-                buffered > high
-            };
-            if !self.throttled {
-                self.done_waiting();
+            if !this.is_throttled() {
+                this.wait.reset();
                 return Poll::Ready(Ok(()));
             }
-            ready!(self.poll_tick(cx));
+            ready!(this.wait.poll_tick(&this.shared, cx));
         }
     }
 
@@ -109,24 +99,16 @@ impl Sink<Message> for Sender {
         self.send_now(&message)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        loop {
-            if self.shared.socket.buffered_amount() == 0 {
-                self.done_waiting();
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(error) = self.shared.not_open_error() {
-                self.done_waiting();
-                return Poll::Ready(Err(error));
-            }
-            ready!(self.poll_tick(cx));
-        }
+    /// Ready at once: `start_send` handed the message to the browser, which sends what it holds in order.
+    /// [`Handle::drained`] waits for the browser's buffer to empty.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
     }
 
-    /// Flushes, closes normally (1000) and waits for the close event.
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    /// Starts the closing handshake with 1000 (the browser sends what it buffered first) and waits for the
+    /// close event.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if self.shared.socket.ready_state() == ReadyState::Open {
-            ready!(self.as_mut().poll_flush(cx))?;
             self.shared.socket.close_with(ClientCloseCode::NORMAL, "")?;
         }
         ready!(self.shared.poll_closed(cx));
@@ -134,8 +116,91 @@ impl Sink<Message> for Sender {
     }
 }
 
-/// The delay before re-read number `ticks` (from 0) of `bufferedAmount`: 0 ms, then doubling from 1 ms, capped at
-/// `interval`.
+/// The future of [`Handle::drained`]: done once `bufferedAmount` is 0.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Drained {
+    shared: Rc<Shared>,
+    wait: BufferWait,
+}
+
+impl Drained {
+    pub(crate) fn new(shared: Rc<Shared>) -> Self {
+        Self {
+            shared,
+            wait: BufferWait::default(),
+        }
+    }
+}
+
+impl Future for Drained {
+    type Output = Result<(), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = &mut *self;
+        loop {
+            if this.shared.socket.buffered_amount() == 0 {
+                this.wait.reset();
+                return Poll::Ready(Ok(()));
+            }
+            // Closed with data still buffered: that data will never leave. (While closing, the browser still sends
+            // what it holds before the close frame.)
+            if let Some(close) = this.shared.close_event() {
+                this.wait.reset();
+                return Poll::Ready(Err(Error::Closed(close)));
+            }
+            ready!(this.wait.poll_tick(&this.shared, cx));
+        }
+    }
+}
+
+/// One wait for `bufferedAmount` to change: the next re-read is due when `poll_tick` is ready.
+#[derive(Debug, Default)]
+struct BufferWait {
+    tick: Option<Tick>,
+    /// Re-reads so far in this wait; sets the next delay.
+    ticks: u32,
+}
+
+/// What the next re-read waits for.
+#[derive(Debug)]
+enum Tick {
+    NextTask(NextTask),
+    Sleep(Sleep),
+}
+
+impl BufferWait {
+    /// Ready when it is time to read `bufferedAmount` again; a close wakes the task at once too.
+    fn poll_tick(&mut self, shared: &Shared, cx: &mut Context<'_>) -> Poll<()> {
+        shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
+        let ticks = self.ticks;
+        let tick = self
+            .tick
+            .get_or_insert_with(|| match (ticks, NextTask::new()) {
+                (0, Some(next)) => Tick::NextTask(next),
+                _ => Tick::Sleep(Sleep::new(backoff_delay(
+                    ticks,
+                    shared.settings.poll_interval,
+                ))),
+            });
+        match tick {
+            Tick::NextTask(next) => ready!(Pin::new(next).poll(cx)),
+            Tick::Sleep(sleep) => ready!(Pin::new(sleep).poll(cx)),
+        }
+        self.tick = None;
+        self.ticks = self.ticks.saturating_add(1);
+        Poll::Ready(())
+    }
+
+    /// The wait is over: the next one starts with a short delay again.
+    fn reset(&mut self) {
+        self.tick = None;
+        self.ticks = 0;
+    }
+}
+
+/// The delay before re-read number `ticks` (from 0) of `bufferedAmount`: the next task, then doubling from 1 ms,
+/// capped at `interval`.
 fn backoff_delay(ticks: u32, interval: Duration) -> Duration {
     match ticks {
         0 => Duration::ZERO,

@@ -21,7 +21,8 @@ use crate::message::Message;
 use crate::socket::WebSocket;
 use crate::state::{BinaryType, ReadyState};
 
-/// The reason sent when the receive queue overflows in [`Overflow::Fail`] mode.
+/// The reason sent, with [`ClientCloseCode::RECEIVE_OVERFLOW`], when a receive queue overflows in
+/// [`Overflow::Fail`] mode.
 pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
 
 pub(crate) struct Shared {
@@ -135,7 +136,7 @@ impl Shared {
             // Best effort: if the socket is already closing, the close event comes anyway.
             let _ = self
                 .socket
-                .close_with(ClientCloseCode::NORMAL, OVERFLOW_REASON);
+                .close_with(ClientCloseCode::RECEIVE_OVERFLOW, OVERFLOW_REASON);
         }
         if let Some(waker) = waker {
             waker.wake();
@@ -201,6 +202,16 @@ impl Shared {
         }
         state.receive_waker = Some(cx.waker().clone());
         Poll::Pending
+    }
+
+    /// The close event, once the connection has closed.
+    pub(crate) fn close_event(&self) -> Option<CloseEvent> {
+        self.state.borrow().close.clone()
+    }
+
+    /// Whether the stream has yielded its last item.
+    pub(crate) fn is_ended(&self) -> bool {
+        self.state.borrow().ended
     }
 
     /// Ready with the close event once the connection has closed.

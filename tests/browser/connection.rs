@@ -6,8 +6,8 @@
 //! 1,000 sequence-numbered messages echo in order; close after `split()` from the handle ends the stream
 //! cleanly and `closed()` resolves in every part; a server close ends the stream with `None`; an abrupt drop
 //! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
-//! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader, and
-//! `flush` drains it; the receive bound with both overflow policies; Blob delivery as is and as bytes keeps
+//! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
+//! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps
 //! arrival order with mixed text and binary.
 
 use std::time::Duration;
@@ -213,8 +213,9 @@ async fn backpressure_bounds_the_browser_buffer() {
     let payload = vec![0x5a; MESSAGE];
     let mut most = 0;
     for _ in 0..TOTAL / MESSAGE {
+        // `send` is `feed` then `flush`: poll_ready alone holds it back.
         sender
-            .feed(Message::binary(payload.clone()))
+            .send(Message::binary(payload.clone()))
             .await
             .expect("sends");
         most = most.max(handle.buffered_amount());
@@ -227,7 +228,7 @@ async fn backpressure_bounds_the_browser_buffer() {
         most > LOW,
         "the slow reader never filled the buffer ({most}): the test proves nothing"
     );
-    within("the flush", sender.flush()).await.expect("drains");
+    within("the drain", handle.drained()).await.expect("drains");
     assert_eq!(handle.buffered_amount(), 0);
 }
 
@@ -258,7 +259,11 @@ async fn a_full_receive_queue_fails_the_connection_by_default() {
     let close = within("the close", connection.handle().closed()).await;
     assert_eq!(
         (close.code, close.reason.as_str()),
-        (CloseCode::NORMAL, "receive queue full")
+        (
+            CloseCode::from(ClientCloseCode::RECEIVE_OVERFLOW),
+            "receive queue full"
+        ),
+        "the server can tell an overflow from a normal close"
     );
 }
 

@@ -17,9 +17,11 @@ mod hostile_input;
 mod js_api;
 mod listeners;
 mod open;
+mod races;
 mod reconnect;
 mod reentrancy;
 mod send_receive;
+mod sink;
 mod threads;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,93 @@
+//! What `flush`, `close` and `drained` mean on a connection.
+//!
+//! Covers: `send().await` is done once the browser holds the message, not once it is on the network (the
+//! browser's buffer still holds 16 MiB right after it); `drained()` waits for that buffer to empty, and the
+//! echo then comes back whole; `Sink::close` starts the closing handshake at once with 1000 (the state is
+//! `Closing` at its first poll, with 16 MiB still buffered, which the browser sends first) and resolves once
+//! closed; `drained()` on a connection dropped with data still buffered fails with the close event (1006).
+
+use futures::{poll, SinkExt, StreamExt};
+use std::pin::pin;
+
+use crate::common::{server_sees_client_close, unique_tag, url, within};
+use browser_ws::connection::Connection;
+use browser_ws::{connect, CloseCode, Error, Message, ReadyState};
+use wasm_bindgen_test::*;
+
+const BIG: usize = 16 << 20;
+
+/// A pattern that shows whether the echo is exact.
+fn payload() -> Vec<u8> {
+    (0..BIG).map(|i| (i % 251) as u8).collect()
+}
+
+#[wasm_bindgen_test]
+async fn send_is_done_once_the_browser_holds_the_message() {
+    let mut connection = within("connect", connect(&url("/echo")))
+        .await
+        .expect("connects");
+    let handle = connection.handle().clone();
+    within("the send", connection.send(Message::binary(payload())))
+        .await
+        .expect("sends");
+    // The browser lowers bufferedAmount only in a later task, and nothing since the send has yielded to one.
+    assert_eq!(
+        handle.buffered_amount() as usize,
+        BIG,
+        "send().await waited for the network"
+    );
+    within("the drain", handle.drained()).await.expect("drains");
+    assert_eq!(handle.buffered_amount(), 0);
+    let echo = within("the echo", connection.next()).await;
+    assert_eq!(echo, Some(Ok(Message::binary(payload()))));
+}
+
+#[wasm_bindgen_test]
+async fn close_sends_the_close_frame_without_waiting_for_the_buffer() {
+    let tag = unique_tag("sink-close");
+    let mut connection = Connection::builder(&url(&format!("/echo?tag={tag}")))
+        .connect()
+        .await
+        .expect("connects");
+    let handle = connection.handle().clone();
+    connection
+        .feed(Message::binary(payload()))
+        .await
+        .expect("sends");
+    let mut closing = pin!(connection.close());
+    assert!(poll!(closing.as_mut()).is_pending());
+    assert!(handle.buffered_amount() > 0, "the test proves nothing");
+    assert_eq!(
+        handle.ready_state(),
+        ReadyState::Closing,
+        "close() waited for the buffer before starting the handshake"
+    );
+    within("the close", closing).await.expect("closes");
+    let close = handle.close_event().expect("closed");
+    assert_eq!((close.code, close.was_clean), (CloseCode::NORMAL, true));
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+}
+
+#[wasm_bindgen_test]
+async fn drained_fails_when_the_connection_closes_with_data_buffered() {
+    // The server reads and echoes one message, then drops the TCP connection.
+    let connection = Connection::builder(&url("/drop?after=1"))
+        .connect()
+        .await
+        .expect("connects");
+    let (sender, _receiver, handle) = connection.split();
+    // More than the first message and loopback's socket buffers take, so some stays in the browser. All at
+    // once (past the watermarks): the drop must find it buffered.
+    let message = Message::binary(payload());
+    for _ in 0..4 {
+        sender.send_now(&message).expect("sends");
+    }
+    match within("the drain to fail", handle.drained()).await {
+        Err(Error::Closed(close)) => assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE),
+        other => panic!("expected the close error, got {other:?}"),
+    }
+    assert!(
+        handle.buffered_amount() > 0,
+        "what was left is still counted"
+    );
+}
