@@ -8,6 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 use crate::close::{validate_close_reason, ClientCloseCode};
+use crate::connection::Overflow;
 use crate::js::error::{exact_u16, invalid_close_code, range_error, to_js, type_error};
 use crate::message::Message;
 
@@ -120,6 +121,17 @@ impl Options {
         self.get(key)?
             .map(|value| one_of(&value, &self.name(key), allowed))
             .transpose()
+    }
+
+    /// A receive queue's bound, as `messages()` and the reconnecting client's `receiveQueue` take it: `capacity`
+    /// (at least 1) and `overflow` (`"fail"`, the default, or `"drop-oldest"`).
+    pub(crate) fn receive_queue(&self) -> Result<(Option<usize>, Overflow), JsValue> {
+        let capacity = self.count("capacity", 1)?;
+        let overflow = match self.one_of("overflow", &["fail", "drop-oldest"])? {
+            Some("drop-oldest") => Overflow::DropOldest,
+            _ => Overflow::Fail,
+        };
+        Ok((capacity, overflow))
     }
 
     /// Subprotocols: a string or an array of strings.

@@ -13,21 +13,13 @@ use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
+use crate::connection::Overflow;
 use crate::error::Error;
 use crate::js::args::Options;
 use crate::js::error::{set, to_js};
 
 /// The default capacity of an iterator's queue, in messages.
 const DEFAULT_CAPACITY: usize = 4096;
-
-/// What an iterator does when its queue is full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Overflow {
-    /// Yield what is queued, then reject with `ReceiveOverflowError`, then end.
-    Fail,
-    /// Drop the oldest queued message, and count it.
-    DropOldest,
-}
 
 /// How an iterator ends, once its queue is drained.
 #[derive(Debug)]
@@ -53,12 +45,8 @@ pub(crate) struct Feed {
 impl Feed {
     /// Reads `messages()`'s options: `capacity` (at least 1) and `overflow` (`"fail"` or `"drop-oldest"`).
     fn new(options: Option<&JsValue>) -> Result<Self, JsValue> {
-        let options = Options::new(options, "options")?;
-        let capacity = options.count("capacity", 1)?.unwrap_or(DEFAULT_CAPACITY);
-        let overflow = match options.one_of("overflow", &["fail", "drop-oldest"])? {
-            Some("drop-oldest") => Overflow::DropOldest,
-            _ => Overflow::Fail,
-        };
+        let (capacity, overflow) = Options::new(options, "options")?.receive_queue()?;
+        let capacity = capacity.unwrap_or(DEFAULT_CAPACITY);
         Ok(Self {
             queue: VecDeque::new(),
             capacity,

@@ -142,10 +142,14 @@ export interface ReconnectOptions extends WebSocketClientOptions {
   minUptime?: number;
   /** Milliseconds one attempt may take to open (default 10000). */
   connectTimeout?: number;
-  /** The most messages queued while not open (default 1000); more throws `QueueFullError`. */
+  /** The most messages queued while not open or while the browser's buffer is above `sendWatermarks.high` (default 1000); more throws `QueueFullError`. */
   maxQueuedMessages?: number;
   /** The most bytes queued while not open (default 1048576); one larger message is still taken by an empty queue. */
   maxQueuedBytes?: number;
+  /** The client's queue of received messages, as in Rust's `ReconnectBuilder::receive_queue` (default capacity 4096, `overflow: "fail"`). This client takes each message off it as it arrives, to dispatch it and feed the iterators (which have queues of their own: `messages(options)`), so it only fills when a burst arrives faster than the page's event loop runs; `"fail"` then closes that connection with code 4429 (the server can tell) and reconnects, `"drop-oldest"` drops. */
+  receiveQueue?: MessagesOptions;
+  /** Send backpressure in bytes of `bufferedAmount` (default `high` 1048576, `low` 262144): above `high`, `send` queues (bounded by `maxQueuedMessages`/`maxQueuedBytes`) instead of handing more to the browser, and the queue goes out as the buffer falls to `low`. */
+  sendWatermarks?: { high?: number; low?: number };
   heartbeat?: HeartbeatOptions;
   /** Called before every attempt with the `url` argument; returns the URL to use (e.g. with a fresh token), or a promise of it. A throw or rejection counts as a failed attempt. */
   urlProvider?: (url: string) => string | URL | PromiseLike<string | URL>;

@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::close::CloseEvent;
-use crate::connection::BinaryDelivery;
+use crate::connection::{BinaryDelivery, ConnectionBuilder};
 use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
 use crate::js::error::{range_error, report_error, set, to_js, type_error};
@@ -324,6 +324,20 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
         messages.unwrap_or(defaults.queue_messages),
         bytes.unwrap_or(defaults.queue_bytes),
     );
+    if options.get("receiveQueue")?.is_some() {
+        let (capacity, overflow) = options.nested("receiveQueue")?.receive_queue()?;
+        let capacity = capacity.unwrap_or(ConnectionBuilder::DEFAULT_RECEIVE_CAPACITY);
+        builder = builder.receive_queue(capacity, overflow);
+    }
+    if options.get("sendWatermarks")?.is_some() {
+        let marks = options.nested("sendWatermarks")?;
+        let byte_count = |key: &str| marks.integer(key, 0.0, f64::from(u32::MAX));
+        // Whole numbers within u32's range: exact.
+        let high = byte_count("high")?.map_or(ConnectionBuilder::DEFAULT_HIGH_WATER, |n| n as u32);
+        let low =
+            byte_count("low")?.map_or(ConnectionBuilder::DEFAULT_LOW_WATER.min(high), |n| n as u32);
+        builder = builder.send_watermarks(high, low);
+    }
     if let Some(heartbeat) = heartbeat(options)? {
         builder = builder.heartbeat(heartbeat);
     }

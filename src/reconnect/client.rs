@@ -7,11 +7,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::stream::FusedStream;
 use futures_core::Stream;
 use futures_sink::Sink;
 
 use crate::close::{validate_close_reason, ClientCloseCode};
-use crate::connection::{Connection, Handle, Receiver, Sender};
+use crate::connection::{Handle, Overflow, Sender};
 use crate::error::Error;
 use crate::message::Message;
 use crate::reconnect::driver::drive;
@@ -62,8 +63,13 @@ struct State {
     outbox: Outbox,
     sender: Option<Sender>,
     handle: Option<Handle>,
-    /// Receivers of this and earlier connections; earlier ones are drained before later ones.
-    receivers: VecDeque<Receiver>,
+    /// What the stream has yet to yield, of this and earlier connections, in order: messages, and the errors
+    /// that stand among them (an overflow, a Blob that could not be read). Bounded by the receive queue.
+    inbox: VecDeque<Result<Message, Error>>,
+    /// Messages the receive queue dropped ([`Overflow::DropOldest`]).
+    dropped: u64,
+    /// The `ReconnectingClient` (the stream) was dropped: nobody can take messages any more.
+    stream_gone: bool,
     current: ClientState,
     subscribers: Subscribers,
     stop: Option<Stop>,
@@ -85,7 +91,9 @@ impl Inner {
                 outbox,
                 sender: None,
                 handle: None,
-                receivers: VecDeque::new(),
+                inbox: VecDeque::new(),
+                dropped: 0,
+                stream_gone: false,
                 current: ClientState::Connecting { attempt: 1 },
                 subscribers: Subscribers::default(),
                 stop: None,
@@ -110,45 +118,161 @@ impl Inner {
         wakers.into_iter().for_each(Waker::wake);
     }
 
-    /// Takes a new open connection: its receiver joins the stream, queued messages go out first.
-    pub(crate) fn attach(&self, connection: Connection) -> Handle {
-        let (sender, receiver, handle) = connection.split();
+    /// Takes a new open connection: unacknowledged messages go again first, then those queued while not open,
+    /// all in order and as far as the send watermarks allow (the driver sends the rest as the buffer drains).
+    pub(crate) fn attach(&self, sender: Sender, handle: Handle) {
         let wakers = {
             let mut state = self.state.borrow_mut();
-            state.receivers.push_back(receiver);
-            let State { outbox, .. } = &mut *state;
-            // Unacknowledged messages go again first, then those queued while not open, all in order.
-            let resend: Vec<Outgoing> = outbox.unacked.iter().cloned().collect();
-            let mut delivered = resend
+            let delivered = state
+                .outbox
+                .unacked
                 .iter()
                 .all(|outgoing| sender.send_now(&outgoing.message).is_ok());
-            while delivered {
-                let Some(outgoing) = outbox.pop_queued() else {
-                    break;
-                };
-                if sender.send_now(&outgoing.message).is_ok() {
-                    if self.settings.acknowledgements.is_some() {
-                        outbox.keep_unacked(outgoing);
-                    }
-                } else {
-                    outbox.requeue_front(outgoing);
-                    delivered = false;
-                }
-            }
             state.sender = Some(sender);
-            state.handle = Some(handle.clone());
+            state.handle = Some(handle);
+            if delivered {
+                self.send_queued(&mut state);
+            }
             [state.receive_waker.take(), state.send_waker.take()]
         };
         wakers.into_iter().flatten().for_each(Waker::wake);
         self.publish(ClientState::Open);
-        handle
     }
 
-    /// The connection has ended: stop sending to it (its receiver stays until drained).
+    /// Hands queued messages to the open socket, oldest first, while its buffer is below the high-water mark.
+    /// Returns whether any went.
+    fn send_queued(&self, state: &mut State) -> bool {
+        let State { outbox, sender, .. } = state;
+        let Some(sender) = sender.as_mut() else {
+            return false;
+        };
+        let mut sent = false;
+        while !outbox.queued.is_empty() && !sender.is_throttled() {
+            let Some(outgoing) = outbox.pop_queued() else {
+                break;
+            };
+            if sender.send_now(&outgoing.message).is_err() {
+                // Closing: the close event follows, and the message goes on the next connection.
+                outbox.requeue_front(outgoing);
+                break;
+            }
+            sent = true;
+            if self.settings.acknowledgements.is_some() {
+                outbox.keep_unacked(outgoing);
+            }
+        }
+        sent
+    }
+
+    /// The driver's share of sending: what was queued while the buffer was full goes out as it drains. Waits
+    /// (with `cx`) on the socket's backpressure while anything is queued.
+    pub(crate) fn poll_send_queued(&self, cx: &mut Context<'_>) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            let mut sent = false;
+            loop {
+                sent |= self.send_queued(&mut state);
+                let State { outbox, sender, .. } = &mut *state;
+                let Some(sender) = sender.as_mut() else {
+                    break;
+                };
+                // Pending: the task is woken when the buffer may have fallen. An error: closing.
+                if outbox.queued.is_empty()
+                    || !matches!(Pin::new(sender).poll_ready(cx), Poll::Ready(Ok(())))
+                {
+                    break;
+                }
+            }
+            // Room was made: a `Sink` waiting for it can go on.
+            sent.then(|| state.send_waker.take()).flatten()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The connection has ended: stop sending to it.
     pub(crate) fn detach(&self) {
         let mut state = self.state.borrow_mut();
         state.sender = None;
         state.handle = None;
+    }
+
+    /// Takes what the current connection received, as it arrives, whether or not anybody reads the stream:
+    /// acknowledgements and pongs are recognised here, then the rest joins the stream's queue. `Err` when the
+    /// queue was full in [`Overflow::Fail`] mode: the connection must then be failed.
+    pub(crate) fn deliver(&self, item: Result<Message, Error>) -> Result<(), Error> {
+        if let Ok(message) = &item {
+            // The application's code (JavaScript, maybe): called with no borrow held.
+            if let Some(acks) = &self.settings.acknowledgements {
+                if let Some(id) = (acks.acknowledges)(message) {
+                    self.acknowledge(id);
+                }
+            }
+            let is_pong = self
+                .settings
+                .heartbeat
+                .as_ref()
+                .and_then(|h| h.is_pong.as_ref());
+            if is_pong.is_some_and(|is_pong| is_pong(message)) {
+                return Ok(());
+            }
+        }
+        let (capacity, overflow) = (
+            self.settings.connection.receive_capacity,
+            self.settings.connection.overflow,
+        );
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            if state.stream_gone {
+                return Ok(());
+            }
+            if state.inbox.len() >= capacity {
+                match overflow {
+                    Overflow::DropOldest => {
+                        state.inbox.pop_front();
+                        state.dropped += 1;
+                    }
+                    Overflow::Fail => {
+                        let error = Error::ReceiveOverflow { capacity };
+                        drop(state);
+                        self.report_overflow(error.clone());
+                        return Err(error);
+                    }
+                }
+            }
+            state.inbox.push_back(item);
+            state.receive_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Puts an overflow in the stream, after what was queued: messages were lost. One in a row is enough; a
+    /// reader that never reads does not make the queue grow with every reconnect.
+    pub(crate) fn report_overflow(&self, error: Error) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            if state.stream_gone || matches!(state.inbox.back(), Some(Err(last)) if *last == error)
+            {
+                return;
+            }
+            state.inbox.push_back(Err(error));
+            state.receive_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The stream is gone: nobody can take messages any more, so stop queueing them.
+    fn release_stream(&self) {
+        let mut state = self.state.borrow_mut();
+        state.stream_gone = true;
+        state.inbox.clear();
+        state.receive_waker = None;
     }
 
     /// Sends a heartbeat ping on the open connection, outside the queue.
@@ -215,18 +339,26 @@ impl Inner {
             Some(acks) => self.tag(acks, message, force)?,
             None => Outgoing { id: 0, message },
         };
-        let mut state = self.state.borrow_mut();
-        let State { outbox, sender, .. } = &mut *state;
-        // Straight to the socket only when nothing older waits, so order is kept.
-        if let (Some(sender), true) = (sender.as_ref(), outbox.queued.is_empty()) {
-            if sender.send_now(&outgoing.message).is_ok() {
-                if outgoing.id != 0 {
-                    outbox.keep_unacked(outgoing);
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            let State { outbox, sender, .. } = &mut *state;
+            // Straight to the socket only when nothing older waits (so order is kept) and the browser's buffer
+            // is below the high-water mark (so a loop of sends cannot grow it without bound).
+            if let (Some(sender), true) = (sender.as_mut(), outbox.queued.is_empty()) {
+                if !sender.is_throttled() && sender.send_now(&outgoing.message).is_ok() {
+                    if outgoing.id != 0 {
+                        outbox.keep_unacked(outgoing);
+                    }
+                    return Ok(Delivery::Sent);
                 }
-                return Ok(Delivery::Sent);
             }
+            outbox.queue(outgoing);
+            // While open, the driver sends it once the buffer has drained.
+            state.driver_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
-        outbox.queue(outgoing);
         Ok(Delivery::Queued)
     }
 
@@ -299,49 +431,27 @@ impl Inner {
     }
 
     fn poll_next_message(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        loop {
-            let polled = {
-                let mut state = self.state.borrow_mut();
-                let Some(receiver) = state.receivers.front_mut() else {
-                    if !state.finished {
-                        state.receive_waker = Some(cx.waker().clone());
-                        return Poll::Pending;
-                    }
-                    if state.current == ClientState::GaveUp && !state.gave_up_reported {
-                        state.gave_up_reported = true;
-                        return Poll::Ready(Some(Err(Error::GaveUp)));
-                    }
-                    return Poll::Ready(None);
-                };
-                match Pin::new(receiver).poll_next(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(None | Some(Err(Error::Closed(_)))) => {
-                        // That connection is over (the state changes said how): go on with the next.
-                        state.receivers.pop_front();
-                        continue;
-                    }
-                    Poll::Ready(Some(item)) => item,
-                }
-            };
-            let message = match polled {
-                Ok(message) => message,
-                Err(error) => return Poll::Ready(Some(Err(error))),
-            };
-            if let Some(acks) = &self.settings.acknowledgements {
-                if let Some(id) = (acks.acknowledges)(&message) {
-                    self.acknowledge(id);
-                }
-            }
-            let is_pong = self
-                .settings
-                .heartbeat
-                .as_ref()
-                .and_then(|h| h.is_pong.as_ref());
-            if is_pong.is_some_and(|is_pong| is_pong(&message)) {
-                continue;
-            }
-            return Poll::Ready(Some(Ok(message)));
+        let mut state = self.state.borrow_mut();
+        if let Some(item) = state.inbox.pop_front() {
+            return Poll::Ready(Some(item));
         }
+        if !state.finished {
+            state.receive_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        if state.current == ClientState::GaveUp && !state.gave_up_reported {
+            state.gave_up_reported = true;
+            return Poll::Ready(Some(Err(Error::GaveUp)));
+        }
+        Poll::Ready(None)
+    }
+
+    /// Whether the stream has nothing more to yield.
+    fn stream_ended(&self) -> bool {
+        let state = self.state.borrow();
+        state.finished
+            && state.inbox.is_empty()
+            && (state.current != ClientState::GaveUp || state.gave_up_reported)
     }
 }
 
@@ -398,6 +508,13 @@ impl ReconnectingClient {
     }
 }
 
+/// The stream is gone: the client stops queueing what it receives (handles may keep it running, to send).
+impl Drop for ReconnectingClient {
+    fn drop(&mut self) {
+        self.handle.inner().release_stream();
+    }
+}
+
 impl ReconnectBuilder {
     /// Starts the client: it connects in the background, reconnecting as the settings say.
     pub fn start(self) -> ReconnectingClient {
@@ -438,6 +555,18 @@ impl ReconnectHandle {
         self.inner().state.borrow().handle.clone()
     }
 
+    /// Messages not yet delivered: queued (while not open, or while the browser's buffer drains) or, with
+    /// acknowledgements, awaiting one. What [`take_unsent`](Self::take_unsent) would return.
+    pub fn unsent_messages(&self) -> usize {
+        self.inner().state.borrow().outbox.len()
+    }
+
+    /// How many received messages [`Overflow::DropOldest`] discarded because the stream was not read fast
+    /// enough (see [`ReconnectBuilder::receive_queue`]).
+    pub fn dropped_messages(&self) -> u64 {
+        self.inner().state.borrow().dropped
+    }
+
     /// Messages queued or awaiting acknowledgement, in sending order (with acknowledgements, as tagged). Call it
     /// after [`ClientState::GaveUp`] or [`ClientState::Closed`] to get back what was never delivered; calling it
     /// earlier takes them out of the queue.
@@ -472,28 +601,21 @@ impl Stream for ReconnectingClient {
     }
 }
 
+impl FusedStream for ReconnectingClient {
+    fn is_terminated(&self) -> bool {
+        self.handle.inner().stream_ended()
+    }
+}
+
 impl Sink<Message> for ReconnectingClient {
     type Error = Error;
 
-    /// Waits for the open socket's backpressure, or for room in the queue while not open.
+    /// Waits for room in the send queue. Messages go straight to an open socket whose buffer is below the
+    /// high-water mark, and are queued otherwise (while not open, or while the buffer drains).
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let inner = self.handle.inner();
-        let mut state = inner.state.borrow_mut();
+        let mut state = self.handle.inner().state.borrow_mut();
         if state.finished || state.stop.is_some() {
             return Poll::Ready(Err(Error::NotOpen(ReadyState::Closed)));
-        }
-        let nothing_queued = state.outbox.queued.is_empty();
-        if let (Some(sender), true) = (state.sender.as_mut(), nothing_queued) {
-            match Pin::new(sender).poll_ready(cx) {
-                Poll::Ready(Ok(()))
-                    if state.outbox.has_any_room() || inner.settings.acknowledgements.is_none() =>
-                {
-                    return Poll::Ready(Ok(()));
-                }
-                Poll::Pending => return Poll::Pending,
-                // Closing, or waiting for acknowledgements: wait for room like when not open.
-                Poll::Ready(_) => {}
-            }
         }
         if state.outbox.has_any_room() {
             return Poll::Ready(Ok(()));
@@ -511,16 +633,12 @@ impl Sink<Message> for ReconnectingClient {
             .map_err(|e| e.error)
     }
 
-    /// Waits until nothing is queued and the open socket's buffer has drained.
+    /// Waits until nothing is queued: every message was handed to a socket (see
+    /// [`Handle::drained`](crate::connection::Handle::drained) to wait for the browser's buffer too).
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let inner = self.handle.inner();
-        let mut state = inner.state.borrow_mut();
+        let mut state = self.handle.inner().state.borrow_mut();
         if state.outbox.queued.is_empty() {
-            if let Some(sender) = state.sender.as_mut() {
-                if let Poll::Ready(Ok(())) = Pin::new(sender).poll_flush(cx) {
-                    return Poll::Ready(Ok(()));
-                }
-            }
+            return Poll::Ready(Ok(()));
         }
         if state.finished {
             return Poll::Ready(Err(Error::NotOpen(ReadyState::Closed)));

@@ -1,13 +1,15 @@
 //! The task that keeps a client connected: connect, watch, back off, repeat.
 
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::close::CloseEvent;
-use crate::connection::{Connection, Handle};
+use futures_core::Stream;
+
+use crate::close::{ClientCloseCode, CloseEvent};
+use crate::connection::{Connection, Handle, Receiver, OVERFLOW_REASON};
 use crate::error::Error;
 use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
@@ -19,16 +21,20 @@ use crate::timer::Sleep;
 enum End {
     Closed(CloseEvent),
     HeartbeatTimeout,
+    /// The receive queue overflowed ([`Error::ReceiveOverflow`]): the client failed the connection itself.
+    Overflow(Error),
     Stopped,
 }
 
 /// Runs until the client gives up or is closed or dropped.
 pub(crate) async fn drive(inner: Rc<Inner>) {
     let settings = inner.settings.clone();
+    // Consecutive failed attempts: connections that did not open, or did not stay open for `min_uptime`. The
+    // end of a connection that did is no failure: the next attempt is number 1 again.
     let mut failures: u32 = 0;
     let final_state = loop {
         inner.publish(ClientState::Connecting {
-            attempt: failures + 1,
+            attempt: failures.saturating_add(1),
         });
         let attempt = pin!(connect(&settings.url, &inner));
         let Some(result) = until_stopped(&inner, attempt).await else {
@@ -36,35 +42,36 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
         };
         let retry = match result {
             Ok(connection) => {
-                let handle = inner.attach(connection);
+                let (sender, receiver, handle) = connection.split();
+                inner.attach(sender, handle.clone());
                 let opened_at = js_sys::Date::now();
-                let end = watch(&inner, &handle, settings.heartbeat.as_ref()).await;
+                let end = watch(&inner, receiver, &handle, settings.heartbeat.as_ref()).await;
                 inner.detach();
                 let uptime =
                     Duration::from_secs_f64(((js_sys::Date::now() - opened_at) / 1000.0).max(0.0));
-                if uptime >= settings.min_uptime {
-                    failures = 0;
-                }
-                match end {
+                failures = if uptime >= settings.min_uptime {
+                    0
+                } else {
+                    failures.saturating_add(1)
+                };
+                let (error, retry) = match end {
                     End::Stopped => break ClientState::Closed,
                     End::Closed(close) => {
-                        let requested = inner.close_requested();
-                        let retry = !requested && (settings.should_reconnect)(&close);
-                        inner.publish(ClientState::Disconnected(Error::Closed(close)));
-                        if requested {
-                            break ClientState::Closed;
-                        }
-                        retry
+                        let retry = (settings.should_reconnect)(&close);
+                        (Error::Closed(close), retry)
                     }
-                    End::HeartbeatTimeout => {
-                        // The peer is presumed dead: end the old stream after what it already received.
-                        handle.abandon("heartbeat timeout");
-                        inner.publish(ClientState::Disconnected(Error::HeartbeatTimeout));
-                        true
-                    }
+                    // Failures the client itself saw or caused: always worth another connection.
+                    End::HeartbeatTimeout => (Error::HeartbeatTimeout, true),
+                    End::Overflow(error) => (error, true),
+                };
+                inner.publish(ClientState::Disconnected(error));
+                if inner.close_requested() {
+                    break ClientState::Closed;
                 }
+                retry
             }
             Err(error) => {
+                failures = failures.saturating_add(1);
                 let retry = match &error {
                     Error::Closed(close) => (settings.should_reconnect)(close),
                     // A fixed URL that the browser refuses will be refused again.
@@ -79,11 +86,12 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 retry
             }
         };
-        failures = failures.saturating_add(1);
         if !retry || settings.max_attempts.is_some_and(|max| failures >= max) {
             break ClientState::GaveUp;
         }
-        let delay = settings.backoff.delay(failures, js_sys::Math::random());
+        let delay = settings
+            .backoff
+            .delay(failures.max(1), js_sys::Math::random());
         inner.publish(ClientState::Waiting { delay });
         let wait = pin!(wait(delay, settings.retry_on_online));
         if until_stopped(&inner, wait).await.is_none() {
@@ -118,21 +126,60 @@ async fn wait(delay: Duration, retry_on_online: bool) {
     }
 }
 
-/// Waits until the open connection ends, the heartbeat fails, or the client is stopped.
-async fn watch(inner: &Inner, handle: &Handle, heartbeat: Option<&Heartbeat>) -> End {
+/// Serves one open connection until it has ended and everything it received has been taken: takes each
+/// message as it arrives (so acknowledgements and pongs are seen even when nobody reads the stream), sends what
+/// was queued as the browser's buffer drains, and beats the heartbeat. Ends early when the client is stopped.
+async fn watch(
+    inner: &Inner,
+    mut receiver: Receiver,
+    handle: &Handle,
+    heartbeat: Option<&Heartbeat>,
+) -> End {
     let mut closed = pin!(handle.closed());
     let mut beating = pin!(heartbeat_failure(inner, handle, heartbeat));
+    // Why the connection ends, when the client decided it; its close event says it otherwise.
+    let mut ending: Option<End> = None;
+    // After an overflow the connection's remaining messages have nowhere to go: the error reported the loss.
+    let mut discarding = false;
+    let mut received_all = false;
     poll_fn(|cx| {
-        if let Poll::Ready(close) = closed.as_mut().poll(cx) {
-            return Poll::Ready(End::Closed(close));
-        }
-        if beating.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(End::HeartbeatTimeout);
-        }
         if inner.poll_stopped(cx).is_ready() {
             return Poll::Ready(End::Stopped);
         }
-        Poll::Pending
+        while !received_all {
+            match Pin::new(&mut receiver).poll_next(cx) {
+                Poll::Pending => break,
+                Poll::Ready(None | Some(Err(Error::Closed(_)))) => received_all = true,
+                // The connection's own queue overflowed (the driver fell behind) and closed it.
+                Poll::Ready(Some(Err(overflow @ Error::ReceiveOverflow { .. }))) => {
+                    inner.report_overflow(overflow.clone());
+                    ending.get_or_insert(End::Overflow(overflow));
+                }
+                Poll::Ready(Some(_)) if discarding => {}
+                Poll::Ready(Some(item)) => {
+                    if let Err(overflow) = inner.deliver(item) {
+                        discarding = true;
+                        // Best effort: if it is already closing, the close event comes anyway.
+                        let _ =
+                            handle.close_with(ClientCloseCode::RECEIVE_OVERFLOW, OVERFLOW_REASON);
+                        ending.get_or_insert(End::Overflow(overflow));
+                    }
+                }
+            }
+        }
+        if !received_all {
+            inner.poll_send_queued(cx);
+            if ending.is_none() && beating.as_mut().poll(cx).is_ready() {
+                // The peer is presumed dead: the stream ends after what already arrived, which is still taken.
+                handle.abandon("heartbeat timeout");
+                ending = Some(End::HeartbeatTimeout);
+            }
+            return Poll::Pending;
+        }
+        if let Some(end) = ending.take() {
+            return Poll::Ready(end);
+        }
+        closed.as_mut().poll(cx).map(End::Closed)
     })
     .await
 }

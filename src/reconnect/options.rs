@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::close::{CloseCode, CloseEvent};
-use crate::connection::{BinaryDelivery, ConnectionBuilder};
+use crate::connection::{BinaryDelivery, ConnectionBuilder, Overflow};
 use crate::error::Error;
 use crate::message::Message;
 
@@ -209,13 +209,38 @@ impl ReconnectBuilder {
         self
     }
 
+    /// How many received messages may wait to be taken from the stream (default 4096, at least 1), and what
+    /// happens beyond that. The client takes each message off its connection as it arrives (acknowledgements and
+    /// pongs are recognised then, read or not), so this one queue is all that grows while nobody reads.
+    /// [`Overflow::Fail`] (the default) fails the connection, closing it with
+    /// [`ClientCloseCode::RECEIVE_OVERFLOW`](crate::ClientCloseCode::RECEIVE_OVERFLOW) so the server can tell; the
+    /// stream yields [`Error::ReceiveOverflow`] after what was queued, and the client reconnects (the error counts
+    /// as a disconnection, whatever [`should_reconnect`](Self::should_reconnect) says).
+    /// [`Overflow::DropOldest`] drops and counts
+    /// ([`ReconnectHandle::dropped_messages`](crate::reconnect::ReconnectHandle::dropped_messages)). Dropping the
+    /// [`ReconnectingClient`](crate::reconnect::ReconnectingClient) while keeping a handle stops the queueing.
+    pub fn receive_queue(mut self, capacity: usize, overflow: Overflow) -> Self {
+        self.connection = self.connection.receive_queue(capacity, overflow);
+        self
+    }
+
+    /// Send backpressure on every connection (defaults 1 MiB and 256 KiB): above `high` bytes in the browser's
+    /// buffer, messages are queued (in the bounded send queue) instead of handed to the browser, and go out as
+    /// the buffer falls to `low`.
+    pub fn send_watermarks(mut self, high: u32, low: u32) -> Self {
+        self.connection = self.connection.send_watermarks(high, low);
+        self
+    }
+
     /// The backoff between attempts.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
         self
     }
 
-    /// Gives up after this many consecutive failed attempts (default: never).
+    /// Gives up after this many consecutive failed attempts (default: never). An attempt fails when it does not
+    /// open, or when its connection closes within [`min_uptime`](Self::min_uptime); the end of a connection that
+    /// stayed up longer is no failure, so `Some(1)` still reconnects after it, once.
     pub fn max_attempts(mut self, attempts: Option<u32>) -> Self {
         self.max_attempts = attempts;
         self
@@ -241,8 +266,9 @@ impl ReconnectBuilder {
         self
     }
 
-    /// Bounds the send queue kept while not open (default 1000 messages and 1 MiB, whichever comes first; a
-    /// single larger message is still accepted into an empty queue).
+    /// Bounds the send queue, kept while not open and while the browser's buffer is above the high-water mark
+    /// (default 1000 messages and 1 MiB, whichever comes first; a single larger message is still accepted into an
+    /// empty queue). A full queue hands the message back.
     pub fn send_queue(mut self, messages: usize, bytes: usize) -> Self {
         self.queue_messages = messages.max(1);
         self.queue_bytes = bytes;

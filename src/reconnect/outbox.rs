@@ -49,20 +49,20 @@ impl Outbox {
         }
     }
 
-    fn count(&self) -> usize {
+    /// Messages owed: queued and unacknowledged.
+    pub(crate) fn len(&self) -> usize {
         self.queued.len() + self.unacked.len()
     }
 
     /// Whether a message of `len` bytes fits. An empty outbox takes any one message, however large.
     pub(crate) fn has_room(&self, len: usize) -> bool {
-        self.count() == 0
-            || (self.count() < self.max_messages
-                && self.bytes.saturating_add(len) <= self.max_bytes)
+        self.len() == 0
+            || (self.len() < self.max_messages && self.bytes.saturating_add(len) <= self.max_bytes)
     }
 
     /// Whether another message could be taken at all (for `poll_ready`, which does not know its size).
     pub(crate) fn has_any_room(&self) -> bool {
-        self.count() == 0 || (self.count() < self.max_messages && self.bytes < self.max_bytes)
+        self.len() == 0 || (self.len() < self.max_messages && self.bytes < self.max_bytes)
     }
 
     pub(crate) fn queue(&mut self, outgoing: Outgoing) {

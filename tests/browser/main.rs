@@ -19,6 +19,7 @@ mod listeners;
 mod open;
 mod races;
 mod reconnect;
+mod reconnect_queues;
 mod reentrancy;
 mod send_receive;
 mod sink;

@@ -1,0 +1,241 @@
+//! The reconnecting client's queues and attempt count: nothing grows on its own account, and a slow reader or a
+//! long-lived connection's end never makes it give up.
+//!
+//! Covers: a receive-queue overflow the client caused (nobody reads a burst) fails that connection with 4429,
+//! which the server sees, is reported in the stream after the queued messages and as `Disconnected`, and the
+//! client reconnects; a client whose stream was dropped (handles kept, to send) stops queueing, so a burst
+//! ten times its receive queue neither overflows nor reconnects; acknowledgements and heartbeat pongs are
+//! recognised as they arrive although nobody reads the stream (the pongs never fill a queue of 4); `try_send`
+//! above the high-water mark queues (bounded: a full queue hands the message back) instead of growing the
+//! browser's buffer, and the queue drains, in order, as the buffer falls; `max_attempts(Some(1))` still
+//! reconnects after a connection that stayed up, as attempt 1; attempts are counted from 1.
+
+use std::time::Duration;
+
+use crate::common::{
+    refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until, url, within,
+};
+use browser_ws::connection::Overflow;
+use browser_ws::reconnect::{
+    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient, StateChanges,
+};
+use browser_ws::{CloseCode, Error, Message};
+use futures::{FutureExt, StreamExt};
+use wasm_bindgen_test::*;
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+fn short_backoff() -> Backoff {
+    Backoff {
+        initial: ms(20),
+        max: ms(20),
+        factor: 1.0,
+        jitter: 0.0,
+    }
+}
+
+/// Waits for a state matching `wanted`; returns every state seen up to and including it.
+async fn wait_for(
+    states: &mut StateChanges,
+    wanted: impl Fn(&ClientState) -> bool,
+) -> Vec<ClientState> {
+    within("a state change", async {
+        let mut seen = Vec::new();
+        while let Some(state) = states.next().await {
+            let done = wanted(&state);
+            seen.push(state);
+            if done {
+                return seen;
+            }
+        }
+        panic!("the state changes ended before the wanted state: {seen:?}")
+    })
+    .await
+}
+
+fn is_burst_message(item: Option<Result<Message, Error>>, i: usize) -> bool {
+    matches!(item, Some(Ok(Message::Text(text))) if text.starts_with(&format!("{i}:")))
+}
+
+#[wasm_bindgen_test]
+async fn an_overflow_fails_the_connection_and_the_client_reconnects() {
+    let tag = unique_tag("reconnect-overflow");
+    let mut client =
+        ReconnectingClient::builder(&url(&format!("/burst?count=50&bytes=16&tag={tag}")))
+            .receive_queue(4, Overflow::Fail)
+            .backoff(short_backoff())
+            .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    let seen = wait_for(&mut states, |s| {
+        matches!(
+            s,
+            ClientState::Disconnected(Error::ReceiveOverflow { capacity: 4 })
+        )
+    })
+    .await;
+    assert!(!seen.contains(&ClientState::GaveUp), "{seen:?}");
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    assert_eq!(
+        server_sees_client_close(&tag).await,
+        4429,
+        "the server can tell an overflow from a normal close"
+    );
+    for i in 0..4 {
+        assert!(is_burst_message(client.next().await, i), "message {i}");
+    }
+    assert_eq!(
+        client.next().await,
+        Some(Err(Error::ReceiveOverflow { capacity: 4 })),
+        "the loss is reported after what was queued"
+    );
+    assert!(server_stats(&tag).await.1 >= 2, "reconnected");
+    handle.close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_client_without_its_stream_stops_queueing() {
+    let tag = unique_tag("reconnect-no-stream");
+    let client = ReconnectingClient::builder(&url(&format!("/burst?count=80&bytes=16&tag={tag}")))
+        .receive_queue(8, Overflow::Fail)
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    // A send-only user: the stream is gone, the handle sends.
+    drop(client);
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let connection = handle.connection().expect("open");
+    until("the burst to arrive", || {
+        connection.received_messages() >= 80
+    })
+    .await;
+    assert_eq!(handle.try_send("still open"), Ok(Delivery::Sent));
+    until("the echo", || connection.received_messages() >= 81).await;
+    assert_eq!(handle.state(), ClientState::Open);
+    assert!(states.next().now_or_never().is_none(), "no state change");
+    assert_eq!(
+        server_stats(&tag).await,
+        (1, 1),
+        "one connection, still open"
+    );
+    handle.close().expect("closes");
+}
+
+#[wasm_bindgen_test]
+async fn acknowledgements_and_pongs_are_recognised_unread() {
+    let tag = unique_tag("reconnect-unread");
+    let mut client = ReconnectingClient::builder(&url(&format!("/echo?tag={tag}")))
+        .receive_queue(4, Overflow::Fail)
+        .acknowledgements(Acknowledgements::new(
+            |id, message| Message::text(format!("{id}:{}", message.as_text().unwrap_or(""))),
+            |message| message.as_text()?.split(':').next()?.parse().ok(),
+        ))
+        .heartbeat(
+            Heartbeat::new(ms(20), ms(5000), "ping").with_pong(|m| m.as_text() == Some("ping")),
+        )
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    for text in ["a", "b", "c"] {
+        assert_eq!(handle.try_send(text), Ok(Delivery::Sent));
+    }
+    until("the acknowledgements", || handle.unsent_messages() == 0).await;
+    // About 15 pongs arrive meanwhile; queued, they would overflow the queue of 4.
+    let pongs_before = handle.connection().expect("open").received_messages();
+    sleep(ms(300)).await;
+    let connection = handle.connection().expect("still open");
+    assert!(
+        connection.received_messages() >= pongs_before + 5,
+        "the heartbeat did not run: the test proves nothing"
+    );
+    assert!(states.next().now_or_never().is_none(), "no state change");
+    for expected in ["1:a", "2:b", "3:c"] {
+        assert_eq!(client.next().await, Some(Ok(Message::text(expected))));
+    }
+    assert!(
+        client.next().now_or_never().is_none(),
+        "nothing else queued"
+    );
+    handle.close().expect("closes");
+}
+
+#[wasm_bindgen_test]
+async fn try_send_above_the_high_water_mark_queues_and_drains() {
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .send_watermarks(1024, 0)
+        .send_queue(3, 1 << 20)
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let big = Message::binary(vec![7u8; 256 << 10]);
+    assert_eq!(handle.try_send(big.clone()), Ok(Delivery::Sent));
+    // The browser now holds 256 KiB, above the mark: the rest waits in the client's bounded queue.
+    for text in ["1", "2", "3"] {
+        assert_eq!(handle.try_send(text), Ok(Delivery::Queued), "{text}");
+    }
+    let refused = handle.try_send("4").expect_err("the queue is full");
+    assert_eq!(refused.message, Message::text("4"));
+    assert!(matches!(
+        refused.error,
+        Error::QueueFull { messages: 3, .. }
+    ));
+    assert_eq!(within("the echo", client.next()).await, Some(Ok(big)));
+    for text in ["1", "2", "3"] {
+        assert_eq!(
+            within("the echo", client.next()).await,
+            Some(Ok(Message::text(text)))
+        );
+    }
+    assert_eq!(handle.unsent_messages(), 0);
+    handle.close().expect("closes");
+}
+
+#[wasm_bindgen_test]
+async fn the_end_of_a_connection_that_stayed_up_is_no_failed_attempt() {
+    // Every connection counts as long-lived; the server echoes one message, then closes with 1001 (retried).
+    let client = ReconnectingClient::builder(&url("/close?code=1001&after=1"))
+        .min_uptime(Duration::ZERO)
+        .max_attempts(Some(1))
+        .backoff(short_backoff())
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    assert_eq!(handle.try_send("bye"), Ok(Delivery::Sent));
+    let seen = wait_for(&mut states, |s| *s == ClientState::Open).await;
+    match seen.as_slice() {
+        [ClientState::Disconnected(Error::Closed(close)), ClientState::Waiting { .. }, ClientState::Connecting { attempt: 1 }, ClientState::Open] =>
+        {
+            assert_eq!(close.code, CloseCode::GOING_AWAY)
+        }
+        other => panic!("expected a reconnect as attempt 1, got {other:?}"),
+    }
+    handle.close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+}
+
+#[wasm_bindgen_test]
+async fn attempts_count_from_1() {
+    let client = ReconnectingClient::builder(refused_url())
+        .max_attempts(Some(3))
+        .backoff(short_backoff())
+        .start();
+    let mut states = client.handle().state_changes();
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    let mut attempts: Vec<u32> = seen
+        .iter()
+        .filter_map(|s| match s {
+            ClientState::Connecting { attempt } => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    // The subscription starts with the state the client was created in, which its task then announces.
+    attempts.dedup();
+    assert_eq!(attempts, [1, 2, 3], "{seen:?}");
+    assert_eq!(seen.last(), Some(&ClientState::GaveUp));
+}
