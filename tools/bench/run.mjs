@@ -15,8 +15,7 @@
 //   BENCH_DIR             what xtask built [default: target/bench]: page/ (bench/page, wasm-bindgen --target web),
 //                         npm/ (the npm package, wasm-pack --release --target web --features js), size/<app>/
 //   BENCH_REPS            repetitions of each workload [default: 7]
-//   BENCH_CLIENTS         comma-separated client ids [default: raw-js,bws-async,bws-callback,bws-js,gloo-net];
-//                         `bws-async-feed` is browser-ws async sending with `feed` instead of `send`
+//   BENCH_CLIENTS         comma-separated client ids [default: raw-js,bws-async,bws-callback,bws-js,gloo-net]
 //   BENCH_WORKLOADS       comma-separated workload ids [default: all]; `memory` and `size` are workloads too
 //   BENCH_CYCLES          connect/close cycles of the memory workload [default: 10000]
 //   BENCH_ECHO_PROFILE    how echo-server was built, for the record [default: unknown]
@@ -41,7 +40,6 @@ const cycles = Number(process.env.BENCH_CYCLES || 10_000);
 const ALL_CLIENTS = {
   'raw-js': 'raw JS WebSocket',
   'bws-async': 'browser-ws async (Rust)',
-  'bws-async-feed': 'browser-ws async, feed() (Rust)',
   'bws-callback': 'browser-ws callback (Rust)',
   'bws-js': 'browser-ws JS API (npm)',
   'gloo-net': 'gloo-net 0.6 (Rust)',
@@ -262,7 +260,6 @@ function markdown(results) {
 const COLORS = {
   'raw-js': '#6b7280',
   'bws-async': '#1d4ed8',
-  'bws-async-feed': '#0891b2',
   'bws-callback': '#60a5fa',
   'bws-js': '#7c3aed',
   'gloo-net': '#f59e0b',

@@ -92,8 +92,7 @@ pub async fn ping_pong(
     payload: String,
 ) -> Result<Float64Array> {
     let samples = match client.as_str() {
-        "bws-async" => bws_async::ping_pong(&url, rounds, &payload, false).await?,
-        "bws-async-feed" => bws_async::ping_pong(&url, rounds, &payload, true).await?,
+        "bws-async" => bws_async::ping_pong(&url, rounds, &payload).await?,
         "bws-callback" => bws_callback::ping_pong(&url, rounds, &payload).await?,
         "gloo-net" => gloo::ping_pong(&url, rounds, &payload).await?,
         other => return Err(error(format!("unknown client {other}"))),
@@ -105,7 +104,7 @@ pub async fn ping_pong(
 #[wasm_bindgen]
 pub async fn pipelined(client: String, url: String, count: u32, payload: String) -> Result<f64> {
     match client.as_str() {
-        "bws-async" | "bws-async-feed" => bws_async::pipelined(&url, count, &payload).await,
+        "bws-async" => bws_async::pipelined(&url, count, &payload).await,
         "bws-callback" => bws_callback::pipelined(&url, count, &payload).await,
         "gloo-net" => gloo::pipelined(&url, count, &payload).await,
         other => Err(error(format!("unknown client {other}"))),
@@ -118,8 +117,7 @@ pub async fn pipelined(client: String, url: String, count: u32, payload: String)
 pub async fn binary_echo(client: String, url: String, count: u32, bytes: u32) -> Result<f64> {
     let data: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
     match client.as_str() {
-        "bws-async" => bws_async::binary_echo(&url, count, data, false).await,
-        "bws-async-feed" => bws_async::binary_echo(&url, count, data, true).await,
+        "bws-async" => bws_async::binary_echo(&url, count, data).await,
         "bws-callback" => bws_callback::binary_echo(&url, count, data).await,
         "gloo-net" => gloo::binary_echo(&url, count, data).await,
         other => Err(error(format!("unknown client {other}"))),
@@ -130,8 +128,7 @@ pub async fn binary_echo(client: String, url: String, count: u32, bytes: u32) ->
 #[wasm_bindgen]
 pub async fn text_echo(client: String, url: String, count: u32, text: String) -> Result<f64> {
     match client.as_str() {
-        "bws-async" => bws_async::text_echo(&url, count, text, false).await,
-        "bws-async-feed" => bws_async::text_echo(&url, count, text, true).await,
+        "bws-async" => bws_async::text_echo(&url, count, text).await,
         "bws-callback" => bws_callback::text_echo(&url, count, text).await,
         "gloo-net" => gloo::text_echo(&url, count, text).await,
         other => Err(error(format!("unknown client {other}"))),
@@ -145,9 +142,7 @@ pub async fn connect_close(client: String, url: String, count: u32) -> Result<f6
     let start = now();
     for _ in 0..count {
         match client.as_str() {
-            "bws-async" | "bws-async-feed" => {
-                bws_async::close(bws_async::open(&url).await?).await?
-            }
+            "bws-async" => bws_async::close(bws_async::open(&url).await?).await?,
             "bws-callback" => bws_callback::close(bws_callback::open(&url).await?).await?,
             "gloo-net" => gloo::close(gloo::open(&url).await?).await?,
             other => return Err(error(format!("unknown client {other}"))),
@@ -173,9 +168,7 @@ pub async fn backpressure(
     let count = total / chunk.len() as u32;
     let marks = Watermarks { high, low, poll_ms };
     let (elapsed, max) = match client.as_str() {
-        "bws-async" | "bws-async-feed" => {
-            bws_async::backpressure(&url, count, &chunk, &marks).await?
-        }
+        "bws-async" => bws_async::backpressure(&url, count, &chunk, &marks).await?,
         "bws-callback" => bws_callback::backpressure(&url, count, &chunk, &marks).await?,
         other => return Err(error(format!("unknown client {other}"))),
     };
@@ -219,13 +212,9 @@ mod bws_async {
         Ok(())
     }
 
-    /// `send(..).await` (what the README shows) is `feed` then `flush`; `feed_only` leaves the flush out.
-    async fn send(connection: &mut Connection, message: Message, feed_only: bool) -> Result<()> {
-        if feed_only {
-            connection.feed(message).await.map_err(error)
-        } else {
-            connection.send(message).await.map_err(error)
-        }
+    /// `send(..).await`, as the README shows it: `feed` then `flush`, which is done once the browser holds it.
+    async fn send(connection: &mut Connection, message: Message) -> Result<()> {
+        connection.send(message).await.map_err(error)
     }
 
     async fn next(connection: &mut Connection) -> Result<Message> {
@@ -236,17 +225,12 @@ mod bws_async {
         }
     }
 
-    pub(crate) async fn ping_pong(
-        url: &str,
-        rounds: u32,
-        payload: &str,
-        feed_only: bool,
-    ) -> Result<Vec<f64>> {
+    pub(crate) async fn ping_pong(url: &str, rounds: u32, payload: &str) -> Result<Vec<f64>> {
         let mut connection = open(url).await?;
         let mut samples = Vec::with_capacity(rounds as usize);
         for _ in 0..rounds {
             let start = now();
-            send(&mut connection, Message::text(payload), feed_only).await?;
+            send(&mut connection, Message::text(payload)).await?;
             match next(&mut connection).await? {
                 Message::Text(text) if text.len() == payload.len() => {}
                 other => return Err(error(format!("unexpected reply {other}"))),
@@ -278,17 +262,12 @@ mod bws_async {
         Ok(elapsed)
     }
 
-    pub(crate) async fn binary_echo(
-        url: &str,
-        count: u32,
-        mut data: Vec<u8>,
-        feed_only: bool,
-    ) -> Result<f64> {
+    pub(crate) async fn binary_echo(url: &str, count: u32, mut data: Vec<u8>) -> Result<f64> {
         let mut connection = open(url).await?;
         let len = data.len();
         let start = now();
         for _ in 0..count {
-            send(&mut connection, Message::Binary(data), feed_only).await?;
+            send(&mut connection, Message::Binary(data)).await?;
             data = match next(&mut connection).await? {
                 Message::Binary(bytes) if bytes.len() == len => bytes,
                 other => return Err(error(format!("unexpected reply {other}"))),
@@ -299,17 +278,12 @@ mod bws_async {
         Ok(elapsed)
     }
 
-    pub(crate) async fn text_echo(
-        url: &str,
-        count: u32,
-        mut text: String,
-        feed_only: bool,
-    ) -> Result<f64> {
+    pub(crate) async fn text_echo(url: &str, count: u32, mut text: String) -> Result<f64> {
         let mut connection = open(url).await?;
         let len = text.len();
         let start = now();
         for _ in 0..count {
-            send(&mut connection, Message::Text(text), feed_only).await?;
+            send(&mut connection, Message::Text(text)).await?;
             text = match next(&mut connection).await? {
                 Message::Text(reply) if reply.len() == len => reply,
                 other => return Err(error(format!("unexpected reply of {} bytes", other.len()))),
@@ -343,7 +317,8 @@ mod bws_async {
                 .map_err(error)?;
             max = max.max(handle.buffered_amount());
         }
-        connection.flush().await.map_err(error)?;
+        // Like the raw JS loop, done once the browser's buffer is empty.
+        connection.handle().drained().await.map_err(error)?;
         let elapsed = now() - start;
         close(connection).await?;
         Ok((elapsed, max))

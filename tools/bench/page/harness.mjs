@@ -1,8 +1,7 @@
 // The benchmark page's harness: tools/bench/run.mjs (`cargo xtask bench`) loads it and calls `window.bench`.
 //
 // Five clients run the same workloads: the browser's `WebSocket` from plain JS (`raw-js`) and the npm package's
-// `WebSocketClient` (`bws-js`), both in workloads.mjs; browser-ws's Rust async API (`bws-async`, and
-// `bws-async-feed`, which sends with `feed` instead of `send`), its callback API (`bws-callback`) and gloo-net
+// `WebSocketClient` (`bws-js`), both in workloads.mjs; browser-ws's Rust async API (`bws-async`), its callback API (`bws-callback`) and gloo-net
 // 0.6 (`gloo-net`), all in bench/page (Rust, built to /pkg/). `?mode=memory` first installs counters of
 // WebSocket listeners and live WebSocket objects (as tests/soak.rs does), for the memory workload only: the
 // counters would slow the timed workloads down.
