@@ -206,7 +206,8 @@ impl fmt::Display for CloseEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "code {}", self.code)?;
         if !self.reason.is_empty() {
-            write!(f, ", reason {:?}", self.reason)?;
+            // Quoted by hand: `{:?}` would pull Unicode escape tables into every app that prints a close event.
+            write!(f, ", reason \"{}\"", self.reason)?;
         }
         f.write_str(if self.was_clean {
             ", clean"

@@ -145,10 +145,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidUrl { url, message } => {
-                write!(f, "invalid WebSocket URL {url:?}: {message}")
+                write!(f, "invalid WebSocket URL \"{url}\": {message}")
             }
             Self::InvalidProtocol { protocol, message } => {
-                write!(f, "invalid subprotocol {protocol:?}: {message}")
+                write!(f, "invalid subprotocol \"{protocol}\": {message}")
             }
             Self::Security { message } => write!(f, "connection refused by the browser: {message}"),
             Self::InvalidCloseCode(code) => write!(

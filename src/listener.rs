@@ -51,6 +51,19 @@ impl EventListener {
         }
     }
 
+    /// Like [`new`](Self::new), for the browser's own events only: one that a script dispatched is ignored.
+    pub(crate) fn trusted(
+        target: &EventTarget,
+        event_type: &'static str,
+        mut callback: impl FnMut(Event) + 'static,
+    ) -> Self {
+        Self::new(target, event_type, move |event: Event| {
+            if event.is_trusted() {
+                callback(event);
+            }
+        })
+    }
+
     /// The event type listened to, e.g. `"message"`.
     pub fn event_type(&self) -> &'static str {
         self.registration.event_type

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Weak;
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, Event};
 
@@ -39,7 +40,7 @@ impl WebSocket {
     /// a fragment, [`Error::Security`] for a blocked port. A connection that fails later is reported by the
     /// error and close events (code 1006).
     pub fn open(url: &str) -> Result<Self, Error> {
-        Self::open_with_protocols::<&str>(url, &[])
+        Self::create::<&str>(url, &[])
     }
 
     /// Opens a connection offering the given subprotocols; the server picks at most one
@@ -47,6 +48,11 @@ impl WebSocket {
     /// ([`Error::InvalidProtocol`]).
     pub fn open_with_protocols<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
         validate_protocols(protocols)?;
+        Self::create(url, protocols)
+    }
+
+    /// Opens a connection with subprotocols already checked.
+    pub(crate) fn create<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
         let result = if protocols.is_empty() {
             web_sys::WebSocket::new(url)
         } else {
@@ -59,7 +65,7 @@ impl WebSocket {
         result.map(Self::from_raw).map_err(|exception| {
             let (name, message) = exception_parts(&exception);
             match name.as_str() {
-                // Subprotocols were checked above, so a SyntaxError can only be about the URL.
+                // Subprotocols were checked, so a SyntaxError can only be about the URL.
                 "SyntaxError" => Error::InvalidUrl {
                     url: url.to_owned(),
                     message,
@@ -122,10 +128,7 @@ impl WebSocket {
 
     /// Sends a text message. [`Error::NotOpen`] unless the socket is open.
     pub fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.ensure_open()?;
-        self.raw
-            .send_with_str(text)
-            .map_err(|e| Error::from_exception(&e))
+        self.send_value(&JsValue::from_str(text))
     }
 
     /// Sends a binary message. The bytes are copied into a new JS `Uint8Array` first: a view into Wasm memory
@@ -134,25 +137,26 @@ impl WebSocket {
         self.ensure_open()?;
         byte_length(bytes.len())?;
         // One copy, without zero-filling first.
-        let copy = Uint8Array::from(bytes);
-        self.raw
-            .send_with_array_buffer_view(&copy)
-            .map_err(|e| Error::from_exception(&e))
+        self.send_value(&Uint8Array::from(bytes))
     }
 
     /// Sends an `ArrayBuffer` as a binary message. [`Error::NotOpen`] unless the socket is open.
     pub fn send_array_buffer(&self, buffer: &ArrayBuffer) -> Result<(), Error> {
-        self.ensure_open()?;
-        self.raw
-            .send_with_array_buffer(buffer)
-            .map_err(|e| Error::from_exception(&e))
+        self.send_value(buffer)
     }
 
     /// Sends a `Blob` as a binary message. [`Error::NotOpen`] unless the socket is open.
     pub fn send_blob(&self, blob: &Blob) -> Result<(), Error> {
+        self.send_value(blob)
+    }
+
+    /// Sends what the browser's `send` takes (a string, `ArrayBuffer`, view or `Blob`), through one import
+    /// rather than web-sys's four. [`Error::NotOpen`] unless the socket is open.
+    pub(crate) fn send_value(&self, data: &JsValue) -> Result<(), Error> {
         self.ensure_open()?;
         self.raw
-            .send_with_blob(blob)
+            .unchecked_ref::<AnySender>()
+            .send(data)
             .map_err(|e| Error::from_exception(&e))
     }
 
@@ -189,8 +193,8 @@ impl WebSocket {
     /// Calls `callback` with every received message, in order.
     pub fn on_message(&self, mut callback: impl FnMut(Message) + 'static) -> EventListener {
         self.listen("message", move |event| {
-            if let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() {
-                callback(Message::from_event_data(event.data()));
+            if let Some(message) = message_of(&event) {
+                callback(message);
             }
         })
     }
@@ -204,8 +208,8 @@ impl WebSocket {
     /// Calls `callback` once the connection has closed, cleanly or not.
     pub fn on_close(&self, mut callback: impl FnMut(CloseEvent) + 'static) -> EventListener {
         self.listen("close", move |event| {
-            if let Some(event) = event.dyn_ref::<web_sys::CloseEvent>() {
-                callback(CloseEvent::from_dom(event));
+            if let Some(close) = close_of(&event) {
+                callback(close);
             }
         })
     }
@@ -216,13 +220,9 @@ impl WebSocket {
     pub(crate) fn listen(
         &self,
         event_type: &'static str,
-        mut callback: impl FnMut(Event) + 'static,
+        callback: impl FnMut(Event) + 'static,
     ) -> EventListener {
-        let listener = EventListener::new(&self.raw, event_type, move |event: Event| {
-            if event.is_trusted() {
-                callback(event);
-            }
-        });
+        let listener = EventListener::trusted(&self.raw, event_type, callback);
         let mut listeners = self.listeners.borrow_mut();
         listeners.retain(|registration| registration.strong_count() > 0);
         listeners.push(listener.downgrade());
@@ -235,6 +235,29 @@ impl WebSocket {
             state => Err(Error::NotOpen(state)),
         }
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's `WebSocket`, seen as something whose `send` takes any payload.
+    #[wasm_bindgen(js_name = WebSocket)]
+    type AnySender;
+
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &AnySender, data: &JsValue) -> Result<(), JsValue>;
+}
+
+/// The message a `message` event carries.
+pub(crate) fn message_of(event: &Event) -> Option<Message> {
+    let event = event.dyn_ref::<web_sys::MessageEvent>()?;
+    Some(Message::from_event_data(event.data()))
+}
+
+/// The close event, copied out of a `close` event.
+pub(crate) fn close_of(event: &Event) -> Option<CloseEvent> {
+    event
+        .dyn_ref::<web_sys::CloseEvent>()
+        .map(CloseEvent::from_dom)
 }
 
 /// A length for a JS typed array, which on wasm32 always fits; checked anyway so a 64-bit target cannot truncate.

@@ -1,5 +1,7 @@
 //! How a connection is opened and how it treats its queues: the builder and its settings.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::connection::{Connect, Connection};
@@ -34,12 +36,51 @@ pub enum Overflow {
     DropOldest,
 }
 
+/// A received Blob being read into bytes.
+pub(crate) type BlobRead = Pin<Box<dyn Future<Output = Result<Vec<u8>, Error>>>>;
+
+/// Reads received Blobs into bytes ([`BinaryDelivery::BlobBytes`]). Only [`ConnectionBuilder::binary`] sets it,
+/// so an app that never asks for Blob reading links none of its code (the promise machinery included).
+#[derive(Clone, Copy)]
+pub(crate) struct BlobReader(pub(crate) fn(&web_sys::Blob) -> BlobRead);
+
+impl BlobReader {
+    fn new() -> Self {
+        Self(|blob| {
+            let read = wasm_bindgen_futures::JsFuture::from(blob.array_buffer());
+            Box::pin(async move {
+                read.await
+                    .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                    .map_err(|exception| Error::from_exception(&exception))
+            })
+        })
+    }
+}
+
+/// There is one reader; whether a builder has it follows from its `binary`, which is compared.
+impl PartialEq for BlobReader {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for BlobReader {}
+
+impl std::fmt::Debug for BlobReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BlobReader")
+    }
+}
+
 /// The settings of a connection, made with [`Connection::builder`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionBuilder {
     pub(crate) url: String,
     pub(crate) protocols: Vec<String>,
+    /// Why `protocols` was refused, found when they were given, so that an app offering none links no check.
+    pub(crate) protocol_error: Option<Error>,
     pub(crate) binary: BinaryDelivery,
+    pub(crate) blob_reader: Option<BlobReader>,
     pub(crate) receive_capacity: usize,
     pub(crate) overflow: Overflow,
     pub(crate) high_water: u32,
@@ -62,7 +103,9 @@ impl ConnectionBuilder {
         Self {
             url: url.to_owned(),
             protocols: Vec::new(),
+            protocol_error: None,
             binary: BinaryDelivery::default(),
+            blob_reader: None,
             receive_capacity: Self::DEFAULT_RECEIVE_CAPACITY,
             overflow: Overflow::default(),
             high_water: Self::DEFAULT_HIGH_WATER,
@@ -73,7 +116,9 @@ impl ConnectionBuilder {
     }
 
     /// Offers these subprotocols; the server picks at most one.
+    /// Each must be a valid token, without repeats; otherwise `connect` fails with [`Error::InvalidProtocol`].
     pub fn protocols<S: AsRef<str>>(mut self, protocols: &[S]) -> Self {
+        self.protocol_error = crate::protocol::validate_protocols(protocols).err();
         self.protocols = protocols.iter().map(|p| p.as_ref().to_owned()).collect();
         self
     }
@@ -81,6 +126,7 @@ impl ConnectionBuilder {
     /// How received binary messages are delivered (default: [`BinaryDelivery::Bytes`]).
     pub fn binary(mut self, delivery: BinaryDelivery) -> Self {
         self.binary = delivery;
+        self.blob_reader = (delivery == BinaryDelivery::BlobBytes).then(BlobReader::new);
         self
     }
 
@@ -124,7 +170,7 @@ impl ConnectionBuilder {
 
     /// Checks the settings that can be wrong before anything is opened.
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        crate::protocol::validate_protocols(&self.protocols)
+        self.protocol_error.clone().map_or(Ok(()), Err)
     }
 }
 

@@ -6,9 +6,9 @@
 //! `poll_ready`, on high and low watermarks. Waiting until the browser has put everything on the network is a
 //! separate, explicit future: [`Handle::drained`].
 //!
-//! The browser has no event for its send buffer draining, so a wait re-reads `bufferedAmount`: first in the
-//! next task (through a `MessageChannel`, which unlike `setTimeout(0)` is never clamped to 4 ms when nested),
-//! then after 1, 2, 4 ms and so on up to [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval).
+//! The browser has no event for its send buffer draining, so a wait re-reads `bufferedAmount`: first at once
+//! (`drained` does it in the next task, through a `MessageChannel`, which unlike `setTimeout(0)` is never clamped
+//! to 4 ms when nested), then after 1, 2, 4 ms and so on up to [`poll_interval`](crate::connection::ConnectionBuilder::poll_interval).
 //! Nothing polls while no task waits, and a close wakes the waiting task at once.
 
 use std::future::Future;
@@ -91,7 +91,7 @@ impl Sink<Message> for Sender {
                 this.wait.reset();
                 return Poll::Ready(Ok(()));
             }
-            ready!(this.wait.poll_tick(&this.shared, cx));
+            ready!(this.wait.poll_tick::<false>(&this.shared, cx));
         }
     }
 
@@ -149,7 +149,7 @@ impl Future for Drained {
                 this.wait.reset();
                 return Poll::Ready(Err(Error::Closed(close)));
             }
-            ready!(this.wait.poll_tick(&this.shared, cx));
+            ready!(this.wait.poll_tick::<true>(&this.shared, cx));
         }
     }
 }
@@ -170,19 +170,31 @@ enum Tick {
 }
 
 impl BufferWait {
-    /// Ready when it is time to read `bufferedAmount` again; a close wakes the task at once too.
-    fn poll_tick(&mut self, shared: &Shared, cx: &mut Context<'_>) -> Poll<()> {
+    /// Ready when it is time to read `bufferedAmount` again; a close wakes the task at once too. With
+    /// `NEXT_TASK`, the first re-read is in the next task (a `MessageChannel` message, never clamped): for
+    /// [`Drained`], where a small message has usually left by then. Without it (a `poll_ready` that waits for a
+    /// full buffer, where a millisecond does not matter) the `MessageChannel` code is not even linked.
+    fn poll_tick<const NEXT_TASK: bool>(
+        &mut self,
+        shared: &Shared,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
         let ticks = self.ticks;
-        let tick = self
-            .tick
-            .get_or_insert_with(|| match (ticks, NextTask::new()) {
-                (0, Some(next)) => Tick::NextTask(next),
-                _ => Tick::Sleep(Sleep::new(backoff_delay(
+        let tick = self.tick.get_or_insert_with(|| {
+            let next = if NEXT_TASK && ticks == 0 {
+                NextTask::new()
+            } else {
+                None
+            };
+            match next {
+                Some(next) => Tick::NextTask(next),
+                None => Tick::Sleep(Sleep::new(backoff_delay(
                     ticks,
                     shared.settings.poll_interval,
                 ))),
-            });
+            }
+        });
         match tick {
             Tick::NextTask(next) => ready!(Pin::new(next).poll(cx)),
             Tick::Sleep(sleep) => ready!(Pin::new(sleep).poll(cx)),

@@ -6,19 +6,17 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{ready, Context, Poll, Waker};
 
-use wasm_bindgen_futures::JsFuture;
-
 use crate::close::{ClientCloseCode, CloseEvent};
-use crate::connection::options::{BinaryDelivery, ConnectionBuilder, Overflow};
+use crate::connection::options::{
+    BinaryDelivery, BlobRead, BlobReader, ConnectionBuilder, Overflow,
+};
 use crate::error::Error;
 use crate::listener::EventListener;
 use crate::message::Message;
-use crate::socket::WebSocket;
+use crate::socket::{close_of, message_of, WebSocket};
 use crate::state::{BinaryType, ReadyState};
 
 /// The reason sent, with [`ClientCloseCode::RECEIVE_OVERFLOW`], when a receive queue overflows in
@@ -26,16 +24,17 @@ use crate::state::{BinaryType, ReadyState};
 pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
 
 pub(crate) struct Shared {
+    /// First, so they are detached before the socket's drop closes it: no event is delivered after that.
+    _listeners: [EventListener; 3],
     pub(crate) socket: WebSocket,
     pub(crate) state: RefCell<State>,
     pub(crate) settings: ConnectionBuilder,
-    _listeners: [EventListener; 3],
 }
 
 /// A received message, or a Blob being read into bytes.
 enum Incoming {
     Ready(Message),
-    Reading(JsFuture),
+    Reading(BlobRead),
 }
 
 #[derive(Default)]
@@ -63,7 +62,8 @@ impl Shared {
     /// Opens the socket and attaches the listeners.
     pub(crate) fn open(settings: ConnectionBuilder) -> Result<Rc<Self>, Error> {
         settings.validate()?;
-        let socket = WebSocket::open_with_protocols(&settings.url, &settings.protocols)?;
+        // Checked by the builder already.
+        let socket = WebSocket::create(&settings.url, &settings.protocols)?;
         socket.set_binary_type(match settings.binary {
             BinaryDelivery::Bytes => BinaryType::ArrayBuffer,
             BinaryDelivery::Blob | BinaryDelivery::BlobBytes => BinaryType::Blob,
@@ -73,12 +73,21 @@ impl Shared {
             let on_message = weak.clone();
             let on_close = weak.clone();
             // The error event carries nothing; the close event that always follows it says what happened.
+            // Registered on the raw socket: these listeners are owned here, so the socket's registry (for
+            // listeners handed to callers) is not needed.
+            let raw = socket.as_raw();
             let listeners = [
-                socket.on_open(move || with(&on_open, Self::handle_open)),
-                socket.on_message(move |message| {
-                    with(&on_message, |shared| shared.handle_message(message))
+                EventListener::trusted(raw, "open", move |_| with(&on_open, Self::handle_open)),
+                EventListener::trusted(raw, "message", move |event| {
+                    if let Some(message) = message_of(&event) {
+                        with(&on_message, |shared| shared.handle_message(message));
+                    }
                 }),
-                socket.on_close(move |event| with(&on_close, |shared| shared.handle_close(event))),
+                EventListener::trusted(raw, "close", move |event| {
+                    if let Some(close) = close_of(&event) {
+                        with(&on_close, |shared| shared.handle_close(close));
+                    }
+                }),
             ];
             Self {
                 socket,
@@ -99,12 +108,10 @@ impl Shared {
     }
 
     fn handle_message(&self, message: Message) {
-        let incoming = match message {
-            Message::Blob(blob) if self.settings.binary == BinaryDelivery::BlobBytes => {
-                // The read starts now, in parallel with later ones; the queue keeps the order.
-                Incoming::Reading(JsFuture::from(blob.array_buffer()))
-            }
-            other => Incoming::Ready(other),
+        let incoming = match (message, self.settings.blob_reader) {
+            // The read starts now, in parallel with later ones; the queue keeps the order.
+            (Message::Blob(blob), Some(BlobReader(read))) => Incoming::Reading(read(&blob)),
+            (other, _) => Incoming::Ready(other),
         };
         let mut overflowed = false;
         let waker = {
@@ -174,12 +181,9 @@ impl Shared {
     ) -> Poll<Option<Result<Message, Error>>> {
         let mut state = self.state.borrow_mut();
         if let Some(Incoming::Reading(read)) = state.queue.front_mut() {
-            let read = ready!(Pin::new(read).poll(cx));
+            let read = ready!(read.as_mut().poll(cx));
             state.queue.pop_front();
-            let item = read
-                .map(|buffer| Message::Binary(js_sys::Uint8Array::new(&buffer).to_vec()))
-                .map_err(|exception| Error::from_exception(&exception));
-            return Poll::Ready(Some(item));
+            return Poll::Ready(Some(read.map(Message::Binary)));
         }
         if let Some(Incoming::Ready(message)) = state.queue.pop_front() {
             return Poll::Ready(Some(Ok(message)));

@@ -175,7 +175,7 @@ pub(crate) fn one_of(
     let list = || {
         allowed
             .iter()
-            .map(|a| format!("{a:?}"))
+            .map(|a| format!("\"{a}\""))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -186,7 +186,7 @@ pub(crate) fn one_of(
         .iter()
         .find(|a| **a == text)
         .copied()
-        .ok_or_else(|| type_error(&format!("{name} must be one of {}, not {text:?}", list())))
+        .ok_or_else(|| type_error(&format!("{name} must be one of {}, not \"{text}\"", list())))
 }
 
 /// Subprotocols: a string or an array of strings (their validity is checked when connecting).
@@ -272,6 +272,16 @@ impl SendData {
         Err(type_error(
             "the data must be a string, an ArrayBuffer, an ArrayBufferView (e.g. a Uint8Array) or a Blob",
         ))
+    }
+
+    /// The value to hand to the browser's `send` as it is.
+    pub(crate) fn as_value(&self) -> &JsValue {
+        match self {
+            Self::Text(text) => text,
+            Self::Buffer(buffer) => buffer,
+            Self::View(view) => view,
+            Self::Blob(blob) => blob,
+        }
     }
 
     /// As a [`Message`]: binary data is copied into Wasm memory.

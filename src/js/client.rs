@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Function, JsString, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Event;
@@ -124,20 +124,8 @@ impl WebSocketClient {
         if state != ReadyState::Open {
             return Err(to_js(&Error::NotOpen(state)));
         }
-        let sent = match data {
-            SendData::Text(text) => socket
-                .as_raw()
-                .unchecked_ref::<StringSender>()
-                .send(&text)
-                .map_err(|e| Error::from_exception(&e)),
-            SendData::Buffer(buffer) => socket.send_array_buffer(&buffer),
-            SendData::Blob(blob) => socket.send_blob(&blob),
-            SendData::View(view) => socket
-                .as_raw()
-                .send_with_array_buffer_view(&view)
-                .map_err(|e| Error::from_exception(&e)),
-        };
-        sent.map_err(|e| to_js(&e))
+        // Each kind as it is, strings included (no round trip through UTF-8 in Wasm memory).
+        socket.send_value(data.as_value()).map_err(|e| to_js(&e))
     }
 
     /// Starts the closing handshake and returns the promise of the close event (see `closed`). `code` is 1000
@@ -451,17 +439,6 @@ impl Inner {
         state.connect_waker = Some(cx.waker().clone());
         Poll::Pending
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The browser's `WebSocket`, seen as something that sends a JS string as it is: web-sys's `send_with_str`
-    /// takes a `&str`, which would mean encoding the string to UTF-8 in Wasm memory and decoding it back.
-    #[wasm_bindgen(js_name = WebSocket)]
-    type StringSender;
-
-    #[wasm_bindgen(method, catch)]
-    fn send(this: &StringSender, data: &JsString) -> Result<(), JsValue>;
 }
 
 /// `"arraybuffer"` or `"blob"`.

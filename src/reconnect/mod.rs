@@ -49,6 +49,19 @@
 //! Either way, nothing is dropped silently: a full queue returns the message in a [`SendError`], and after
 //! the client gives up [`ReconnectHandle::take_unsent`] returns what was never delivered.
 //!
+//! # Nothing grows on its own account
+//!
+//! - The send queue is bounded ([`ReconnectBuilder::send_queue`]) and is used while not open *and* while the
+//!   browser's buffer is above the high-water mark ([`ReconnectBuilder::send_watermarks`]): a loop of
+//!   `try_send` cannot grow the browser's buffer without bound.
+//! - The client takes every message off its connection as it arrives, recognises acknowledgements and pongs
+//!   there, and keeps the rest in one queue bounded by [`ReconnectBuilder::receive_queue`]. When it is full,
+//!   [`Overflow::Fail`](crate::connection::Overflow::Fail) fails that connection (close code 4429), reports
+//!   [`Error::ReceiveOverflow`](crate::Error::ReceiveOverflow) in the stream after what was queued, and
+//!   reconnects; it never gives up over it.
+//! - Dropping the [`ReconnectingClient`] while keeping a [`ReconnectHandle`] (to send only) stops the queueing
+//!   of received messages.
+//!
 //! Timers use the global `setTimeout`, so the client works in workers too; they are cancelled when the client
 //! is dropped.
 

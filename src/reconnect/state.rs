@@ -16,12 +16,14 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientState {
-    /// Opening a connection; `attempt` counts from 1 since the last connection that stayed up long enough.
+    /// Opening a connection; `attempt` counts from 1 since the last connection that stayed up for `min_uptime`
+    /// (failed attempts, and connections that closed sooner, count).
     Connecting {
         /// The attempt number.
         attempt: u32,
     },
-    /// A connection is open; queued messages have been handed to it.
+    /// A connection is open; queued messages have been handed to it, as far as the send watermarks allow (the
+    /// rest follows as the browser's buffer drains).
     Open,
     /// A connection ended or an attempt failed: [`Error::Closed`] with the close event, or
     /// [`Error::ConnectTimeout`], [`Error::HeartbeatTimeout`], or the URL provider's error.
