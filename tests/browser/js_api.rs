@@ -7,7 +7,8 @@
 //! are named (`ConnectionClosedError` 1006 for a refused port, `InvalidUrlError`, `ConnectTimeoutError`,
 //! `TypeError` for a number as URL); `send` refuses wrong types (`TypeError`) and a connecting socket
 //! (`NotOpenError` with `readyState`); the reconnecting client queues, throws `QueueFullError` with the message
-//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`); in acknowledged
+//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`, `receiveQueue` and `sendWatermarks` too), and it queues
+//! above `sendWatermarks.high`; in acknowledged
 //! mode a throwing `tag` hands the message back (delivery through a dropping server is tested from JS in
 //! tools/e2e/js-package); `isError`; dropping a client closes its connection on the server.
 //! The same API as JS sees it, through the package wasm-pack builds, is tested in tools/e2e/js-package.test.mjs.
@@ -263,6 +264,28 @@ async fn a_throwing_tag_hands_the_message_back() {
 }
 
 #[wasm_bindgen_test]
+async fn the_reconnecting_client_queues_above_its_send_watermark() {
+    let client = ReconnectingWebSocketClient::new(
+        string(&url("/echo")),
+        object(r#"{"sendWatermarks": {"high": 1024, "low": 0}, "receiveQueue": {"capacity": 8}}"#),
+    )
+    .expect("started");
+    let opened = Promise::new(&mut |resolve, _| {
+        let options = js_sys::Object::new();
+        Reflect::set(&options, &string("once"), &JsValue::TRUE).expect("settable");
+        client
+            .add_event_listener(string("open"), resolve.into(), options.into())
+            .expect("listens");
+    });
+    resolve(opened).await.expect("opens");
+    let big: JsValue = js_sys::Uint8Array::new_with_length(64 << 10).into();
+    assert_eq!(client.send(big).as_deref(), Ok("sent"));
+    // 64 KiB in the browser's buffer, above the mark: the next message waits in the client's queue.
+    assert_eq!(client.send(string("after")).as_deref(), Ok("queued"));
+    let _ = client.close(None, None).expect("closes");
+}
+
+#[wasm_bindgen_test]
 fn reconnecting_options_are_checked() {
     for (options, name) in [
         (r#"{"backoff": {"factor": 0.5}}"#, "RangeError"),
@@ -273,6 +296,10 @@ fn reconnecting_options_are_checked() {
         (r#"{"binaryType": "text"}"#, "TypeError"),
         (r#"{"protocols": [1]}"#, "TypeError"),
         (r#"{"acknowledgements": {}}"#, "TypeError"),
+        (r#"{"receiveQueue": {"capacity": 0}}"#, "RangeError"),
+        (r#"{"receiveQueue": {"overflow": "drop"}}"#, "TypeError"),
+        (r#"{"sendWatermarks": {"high": -1}}"#, "RangeError"),
+        (r#"{"sendWatermarks": {"low": 1.5}}"#, "RangeError"),
         (r#""fast""#, "TypeError"),
     ] {
         let error = ReconnectingWebSocketClient::new(string(&url("/echo")), object(options))

@@ -113,6 +113,8 @@ async function reconnecting(url: string): Promise<void> {
     connectTimeout: 10_000,
     maxQueuedMessages: 100,
     maxQueuedBytes: 1 << 20,
+    sendWatermarks: { high: 1 << 20, low: 256 << 10 },
+    receiveQueue: { capacity: 4096, overflow: "fail" },
     heartbeat: { interval: 15_000, timeout: 5000, ping: "ping", isPong: (data) => data === "pong" },
     urlProvider: async (base) => `${base}?token=${await Promise.resolve("fresh")}`,
     shouldReconnect: (close) => close.code !== 4001,
@@ -168,6 +170,8 @@ async function reconnecting(url: string): Promise<void> {
   await client.finished;
   // @ts-expect-error: jitter is a number
   new ReconnectingWebSocketClient(url, { backoff: { jitter: "high" } });
+  // @ts-expect-error: no such overflow policy
+  new ReconnectingWebSocketClient(url, { receiveQueue: { overflow: "drop" } });
 }
 
 async function canvases(canvas: HTMLCanvasElement, blob: Blob): Promise<void> {
