@@ -14,10 +14,10 @@ use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::common::{refused_url, sleep, until, url, within};
+use crate::common::{refused_url, sleep, until, url, wait_for, within};
 use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectHandle,
-    ReconnectingClient, StateChanges,
+    ReconnectingClient,
 };
 use browser_ws::{CloseCode, Error, Message};
 use futures::{FutureExt, SinkExt, StreamExt};
@@ -34,25 +34,6 @@ fn fixed_backoff(delay: u64) -> Backoff {
         factor: 1.0,
         jitter: 0.0,
     }
-}
-
-/// Waits for a state matching `wanted`, returning every state seen up to and including it.
-async fn wait_for(
-    states: &mut StateChanges,
-    wanted: impl Fn(&ClientState) -> bool,
-) -> Vec<ClientState> {
-    within("a state change", async {
-        let mut seen = Vec::new();
-        while let Some(state) = states.next().await {
-            let done = wanted(&state);
-            seen.push(state);
-            if done {
-                return seen;
-            }
-        }
-        panic!("the state changes ended before the wanted state: {seen:?}")
-    })
-    .await
 }
 
 /// Collects the stream's text messages in a background task.

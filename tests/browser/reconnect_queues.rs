@@ -13,11 +13,12 @@
 use std::time::Duration;
 
 use crate::common::{
-    refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until, url, within,
+    refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until, url, wait_for,
+    within,
 };
 use browser_ws::connection::Overflow;
 use browser_ws::reconnect::{
-    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient, StateChanges,
+    Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient,
 };
 use browser_ws::{CloseCode, Error, Message};
 use futures::{FutureExt, StreamExt};
@@ -34,25 +35,6 @@ fn short_backoff() -> Backoff {
         factor: 1.0,
         jitter: 0.0,
     }
-}
-
-/// Waits for a state matching `wanted`; returns every state seen up to and including it.
-async fn wait_for(
-    states: &mut StateChanges,
-    wanted: impl Fn(&ClientState) -> bool,
-) -> Vec<ClientState> {
-    within("a state change", async {
-        let mut seen = Vec::new();
-        while let Some(state) = states.next().await {
-            let done = wanted(&state);
-            seen.push(state);
-            if done {
-                return seen;
-            }
-        }
-        panic!("the state changes ended before the wanted state: {seen:?}")
-    })
-    .await
 }
 
 fn is_burst_message(item: Option<Result<Message, Error>>, i: usize) -> bool {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use browser_ws::reconnect::{ClientState, StateChanges};
 use browser_ws::{CloseEvent, EventListener, Message, WebSocket};
 use futures::channel::mpsc;
 use futures::future::{select, Either};
@@ -66,6 +67,26 @@ pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
         while !condition() {
             sleep(Duration::from_millis(20)).await;
         }
+    })
+    .await
+}
+
+/// Waits for a reconnecting client's state matching `wanted`, returning every state seen up to and including it;
+/// fails the test after [`EVENT_TIMEOUT`].
+pub async fn wait_for(
+    states: &mut StateChanges,
+    wanted: impl Fn(&ClientState) -> bool,
+) -> Vec<ClientState> {
+    within("a state change", async {
+        let mut seen = Vec::new();
+        while let Some(state) = states.next().await {
+            let done = wanted(&state);
+            seen.push(state);
+            if done {
+                return seen;
+            }
+        }
+        panic!("the state changes ended before the wanted state: {seen:?}")
     })
     .await
 }
