@@ -26,8 +26,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { launchChromium } from '../chromium.mjs';
+import { measure } from '../size.mjs';
 import { sendFile } from '../static.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -107,6 +107,8 @@ const SIZE_APPS = [
   { id: 'web-sys', label: 'web-sys alone' },
 ];
 const SIZE_GOAL = 15_000;
+/** The npm package's goal: its Wasm and JS glue (as wasm-pack ships them), gzipped. */
+const NPM_SIZE_GOAL = 40_000;
 
 /** Serves the page at /, bench/page's build at /pkg/, the npm package at /npm/ and the size apps at /size/. */
 async function serve() {
@@ -238,6 +240,12 @@ function markdown(results) {
     out.push('', '| minimal echo app | Wasm | JS glue | gzipped total |', '| --- | ---: | ---: | ---: |');
     for (const app of results.size.apps) {
       out.push(`| ${app.label} | ${app.wasmBytes.toLocaleString('en-US')} B | ${app.jsBytes.toLocaleString('en-US')} B | **${app.gzipBytes.toLocaleString('en-US')} B** |`);
+    }
+    const npm = results.size.npm;
+    if (npm) {
+      const b = (n) => `${n.toLocaleString('en-US')} B`;
+      out.push('', '| npm package (wasm-pack --release, feature js) | Wasm | JS glue | gzipped total |', '| --- | ---: | ---: | ---: |');
+      out.push(`| browser-ws | ${b(npm.wasmBytes)} (${b(npm.wasmGzipBytes)} gzipped) | ${b(npm.jsBytes)} (${b(npm.jsGzipBytes)} gzipped) | **${b(npm.gzipBytes)}** |`);
     }
   }
   if (results.memory) {
@@ -393,6 +401,16 @@ function goals(results) {
   if (app) {
     const met = app.gzipBytes <= SIZE_GOAL;
     out.push({ goal: `echo app <= ${SIZE_GOAL} B gzipped`, client: 'browser-ws', value: app.gzipBytes, status: met ? 'met' : 'MISSED', met });
+    const gloo = results.size.apps.find((a) => a.id === 'gloo-net');
+    if (gloo) {
+      const below = app.gzipBytes < gloo.gzipBytes;
+      out.push({ goal: 'echo app below gloo-net', client: 'browser-ws', value: app.gzipBytes, status: below ? 'met' : 'MISSED', met: below });
+    }
+  }
+  const npm = results.size?.npm;
+  if (npm) {
+    const met = npm.gzipBytes <= NPM_SIZE_GOAL;
+    out.push({ goal: `npm package <= ${NPM_SIZE_GOAL} B gz`, client: 'bws-js', value: npm.gzipBytes, status: met ? 'met' : 'MISSED', met });
   }
   if (results.memory) {
     const m = results.memory;
@@ -428,18 +446,16 @@ async function sizes() {
       }
     };
     await walk(dir);
-    let wasmBytes = 0;
-    let jsBytes = 0;
-    let gzipBytes = 0;
-    for (const file of files) {
-      const body = await readFile(file);
-      if (file.endsWith('.wasm')) wasmBytes += body.length;
-      else jsBytes += body.length;
-      gzipBytes += zlib.gzipSync(body, { level: 9 }).length;
-    }
-    apps.push({ ...app, files: files.map((f) => path.relative(benchDir, f)), wasmBytes, jsBytes, gzipBytes });
+    const measured = await measure(files);
+    apps.push({ ...app, files: files.map((f) => path.relative(benchDir, f)), ...measured });
   }
   return apps;
+}
+
+/** The npm package as wasm-pack built it (npm/): its Wasm and its JS glue, unminified as shipped. */
+async function packageSize() {
+  const files = ['browser_ws_bg.wasm', 'browser_ws.js'].map((f) => path.join(benchDir, 'npm', f));
+  return { files: files.map((f) => path.relative(benchDir, f)), ...(await measure(files)) };
 }
 
 // ---- the run ----
@@ -546,7 +562,7 @@ async function main() {
       }
       errors.push(...sizePage.errors);
       await sizePage.page.close();
-      results.size = { goalBytes: SIZE_GOAL, apps };
+      results.size = { goalBytes: SIZE_GOAL, apps, npm: { goalBytes: NPM_SIZE_GOAL, ...(await packageSize()) } };
     }
 
     if (errors.length) throw new Error(`errors on the page:\n  ${errors.join('\n  ')}`);
@@ -567,6 +583,8 @@ async function main() {
       for (const app of results.size.apps) {
         console.log(`    ${pad(app.label, 42)}${padLeft(`${app.gzipBytes.toLocaleString('en-US')} B`, 11)}   (Wasm ${app.wasmBytes.toLocaleString('en-US')} B, JS ${app.jsBytes.toLocaleString('en-US')} B)`);
       }
+      const npm = results.size.npm;
+      console.log(`npm package (Wasm + JS glue as shipped, gzip -9): ${npm.gzipBytes.toLocaleString('en-US')} B   (Wasm ${npm.wasmGzipBytes.toLocaleString('en-US')} B, JS ${npm.jsGzipBytes.toLocaleString('en-US')} B gzipped)`);
     }
     if (results.memory) {
       const mem = results.memory;

@@ -61,7 +61,8 @@ pub enum Step {
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
     /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
-    /// the release build driven in headless Chromium by a plain page (tools/e2e/js-package.test.mjs).
+    /// the release build driven in headless Chromium by a plain page (tools/e2e/js-package.test.mjs); and the
+    /// size budget of the package and the minimal echo app (tools/e2e/size-budget.test.mjs).
     JsPackage,
 }
 
@@ -285,7 +286,12 @@ impl Step {
                 // The test runs the wasm-pack builds (release, always: the release build is what ships and
                 // what the browser must see) and `tsc` itself; playwright-core comes from tools/node_modules.
                 cmd = ws.command("node");
-                cmd.args(["--test", "tools/e2e/js-package.test.mjs"]);
+                cmd.args([
+                    "--test",
+                    "tools/e2e/js-package.test.mjs",
+                    // The size budget of the package and of the minimal echo app (bench/size/budget.json).
+                    "tools/e2e/size-budget.test.mjs",
+                ]);
                 if let Some(chromium) = ws.which("chromium") {
                     cmd.env("CHROMIUM", chromium);
                 }
