@@ -7,6 +7,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures_core::stream::FusedStream;
 use futures_core::Stream;
 
 use crate::error::Error;
@@ -119,5 +120,11 @@ impl Stream for StateChanges {
             }
             None => Poll::Pending,
         }
+    }
+}
+
+impl FusedStream for StateChanges {
+    fn is_terminated(&self) -> bool {
+        self.finished
     }
 }

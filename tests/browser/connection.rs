@@ -4,7 +4,7 @@
 //! a connect timeout fires against a server that never answers the handshake; dropping the connect future
 //! closes the socket (the server sees the disconnect); the first message a server sends on accept is never lost;
 //! 1,000 sequence-numbered messages echo in order; close after `split()` from the handle ends the stream
-//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None`; an abrupt drop
+//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None` (and `is_terminated` says so); an abrupt drop
 //! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
 //! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
 //! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps
@@ -18,6 +18,7 @@ use crate::common::{
 };
 use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
 use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
+use futures::stream::FusedStream;
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
 
@@ -169,7 +170,9 @@ async fn a_server_close_ends_the_stream_with_none() {
     let mut connection = connect(&url("/close?code=1000&reason=done"))
         .await
         .expect("connects");
+    assert!(!connection.is_terminated());
     assert_eq!(within("the end", connection.next()).await, None);
+    assert!(connection.is_terminated(), "a FusedStream knows it ended");
     let close = connection.handle().closed().await;
     assert_eq!(
         (close.code, close.reason.as_str(), close.was_clean),

@@ -8,7 +8,8 @@
 //! recognised as they arrive although nobody reads the stream (the pongs never fill a queue of 4); `try_send`
 //! above the high-water mark queues (bounded: a full queue hands the message back) instead of growing the
 //! browser's buffer, and the queue drains, in order, as the buffer falls; `max_attempts(Some(1))` still
-//! reconnects after a connection that stayed up, as attempt 1; attempts are counted from 1.
+//! reconnects after a connection that stayed up, as attempt 1; attempts are counted from 1, and after giving up
+//! the state changes and the stream (one `GaveUp`, then `None`) are terminated `FusedStream`s.
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient,
 };
 use browser_ws::{CloseCode, Error, Message};
+use futures::stream::FusedStream;
 use futures::{FutureExt, StreamExt};
 use wasm_bindgen_test::*;
 
@@ -203,7 +205,7 @@ async fn the_end_of_a_connection_that_stayed_up_is_no_failed_attempt() {
 
 #[wasm_bindgen_test]
 async fn attempts_count_from_1() {
-    let client = ReconnectingClient::builder(refused_url())
+    let mut client = ReconnectingClient::builder(refused_url())
         .max_attempts(Some(3))
         .backoff(short_backoff())
         .start();
@@ -220,4 +222,14 @@ async fn attempts_count_from_1() {
     attempts.dedup();
     assert_eq!(attempts, [1, 2, 3], "{seen:?}");
     assert_eq!(seen.last(), Some(&ClientState::GaveUp));
+    assert!(
+        states.is_terminated(),
+        "the state changes end after the final state"
+    );
+    assert_eq!(
+        within("the end", client.next()).await,
+        Some(Err(Error::GaveUp))
+    );
+    assert_eq!(client.next().await, None);
+    assert!(client.is_terminated());
 }
