@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use crate::close::{ClientCloseCode, CloseEvent};
-use crate::connection::{Connection, Handle, Receiver, OVERFLOW_REASON};
+use crate::connection::{Connection, ConnectionBuilder, Handle, Receiver, OVERFLOW_REASON};
 use crate::error::Error;
 use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
@@ -109,6 +109,13 @@ async fn connect(url: &UrlSource, inner: &Inner) -> Result<Connection, Error> {
     };
     let mut builder = inner.settings.connection.clone();
     builder.url = url;
+    // The connection's own queue only holds messages until this task takes them into the client's queue, which
+    // has the capacity asked for. It must not overflow first: when the task runs late (a threads build wakes it
+    // behind pending network events), a burst would fail the connection although the client's queue has room,
+    // or no stream reads it at all. So it takes at least the default capacity; both stay bounded.
+    builder.receive_capacity = builder
+        .receive_capacity
+        .max(ConnectionBuilder::DEFAULT_RECEIVE_CAPACITY);
     builder
         .connect_timeout(inner.settings.connect_timeout)
         .connect()

@@ -219,6 +219,9 @@ impl ReconnectBuilder {
     /// [`Overflow::DropOldest`] drops and counts
     /// ([`ReconnectHandle::dropped_messages`](crate::reconnect::ReconnectHandle::dropped_messages)). Dropping the
     /// [`ReconnectingClient`](crate::reconnect::ReconnectingClient) while keeping a handle stops the queueing.
+    /// (Until the client's task takes them, messages wait on their connection, in a queue of at least the
+    /// default capacity with the same overflow policy: only a burst larger than that, arriving before the task
+    /// runs, can overflow there.)
     pub fn receive_queue(mut self, capacity: usize, overflow: Overflow) -> Self {
         self.connection = self.connection.receive_queue(capacity, overflow);
         self
