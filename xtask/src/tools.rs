@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::cmd;
@@ -53,6 +53,8 @@ pub enum Tool {
     Trunk,
     /// Firefox ESR and geckodriver, for the browser tests in Firefox.
     Firefox,
+    /// WebKitGTK's MiniBrowser and WebKitWebDriver, and Xvfb for the display WebKit needs.
+    WebKit,
 }
 
 impl Tool {
@@ -67,6 +69,7 @@ impl Tool {
             Tool::Chrome => "chromium",
             Tool::Trunk => "trunk",
             Tool::Firefox => "firefox",
+            Tool::WebKit => "webkit",
         }
     }
 }
@@ -153,6 +156,7 @@ impl Installer<'_> {
                 locked: true,
             }),
             Tool::Firefox => self.ensure_firefox(),
+            Tool::WebKit => self.ensure_webkit(),
         }
     }
 
@@ -322,6 +326,18 @@ impl Installer<'_> {
         Ok(format!("{browser}; {driver}"))
     }
 
+    /// WebKitGTK from apt: `webkit2gtk-driver` brings WebKitWebDriver and, through libwebkit2gtk-4.1, the
+    /// MiniBrowser it drives; `xvfb` the display.
+    fn ensure_webkit(&mut self) -> Result<String, String> {
+        match webkit_found(self.ws) {
+            Ok(found) => Ok(found),
+            Err(problem) => {
+                self.apt_install(&["webkit2gtk-driver", "xvfb"], &problem)?;
+                webkit_found(self.ws).map_err(|e| format!("after installing: {e}"))
+            }
+        }
+    }
+
     /// Installs Debian packages when allowed and running as root; otherwise explains what to do.
     fn apt_install(&mut self, packages: &[&str], problem: &str) -> Result<(), String> {
         let list = packages.join(" ");
@@ -386,7 +402,44 @@ fn browser_and_driver(ws: &Workspace, browsers: &[&str], driver: &str) -> Result
     ))
 }
 
-fn is_root(ws: &Workspace) -> bool {
+/// WebKitWebDriver, the MiniBrowser it starts, and Xvfb.
+fn webkit_found(ws: &Workspace) -> Result<String, String> {
+    let driver = ws
+        .which("WebKitWebDriver")
+        .ok_or("WebKitWebDriver not found")?;
+    let browser = minibrowser().ok_or("WebKitGTK's MiniBrowser not found")?;
+    let xvfb = ws.which("Xvfb").ok_or("Xvfb not found")?;
+    let version = cmd::first_line(ws.command("dpkg-query").args([
+        "-W",
+        "-f",
+        "${Version}",
+        "libwebkit2gtk-4.1-0",
+    ]));
+    let version = version.map_or_else(|| "version unknown".into(), |v| format!("WebKitGTK {v}"));
+    Ok(format!(
+        "{} ({version}), {}, {}",
+        browser.display(),
+        driver.display(),
+        xvfb.display()
+    ))
+}
+
+/// WebKitGTK's MiniBrowser, which WebKitWebDriver starts: in the library directory of libwebkit2gtk-4.1
+/// (`/usr/lib/<multiarch>/webkit2gtk-4.1/` on Debian, `/usr/libexec/webkit2gtk-4.1/` elsewhere).
+pub fn minibrowser() -> Option<PathBuf> {
+    let multiarch = fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path());
+    multiarch
+        .chain([PathBuf::from("/usr/libexec")])
+        .map(|dir| dir.join("webkit2gtk-4.1/MiniBrowser"))
+        .find(|path| path.is_file())
+}
+
+/// Whether xtask runs as root (as CI does): apt-get works, and WebKit needs its sandbox turned off.
+pub fn is_root(ws: &Workspace) -> bool {
     cmd::first_line(ws.command("id").arg("-u")).as_deref() == Some("0")
 }
 
