@@ -489,7 +489,8 @@ const THREADS_RUSTFLAGS: [&str; 8] = [
 /// Where a step runs. The checks run first, one after another. Then lanes one and two run side by side, each
 /// step in its lane after the other: the browser suites spend most of their time waiting on the network and
 /// the browser (the soak above all), and the other lane's compiles fill that time. Steps that share a build
-/// share a lane (the debug suites; the threads suites), and the lanes take about as long as each other.
+/// share a lane (the debug suites in Chromium, Firefox and WebKit; the threads suites; each end-to-end test in
+/// Chromium, then in WebKit), and the lanes take about as long as each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
     Checks,
