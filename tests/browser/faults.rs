@@ -2,7 +2,8 @@
 //!
 //! Covers: an abrupt TCP drop in the middle of a large message gives 1006, not clean, and no partial message;
 //! a server close with every valid code (1000-1003, 1007-1014, 3000, 4999) and reasons up to 123 bytes, non-ASCII
-//! included, is reported exactly; a text frame with invalid UTF-8 fails the connection (1007 or 1006, not clean)
+//! included, is reported exactly (but in WebKit, which fails the connection on 1012, 1013 and 1014: 1006, not
+//! clean, after an error event); a text frame with invalid UTF-8 fails the connection (1007 or 1006, not clean)
 //! without delivering anything; a 16 MiB message each way, text and binary; a burst of 100,000 small messages is
 //! received in order while the receive bound holds.
 
@@ -39,21 +40,31 @@ async fn every_valid_server_close_code_and_reason_is_reported_exactly() {
     let codes = [
         1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999,
     ];
+    // WebKit (its network stack, libsoup) accepts from a server only the codes of RFC 6455 itself (1000-1003,
+    // 1007-1011) and 3000-4999: it answers 1012-1014 (added to IANA's registry after RFC 6455) with a 1002 close
+    // of its own and reports 1006, whatever the reason. Chromium and Firefox report them as sent.
+    let fails_in_webkit = |code: u16| (1012..=1014).contains(&code);
+    let webkit = crate::common::is_webkit();
     for (i, code) in codes.into_iter().enumerate() {
         let reason = reasons[i % reasons.len()];
         let (_socket, mut events) =
             open(&format!("/close?code={code}&reason={}", encode(reason))).await;
         let (close, saw_error) = events.closed().await;
-        assert_eq!(
-            close,
+        let expected = if webkit && fails_in_webkit(code) {
+            CloseEvent {
+                code: CloseCode::ABNORMAL_CLOSURE,
+                reason: String::new(),
+                was_clean: false,
+            }
+        } else {
             CloseEvent {
                 code: CloseCode::from(code),
                 reason: reason.to_owned(),
-                was_clean: true
-            },
-            "code {code}"
-        );
-        assert!(!saw_error, "code {code}");
+                was_clean: true,
+            }
+        };
+        assert_eq!(close, expected, "code {code}");
+        assert_eq!(saw_error, !expected.was_clean, "error event, code {code}");
     }
 }
 

@@ -39,6 +39,17 @@ pub fn keeps_abandoned_handshakes_open() -> bool {
         .is_some_and(|agent| agent.contains("Firefox"))
 }
 
+/// Whether the page runs in WebKit (Safari's engine; here WebKitGTK), told from the user agent of the global
+/// scope, so in windows and workers alike: WebKit's says `AppleWebKit` and, unlike Chromium's, no `Chrome`.
+pub fn is_webkit() -> bool {
+    let agent = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+        .and_then(|navigator| Reflect::get(&navigator, &JsValue::from_str("userAgent")))
+        .ok()
+        .and_then(|agent| agent.as_string())
+        .expect("navigator.userAgent is a string");
+    agent.contains("AppleWebKit") && !agent.contains("Chrome")
+}
+
 /// Resolves after `duration`, using the global `setTimeout` (works in windows and workers).
 pub async fn sleep(duration: Duration) {
     let millis = duration.as_millis() as f64;

@@ -1,4 +1,5 @@
-// End-to-end test of the demo page (www/, src/demo/) in headless Chromium, as `trunk build --release` makes it.
+// End-to-end test of the demo page (www/, src/demo/) in headless Chromium or in WebKit, as `trunk build --release`
+// makes it.
 //
 // Covers: the page starts under its Content-Security-Policy and connects to ws://<its own host>/echo
 // ("WebSocket Status:: Socket Open", readyState 1 OPEN); a text round trip ("Server Reply:: hello") with the
@@ -8,8 +9,8 @@
 // 1000 and disables sending with a visible reason; reconnecting works; no console error and no CSP violation
 // at any point.
 //
-// Run it with `cargo xtask test --only demo-e2e`: xtask starts the echo server and passes its URL in
-// BROWSER_WS_ECHO_URL; this test builds the page with Trunk into target/demo-e2e/dist and serves it with a small
+// Run it with `cargo xtask test --only demo-e2e` (Chromium) or `--only demo-e2e-webkit` (WebKit): xtask starts
+// the echo server and passes its URL in BROWSER_WS_ECHO_URL; this test builds the page with Trunk into target/demo-e2e/dist and serves it with a small
 // static server that forwards /echo to the echo server, so that the page reaches it on its own origin, as it
 // does behind `trunk serve`'s proxy.
 //
@@ -17,9 +18,13 @@
 //   BROWSER_WS_ECHO_URL          ws://HOST:PORT of a running echo-server (required unless BROWSER_WS_DEMO_URL)
 //   BROWSER_WS_DEMO_URL          test an already served page instead, e.g. http://127.0.0.1:8080/ while
 //                                `cargo xtask demo` runs (then /echo goes through Trunk's proxy); nothing is built
-//   BROWSER_WS_DEMO_SCREENSHOT   where to save the screenshot [default: target/demo-e2e/demo.png];
+//   BROWSER_WS_DEMO_SCREENSHOT   where to save the screenshot [default: target/demo-e2e/demo.png, or
+//                                demo-webkit.png in WebKit];
 //                                `BROWSER_WS_DEMO_SCREENSHOT=docs/demo.png` refreshes the README's image
-//   CHROMIUM                     the browser [default: /usr/bin/chromium]; nothing is ever downloaded
+//   BROWSER_WS_E2E_BROWSER       `chromium` [default] or `webkit` (tools/e2e/browser.mjs)
+//   CHROMIUM                     Chromium [default: /usr/bin/chromium]; nothing is ever downloaded
+//   WEBKIT_WEBDRIVER, WEBKIT_MINIBROWSER  WebKit's driver and browser (tools/webkit.mjs); DISPLAY must be set
+// In WebKit the screenshot shows the viewport only (WebDriver has no full-page screenshot).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,14 +33,13 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { launchChromium } from '../chromium.mjs';
-import { sendFile } from '../static.mjs';
+import { ENGINE, openPage, sendPage } from './browser.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const workDir = path.join(root, 'target', 'demo-e2e');
 const screenshot = path.resolve(
   root,
-  process.env.BROWSER_WS_DEMO_SCREENSHOT || path.join(workDir, 'demo.png'),
+  process.env.BROWSER_WS_DEMO_SCREENSHOT || path.join(workDir, ENGINE === 'webkit' ? 'demo-webkit.png' : 'demo.png'),
 );
 
 /** Builds the page with Trunk (release: wasm-opt from tools/node_modules, which xtask puts first on PATH). */
@@ -62,7 +66,7 @@ async function servePage(dist, echoUrl) {
   const echo = new URL(echoUrl);
   const server = http.createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://localhost');
-    await sendFile(response, dist, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
+    await sendPage(response, dist, (pathname.endsWith('/') ? `${pathname}index.html` : pathname).slice(1));
   });
   server.on('upgrade', (request, socket, head) => {
     if (new URL(request.url, 'http://localhost').pathname !== '/echo') {
@@ -87,7 +91,9 @@ async function servePage(dist, echoUrl) {
 }
 
 /** The text of the element with `id`. */
-const text = (page, id) => page.locator(`#${id}`).textContent();
+const text = (page, id) => page.text(`#${id}`);
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the element with `id` has exactly `expected` as its text (or matches it, for a RegExp). */
 async function waitForText(page, id, expected, timeout = 15_000) {
@@ -139,41 +145,28 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   }
   t.diagnostic(`page: ${pageUrl}`);
 
-  const browser = await launchChromium();
+  const page = await openPage({ viewport: { width: 1280, height: 900 } });
   t.after(async () => {
-    await browser.close();
+    await page.close();
     server?.close();
     server?.closeAllConnections();
   });
-
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
-    });
-  });
+  t.diagnostic(`browser: ${page.name}`);
 
   await t.test('the page connects to /echo on its own origin', async () => {
-    const response = await page.goto(pageUrl);
-    assert.equal(response.status(), 200);
+    assert.equal(await page.goto(pageUrl), 200);
     await waitForText(page, 'serverStatus', 'WebSocket Status:: Socket Open');
     assert.equal(await text(page, 'readyState'), '1 OPEN');
     const host = new URL(pageUrl).host;
-    assert.equal(await page.inputValue('#url'), `ws://${host}/echo`);
+    assert.equal(await page.value('#url'), `ws://${host}/echo`);
     assert.equal(await page.isEnabled('#sendText'), true);
     assert.equal(await page.isEnabled('#sendBinary'), true);
-    assert.equal(await page.isHidden('#sendHint'), true);
+    assert.equal(await page.isVisible('#sendHint'), false);
     assert.equal(await page.isEnabled('#connect'), false);
     // The CSP is the page's own, from its meta tag, and the loader is not inline.
-    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    const csp = await page.attribute('meta[http-equiv="Content-Security-Policy"]', 'content');
     assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
-    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
+    assert.equal(await page.count('script:not([src])'), 0, 'no inline script');
   });
 
   await t.test('a text message comes back as "Server Reply:: hello"', async () => {
@@ -188,26 +181,29 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   const attack = '<img src=x onerror="window.pwned=1">';
   await t.test('received HTML is shown as text and runs nothing', async () => {
     await page.fill('#textmessage', attack);
-    await page.press('#textmessage', 'Enter'); // Enter sends too
+    await page.pressEnter('#textmessage'); // Enter sends too
     await waitForText(page, 'serverResponse', `Server Reply:: ${attack}`);
     // Give a (wrongly) created image the time to fail loading and run its handler.
-    await page.waitForTimeout(300);
+    await sleep(300);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
-    assert.equal(await page.locator('#serverResponse *').count(), 0);
-    assert.equal(await page.locator('img').count(), 0);
-    assert.equal(await page.locator('#eventLog .text', { hasText: attack }).count(), 2, 'sent and received, as text');
+    assert.equal(await page.count('#serverResponse *'), 0);
+    assert.equal(await page.count('img'), 0);
+    assert.equal(await page.countWithText('#eventLog .text', attack), 2, 'sent and received, as text');
   });
 
   // Paint a stroke, so that what is sent is not only the starting picture.
-  const source = await page.locator('#source').boundingBox();
-  const wave = (step) => [
-    source.x + source.width * (0.07 + 0.022 * step),
-    source.y + source.height * (0.3 + 0.13 * Math.sin(step / 3)),
-  ];
-  await page.mouse.move(...wave(0));
-  await page.mouse.down();
-  for (let step = 1; step <= 24; step += 1) await page.mouse.move(...wave(step));
-  await page.mouse.up();
+  const source = await page.boundingBox('#source');
+  const wave = (step) => ({
+    type: 'pointerMove',
+    x: source.x + source.width * (0.07 + 0.022 * step),
+    y: source.y + source.height * (0.3 + 0.13 * Math.sin(step / 3)),
+  });
+  await page.mouse([
+    wave(0),
+    { type: 'pointerDown' },
+    ...Array.from({ length: 24 }, (_, i) => wave(i + 1)),
+    { type: 'pointerUp' },
+  ]);
 
   await t.test('the canvas, sent as a PNG Blob, is painted back pixel for pixel', async () => {
     await page.click('#sendBinary');
@@ -221,7 +217,8 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   await t.test('in arraybuffer mode the bytes are drawn the same way', async () => {
     await page.click('label[for="binaryArrayBuffer"]');
     await page.fill('#brushColor', '#a855f7');
-    await page.mouse.click(source.x + source.width * 0.5, source.y + source.height * 0.5);
+    const box = await page.boundingBox('#source'); // again: clicks scroll the page
+    await page.clickAt(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await page.click('#sendBinary');
     await waitForText(page, 'destinationInfo', /^destination · 320×200 image from a [\d.]+ kB ArrayBuffer$/);
     const result = await compareCanvases(page);
@@ -232,7 +229,7 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   await t.test('a close code a client may not send is refused before the browser sees it', async () => {
     await page.fill('#closeCode', '1001');
     await page.click('#disconnect');
-    await page.locator('#eventLog .text', { hasText: 'close code 1001 cannot be sent by a client' }).waitFor();
+    await page.waitForText('#eventLog .text', 'close code 1001 cannot be sent by a client');
     assert.equal(await text(page, 'readyState'), '1 OPEN');
     await page.fill('#closeCode', '1000');
   });
@@ -243,13 +240,13 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
     assert.match(status, /code 1000 \(Normal Closure\)/);
     assert.match(status, /reason "bye from the demo", clean/);
     assert.equal(await text(page, 'readyState'), '3 CLOSED');
-    assert.equal(await page.isDisabled('#sendText'), true);
-    assert.equal(await page.isDisabled('#sendBinary'), true);
+    assert.equal(await page.isEnabled('#sendText'), false);
+    assert.equal(await page.isEnabled('#sendBinary'), false);
     assert.equal(await page.isVisible('#sendHint'), true);
     assert.match(await text(page, 'sendHint'), /the socket is closed/);
     // Enter on a closed socket is refused with the typed error, not silently dropped.
-    await page.press('#textmessage', 'Enter');
-    await page.locator('#eventLog .text', { hasText: 'not sent: the WebSocket is not open (state: CLOSED)' }).waitFor();
+    await page.pressEnter('#textmessage');
+    await page.waitForText('#eventLog .text', 'not sent: the WebSocket is not open (state: CLOSED)');
   });
 
   await t.test('Connect opens a new connection', async () => {
@@ -267,12 +264,15 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
   });
 
   await t.test('no console errors and no CSP violations', async () => {
-    const violations = await page.evaluate(() => window.__cspViolations);
-    assert.deepEqual(violations, []);
+    assert.deepEqual(await page.cspViolations(), []);
+    const problems = [
+      ...(await page.consoleErrors()).map((message) => `console error: ${message}`),
+      ...(await page.errors()).map((message) => `uncaught: ${message}`),
+    ];
     assert.deepEqual(problems, []);
   });
 
   await mkdir(path.dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.screenshot(screenshot);
   t.diagnostic(`screenshot: ${path.relative(root, screenshot)}`);
 });

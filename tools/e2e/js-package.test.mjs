@@ -3,8 +3,9 @@
 // Covers: `wasm-pack build --release --target web -- --features js` builds the package, whose package.json
 // carries Cargo.toml's metadata and lists every file it needs; the declarations have no `any` in the public
 // API and a strict TypeScript consumer (tests/ts) compiles against them; `--target bundler` builds too, with
-// the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium a plain
-// page imports the release build from ./pkg/browser_ws.js and runs text, binary, Blob, events, close-code,
+// the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium (or in
+// WebKit, with BROWSER_WS_E2E_BROWSER=webkit: then only the web package is built, and none of the build checks
+// run, since the Chromium step has them) a plain page imports the release build from ./pkg/browser_ws.js and runs text, binary, Blob, events, close-code,
 // error, iteration, disposal, reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo
 // server, with no uncaught error.
 //
@@ -13,7 +14,9 @@
 //                            built and started here
 //   BROWSER_WS_REFUSED_URL   a loopback ws:// URL on which nothing listens [default: one found here]
 //   BROWSER_WS_PKG_DIR       test this already built web package instead of building one (skips the build checks)
-//   CHROMIUM                 the browser [default: /usr/bin/chromium]; nothing is ever downloaded
+//   BROWSER_WS_E2E_BROWSER   `chromium` [default] or `webkit` (tools/e2e/browser.mjs)
+//   CHROMIUM                 Chromium [default: /usr/bin/chromium]; nothing is ever downloaded
+//   WEBKIT_WEBDRIVER, WEBKIT_MINIBROWSER  WebKit's driver and browser (tools/webkit.mjs); DISPLAY must be set
 // wasm-pack, wasm-bindgen, and wasm-opt from tools/node_modules/.bin must come first on PATH (xtask sees to it).
 
 import { test } from 'node:test';
@@ -25,14 +28,15 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import { launchChromium } from '../chromium.mjs';
-import { sendFile } from '../static.mjs';
+import { ENGINE, openPage, sendPage } from './browser.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pkgRoot = path.join(root, 'target', 'js-pkg');
 const pageDir = path.join(import.meta.dirname, 'js-package');
 const prebuilt = process.env.BROWSER_WS_PKG_DIR && path.resolve(process.env.BROWSER_WS_PKG_DIR);
 const webPkg = prebuilt || path.join(pkgRoot, 'web');
+/** In WebKit only the page runs here: the build checks are the Chromium step's. */
+const checksBuilds = !prebuilt && ENGINE === 'chromium';
 
 /** The names the JS API exports; none may appear in a build without the `js` feature. */
 const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
@@ -106,7 +110,7 @@ test('wasm-pack builds the package for --target web, with Cargo.toml metadata', 
   await checkPackageJson(webPkg, 'web');
 });
 
-test('the declarations are precise: no `any` in the public API', async () => {
+test('the declarations are precise: no `any` in the public API', { skip: !checksBuilds }, async () => {
   const api = await publicDeclarations(webPkg);
   const code = api.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   const anys = code.split('\n').filter((line) => /\bany\b/.test(line));
@@ -129,12 +133,12 @@ test('the declarations are precise: no `any` in the public API', async () => {
   }
 });
 
-test('a TypeScript consumer compiles with tsc --strict', { skip: !!prebuilt && 'tests/ts maps target/js-pkg/web' }, () => {
+test('a TypeScript consumer compiles with tsc --strict', { skip: !checksBuilds && 'tests/ts maps target/js-pkg/web; a Chromium check' }, () => {
   run('tsc', ['--version']);
   run('tsc', ['-p', path.join('tests', 'ts')]);
 });
 
-test('wasm-pack builds the package for --target bundler, with the same API', { skip: !!prebuilt }, async () => {
+test('wasm-pack builds the package for --target bundler, with the same API', { skip: !checksBuilds }, async () => {
   const bundler = wasmPack('bundler', ['--release', '--target', 'bundler'], ['--features', 'js']);
   const pkg = await checkPackageJson(bundler, 'bundler');
   assert.ok(Array.isArray(pkg.sideEffects), 'sideEffects lists the glue that must not be tree-shaken');
@@ -144,7 +148,7 @@ test('wasm-pack builds the package for --target bundler, with the same API', { s
   assert.equal(bundled.trim(), web.trim(), 'the same public declarations as the web build');
 });
 
-test('without the js feature, the build exports none of the JS API', { skip: !!prebuilt }, async () => {
+test('without the js feature, the build exports none of the JS API', { skip: !checksBuilds }, async () => {
   const plain = wasmPack('no-js', ['--dev', '--target', 'web', '--no-pack']);
   const glue = await readFile(path.join(plain, 'browser_ws.js'), 'utf8');
   const dts = await readFile(path.join(plain, 'browser_ws.d.ts'), 'utf8');
@@ -184,13 +188,13 @@ async function servePage(pkgDir) {
     const [base, relative] = pathname.startsWith('/pkg/')
       ? [pkgDir, pathname.slice('/pkg/'.length)]
       : [pageDir, pathname === '/' ? 'index.html' : pathname.slice(1)];
-    await sendFile(response, base, relative);
+    await sendPage(response, base, relative);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${server.address().port}/` };
 }
 
-test('the release package works in Chromium, imported by a plain page', { timeout: 600_000 }, async (t) => {
+test(`the release package works in ${ENGINE}, imported by a plain page`, { timeout: 600_000 }, async (t) => {
   let echoUrl = process.env.BROWSER_WS_ECHO_URL;
   if (!echoUrl) {
     const echo = await startEchoServer();
@@ -201,20 +205,15 @@ test('the release package works in Chromium, imported by a plain page', { timeou
   const { server, url: pageUrl } = await servePage(webPkg);
   t.diagnostic(`page ${pageUrl}, echo server ${echoUrl}, refused ${refused}, package ${path.relative(root, webPkg)}`);
 
-  const browser = await launchChromium();
+  const page = await openPage();
   t.after(async () => {
-    await browser.close();
+    await page.close();
     server.close();
     server.closeAllConnections();
   });
-  const page = await browser.newPage();
-  const uncaught = [];
-  page.on('pageerror', (error) => uncaught.push(error.message));
-  const response = await page.goto(pageUrl);
-  assert.equal(response.status(), 200);
-  await page.waitForFunction(() => document.getElementById('status').textContent === 'ready', null, {
-    timeout: 30_000,
-  });
+  t.diagnostic(`browser: ${page.name}`);
+  assert.equal(await page.goto(pageUrl), 200);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'ready', null, 30_000);
 
   const cases = await page.evaluate(() => Object.keys(window.cases));
   assert.ok(cases.length >= 10, `${cases.length} cases`);
@@ -228,7 +227,7 @@ test('the release package works in Chromium, imported by a plain page', { timeou
     });
   }
 
-  await t.test('no uncaught error or unhandled rejection on the page', () => {
-    assert.deepEqual(uncaught, []);
+  await t.test('no uncaught error or unhandled rejection on the page', async () => {
+    assert.deepEqual(await page.errors(), []);
   });
 });

@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod cmd;
 mod demo;
+mod display;
 mod server;
 mod steps;
 mod tools;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::cli::TestOptions;
 use crate::cmd;
+use crate::display::VirtualDisplay;
 use crate::server::EchoServer;
 use crate::tools::{self, Tool, WASM_TARGET};
 use crate::workspace::Workspace;
@@ -64,11 +65,18 @@ pub enum Step {
     /// the release build driven in headless Chromium by a plain page (tools/e2e/js-package.test.mjs); and the
     /// size budget of the package and the minimal echo app (tools/e2e/size-budget.test.mjs).
     JsPackage,
+    /// The browser suite, the worker tests and the short soak in WebKit (WebKitGTK's MiniBrowser, driven by
+    /// WebKitWebDriver as a Safari driver, on the run's virtual display), reusing the debug build.
+    BrowserTestsWebkit,
+    /// The demo's end-to-end test in WebKit, over plain W3C WebDriver (tools/webkit.mjs).
+    DemoE2eWebkit,
+    /// The npm package's page in WebKit, over plain W3C WebDriver; builds only the web package it loads.
+    JsPackageWebkit,
 }
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 12] = [
+    pub const ALL: [Step; 15] = [
         Step::Fmt,
         Step::ClippyWasm,
         Step::ClippyNative,
@@ -81,6 +89,9 @@ impl Step {
         Step::BrowserTestsThreadsFirefox,
         Step::DemoE2e,
         Step::JsPackage,
+        Step::BrowserTestsWebkit,
+        Step::DemoE2eWebkit,
+        Step::JsPackageWebkit,
     ];
 
     /// The name used by `--only` and in the output.
@@ -98,6 +109,9 @@ impl Step {
             Step::BrowserTestsThreadsFirefox => "browser-tests-threads-firefox",
             Step::DemoE2e => "demo-e2e",
             Step::JsPackage => "js-package",
+            Step::BrowserTestsWebkit => "browser-tests-webkit",
+            Step::DemoE2eWebkit => "demo-e2e-webkit",
+            Step::JsPackageWebkit => "js-package-webkit",
         }
     }
 
@@ -147,6 +161,21 @@ impl Step {
                 Tool::NodeTools,
                 Tool::Chrome,
             ],
+            Step::BrowserTestsWebkit => &[Tool::WasmTarget, Tool::WasmBindgen, Tool::WebKit],
+            Step::DemoE2eWebkit => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::NodeTools,
+                Tool::Trunk,
+                Tool::WebKit,
+            ],
+            Step::JsPackageWebkit => &[
+                Tool::WasmTarget,
+                Tool::WasmBindgen,
+                Tool::WasmPack,
+                Tool::NodeTools,
+                Tool::WebKit,
+            ],
         }
     }
 
@@ -156,11 +185,16 @@ impl Step {
             Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests => {
                 Lane::Checks
             }
-            Step::BrowserTests | Step::BrowserTestsFirefox | Step::DemoE2e => Lane::One,
+            Step::BrowserTests
+            | Step::BrowserTestsFirefox
+            | Step::BrowserTestsWebkit
+            | Step::DemoE2e
+            | Step::DemoE2eWebkit => Lane::One,
             Step::BrowserTestsRelease
             | Step::BrowserTestsThreads
             | Step::BrowserTestsThreadsFirefox
-            | Step::JsPackage => Lane::Two,
+            | Step::JsPackage
+            | Step::JsPackageWebkit => Lane::Two,
         }
     }
 
@@ -168,8 +202,21 @@ impl Step {
         self.lane() != Lane::Checks
     }
 
-    /// The command to run; `echo_url` is set for steps that need the server.
-    fn command(self, ws: &Workspace, options: &TestOptions, echo_url: Option<&str>) -> Command {
+    /// WebKit's steps, which need the virtual display.
+    fn is_webkit(self) -> bool {
+        matches!(
+            self,
+            Step::BrowserTestsWebkit | Step::DemoE2eWebkit | Step::JsPackageWebkit
+        )
+    }
+
+    /// The command to run; `services` is set for the steps after the checks.
+    fn command(
+        self,
+        ws: &Workspace,
+        options: &TestOptions,
+        services: Option<&Services<'_>>,
+    ) -> Command {
         let mut cmd;
         match self {
             Step::Fmt => {
@@ -257,7 +304,7 @@ impl Step {
                     ws,
                     &mut cmd,
                     &format!("{runner} wasm-opt-runner"),
-                    "chromedriver",
+                    Driver::Chrome,
                 );
                 // opt-level "z" and wasm-opt are what can miscompile; LTO on each of the test binaries
                 // would cost minutes, and the shipped LTO builds run in the demo and npm package steps.
@@ -266,12 +313,12 @@ impl Step {
             }
             Step::BrowserTestsThreads => {
                 cmd = threads_build(ws, options);
-                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", "chromedriver");
+                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", Driver::Chrome);
             }
             Step::BrowserTestsThreadsFirefox => {
                 cmd = threads_build(ws, options);
                 cmd.args(THREADS_FIREFOX_TESTS);
-                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", "geckodriver");
+                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", Driver::Gecko);
             }
             Step::DemoE2e => {
                 // The test builds the page with `trunk build --release` and serves it with /echo
@@ -296,30 +343,117 @@ impl Step {
                     cmd.env("CHROMIUM", chromium);
                 }
             }
+            Step::BrowserTestsWebkit => {
+                // The same cargo build as wasm-pack's in browser-tests (same target directory, features and
+                // compile-time variables but the soak's), so only the soak binary is compiled again, and not even
+                // that after browser-tests-firefox.
+                cmd = ws.cargo();
+                // `--tests`: not the doc tests, which compile only, and do natively in native-tests.
+                cmd.args(["test", "--target", WASM_TARGET, "--features", "js"])
+                    .args(["--tests", "--no-fail-fast"]);
+                if options.release {
+                    cmd.arg("--release");
+                }
+                run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", Driver::WebKit);
+            }
+            Step::DemoE2eWebkit | Step::JsPackageWebkit => {
+                // The same tests as demo-e2e and js-package, driving WebKit over WebDriver (tools/webkit.mjs)
+                // instead of Chromium through Playwright, which cannot drive a WebKit it did not build.
+                cmd = ws.command("node");
+                let test = match self {
+                    Step::DemoE2eWebkit => "tools/e2e/demo.test.mjs",
+                    _ => "tools/e2e/js-package.test.mjs",
+                };
+                cmd.args(["--test", test]).env(E2E_BROWSER_VAR, "webkit");
+                if let Some(driver) = ws.which(Driver::WebKit.program()) {
+                    cmd.env("WEBKIT_WEBDRIVER", driver);
+                }
+                if let Some(browser) = tools::minibrowser() {
+                    cmd.env("WEBKIT_MINIBROWSER", browser);
+                }
+            }
         }
         if self.needs_echo_server() {
             // The soak test alone runs for minutes; the runner's default limit is 20 s.
             cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "900");
         }
-        if let Some(url) = echo_url {
-            cmd.env(ECHO_URL_VAR, url);
-            if let Some(refused) = crate::server::unused_loopback_url() {
+        if let Some(services) = services {
+            cmd.env(ECHO_URL_VAR, services.echo_url);
+            if let Some(refused) = services.refused_url {
                 cmd.env(REFUSED_URL_VAR, refused);
+            }
+            if self.is_webkit() {
+                if let Some(display) = services.display {
+                    cmd.env("DISPLAY", display);
+                }
+                // As root (as CI runs), WebKit starts its processes only with its sandbox turned off.
+                if tools::is_root(ws) {
+                    cmd.env("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1");
+                }
             }
         }
         cmd
     }
 }
 
+/// What the steps after the checks share. One refused URL for the whole run, since the browser tests read it at
+/// compile time: a new one per step would make every step compile the test binaries again.
+#[derive(Debug, Clone, Copy)]
+struct Services<'a> {
+    /// The echo server's base URL.
+    echo_url: &'a str,
+    /// A loopback URL on which nothing listens.
+    refused_url: Option<&'a str>,
+    /// The virtual display for WebKit (`DISPLAY`), when a WebKit step runs.
+    display: Option<&'a str>,
+}
+
+/// The environment variable that tells the end-to-end tests which browser to drive (`webkit`; Chromium if unset).
+const E2E_BROWSER_VAR: &str = "BROWSER_WS_E2E_BROWSER";
+
+/// A WebDriver server the test runner can drive a browser through.
+#[derive(Debug, Clone, Copy)]
+enum Driver {
+    /// chromedriver, for Chromium.
+    Chrome,
+    /// geckodriver, for Firefox.
+    Gecko,
+    /// WebKitGTK's WebKitWebDriver, which the runner drives as a Safari driver.
+    WebKit,
+}
+
+impl Driver {
+    /// The driver's executable.
+    fn program(self) -> &'static str {
+        match self {
+            Driver::Chrome => "chromedriver",
+            Driver::Gecko => "geckodriver",
+            Driver::WebKit => "WebKitWebDriver",
+        }
+    }
+
+    /// The variable through which wasm-bindgen-test-runner is given the driver, and so the browser.
+    fn variable(self) -> &'static str {
+        match self {
+            Driver::Chrome => "CHROMEDRIVER",
+            Driver::Gecko => "GECKODRIVER",
+            Driver::WebKit => "SAFARIDRIVER",
+        }
+    }
+}
+
 /// Sets up `cargo test --target wasm32-unknown-unknown` to run each test binary through `runner` (a
-/// wasm-bindgen-test-runner) in the headless browser of `driver` (`chromedriver` or `geckodriver`: the runner
-/// picks the browser from which of `CHROMEDRIVER` and `GECKODRIVER` is set), with the short soak.
-fn run_in_browser(ws: &Workspace, cmd: &mut Command, runner: &str, driver: &str) {
+/// wasm-bindgen-test-runner) in the browser of `driver` (the runner picks the browser from which of
+/// `GECKODRIVER`, `SAFARIDRIVER` and `CHROMEDRIVER` is set, in that order, so only one is), with the short soak.
+fn run_in_browser(ws: &Workspace, cmd: &mut Command, runner: &str, driver: Driver) {
     cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
         .envs(SHORT_SOAK);
-    if let Some(path) = ws.which(driver) {
-        cmd.env(driver.to_ascii_uppercase(), path);
+    for other in [Driver::Chrome, Driver::Gecko, Driver::WebKit] {
+        cmd.env_remove(other.variable());
+    }
+    if let Some(path) = ws.which(driver.program()) {
+        cmd.env(driver.variable(), path);
     }
 }
 
@@ -361,7 +495,8 @@ const THREADS_RUSTFLAGS: [&str; 8] = [
 /// Where a step runs. The checks run first, one after another. Then lanes one and two run side by side, each
 /// step in its lane after the other: the browser suites spend most of their time waiting on the network and
 /// the browser (the soak above all), and the other lane's compiles fill that time. Steps that share a build
-/// share a lane (the debug suites; the threads suites), and the lanes take about as long as each other.
+/// share a lane (the debug suites in Chromium, Firefox and WebKit; the threads suites; each end-to-end test in
+/// Chromium, then in WebKit), and the lanes take about as long as each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
     Checks,
@@ -395,11 +530,13 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
     if let Err(e) = fs::create_dir_all(&tmp) {
         println!("xtask: cannot create {}: {e}", tmp.display());
     }
-    let runner = StepRunner {
+    let mut runner = StepRunner {
         ws,
         options,
         available: &available,
         tmp: &tmp,
+        refused_url: None,
+        display: Ok(None),
     };
 
     let mut outcomes: Vec<Outcome> = selected
@@ -423,6 +560,18 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         // Stopped (by its guard) before the summary.
         let server = EchoServer::start(ws);
         let echo = server.as_ref().map(|s| s.url()).map_err(String::as_str);
+        runner.refused_url = crate::server::unused_loopback_url();
+        // Likewise the display, started only for WebKit.
+        let display = selected
+            .iter()
+            .any(|s| s.is_webkit())
+            .then(|| VirtualDisplay::start(ws));
+        runner.display = match &display {
+            None => Ok(None),
+            Some(Ok(display)) => Ok(Some(display.name())),
+            Some(Err(why)) => Err(why.as_str()),
+        };
+        let runner = &runner;
         if let [lane] = lanes.as_slice() {
             outcomes.extend(lane.iter().map(|&step| runner.run(step, Some(echo), None)));
         } else {
@@ -431,7 +580,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
                 let running: Vec<_> = lanes
                     .iter()
                     .map(|lane| {
-                        let (runner, logs) = (&runner, &logs);
+                        let logs = &logs;
                         scope.spawn(move || {
                             lane.iter()
                                 .map(|&step| runner.run(step, Some(echo), Some(logs)))
@@ -463,6 +612,10 @@ struct StepRunner<'a> {
     available: &'a tools::Availability,
     /// TMPDIR for every step.
     tmp: &'a Path,
+    /// The run's refused URL, see `Services`.
+    refused_url: Option<String>,
+    /// The virtual display for WebKit's steps (`None` when none runs), or why it did not start.
+    display: Result<Option<&'a str>, &'a str>,
 }
 
 impl StepRunner<'_> {
@@ -477,12 +630,20 @@ impl StepRunner<'_> {
         }
         let started = Instant::now();
         let result = self.missing_tools(step).and_then(|()| {
-            let echo_url = match echo {
-                Some(Ok(url)) => Some(url),
+            let services = match echo {
+                Some(Ok(echo_url)) => Some(Services {
+                    echo_url,
+                    refused_url: self.refused_url.as_deref(),
+                    display: match self.display {
+                        Err(why) if step.is_webkit() => return Err(format!("xvfb: {why}")),
+                        Err(_) => None,
+                        Ok(display) => display,
+                    },
+                }),
                 Some(Err(why)) => return Err(format!("echo server: {why}")),
                 None => None,
             };
-            let mut cmd = step.command(self.ws, self.options, echo_url);
+            let mut cmd = step.command(self.ws, self.options, services.as_ref());
             cmd.env("TMPDIR", self.tmp);
             match &log {
                 Some(log) => cmd::run_logged(&mut cmd, log),
@@ -607,7 +768,12 @@ mod tests {
             only: None,
             release: true,
         };
-        let cmd = Step::BrowserTests.command(&ws, &options, Some("ws://127.0.0.1:9"));
+        let services = Services {
+            echo_url: "ws://127.0.0.1:9",
+            refused_url: Some("ws://127.0.0.1:7/"),
+            display: Some(":5"),
+        };
+        let cmd = Step::BrowserTests.command(&ws, &options, Some(&services));
         let line = cmd::display(&cmd);
         assert!(
             line.starts_with("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
@@ -615,7 +781,7 @@ mod tests {
         );
         assert!(line.contains("test --headless --chrome"), "{line}");
         assert!(line.ends_with("--release --features js"), "{line}");
-        let demo = cmd::display(&Step::DemoE2e.command(&ws, &options, Some("ws://127.0.0.1:9")));
+        let demo = cmd::display(&Step::DemoE2e.command(&ws, &options, Some(&services)));
         assert!(
             demo.contains("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
             "{demo}"
@@ -624,17 +790,71 @@ mod tests {
             demo.ends_with("node --test tools/e2e/demo.test.mjs"),
             "{demo}"
         );
-        let package =
-            cmd::display(&Step::JsPackage.command(&ws, &options, Some("ws://127.0.0.1:9")));
+        let package = cmd::display(&Step::JsPackage.command(&ws, &options, Some(&services)));
         assert!(
             package.contains("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
             "{package}"
         );
         assert!(
-            package.ends_with("node --test tools/e2e/js-package.test.mjs"),
+            package.ends_with(
+                "node --test tools/e2e/js-package.test.mjs tools/e2e/size-budget.test.mjs"
+            ),
             "{package}"
         );
         let fmt = cmd::display(&Step::Fmt.command(&ws, &options, None));
         assert!(fmt.ends_with("fmt --all -- --check"), "{fmt}");
+    }
+
+    #[test]
+    fn webkit_steps_get_the_display_and_only_the_safari_driver() {
+        let ws = Workspace::detect().unwrap();
+        let options = TestOptions {
+            install: false,
+            only: None,
+            release: false,
+        };
+        let services = Services {
+            echo_url: "ws://127.0.0.1:9",
+            refused_url: Some("ws://127.0.0.1:7/"),
+            display: Some(":5"),
+        };
+        for step in [
+            Step::BrowserTestsWebkit,
+            Step::DemoE2eWebkit,
+            Step::JsPackageWebkit,
+        ] {
+            let cmd = step.command(&ws, &options, Some(&services));
+            let env = |name: &str| {
+                cmd.get_envs()
+                    .find(|(key, _)| *key == name)
+                    .and_then(|(_, value)| value)
+                    .map(|value| value.to_string_lossy().into_owned())
+            };
+            assert_eq!(env("DISPLAY").as_deref(), Some(":5"), "{}", step.name());
+            assert_eq!(
+                env("BROWSER_WS_REFUSED_URL").as_deref(),
+                Some("ws://127.0.0.1:7/")
+            );
+            // The runner takes the first driver variable it finds: a Chrome or Gecko one would win.
+            assert_eq!(env("CHROMEDRIVER"), None, "{}", step.name());
+            assert_eq!(env("GECKODRIVER"), None, "{}", step.name());
+        }
+        let line = cmd::display(&Step::BrowserTestsWebkit.command(&ws, &options, Some(&services)));
+        assert!(
+            line.contains(
+                "test --target wasm32-unknown-unknown --features js --tests --no-fail-fast"
+            ),
+            "{line}"
+        );
+        assert!(line.contains("WASM_BINDGEN_TEST_ONLY_WEB=1"), "{line}");
+        let demo = cmd::display(&Step::DemoE2eWebkit.command(&ws, &options, Some(&services)));
+        assert!(demo.contains("BROWSER_WS_E2E_BROWSER=webkit "), "{demo}");
+        assert!(
+            demo.ends_with("node --test tools/e2e/demo.test.mjs"),
+            "{demo}"
+        );
+        // Not for the Chromium steps.
+        let chromium = Step::BrowserTests.command(&ws, &options, Some(&services));
+        assert!(chromium.get_envs().all(|(key, _)| key != "DISPLAY"));
     }
 }

@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::SystemTime;
 
 use crate::cmd;
@@ -53,6 +54,8 @@ pub enum Tool {
     Trunk,
     /// Firefox ESR and geckodriver, for the browser tests in Firefox.
     Firefox,
+    /// WebKitGTK's MiniBrowser and WebKitWebDriver, and Xvfb for the display WebKit needs.
+    WebKit,
 }
 
 impl Tool {
@@ -67,6 +70,29 @@ impl Tool {
             Tool::Chrome => "chromium",
             Tool::Trunk => "trunk",
             Tool::Firefox => "firefox",
+            Tool::WebKit => "webkit",
+        }
+    }
+}
+
+impl Tool {
+    /// The Debian packages the tool comes from, if it comes from apt (the browsers).
+    fn apt_packages(self) -> &'static [&'static str] {
+        match self {
+            Tool::Chrome => &["chromium", "chromium-driver"],
+            Tool::Firefox => &["firefox-esr"],
+            Tool::WebKit => &["webkit2gtk-driver", "xvfb"],
+            _ => &[],
+        }
+    }
+
+    /// Whether the packages of an apt tool are there (the check its `ensure` starts with).
+    fn apt_part_found(self, ws: &Workspace) -> bool {
+        match self {
+            Tool::Chrome => chrome_found(ws).is_ok(),
+            Tool::Firefox => firefox_found(ws).is_ok(),
+            Tool::WebKit => webkit_found(ws).is_ok(),
+            _ => true,
         }
     }
 }
@@ -84,17 +110,48 @@ pub fn ensure_all(ws: &Workspace, tools: &BTreeSet<Tool>, install: bool) -> Avai
     if tools.is_empty() {
         println!("tools: none needed beyond cargo");
     }
-    tools
+    // The browsers' Debian packages, all in one apt-get run in the background: it waits on the network and dpkg
+    // while the cargo installs keep the processors busy. Each browser's own check then finds them (or, if the
+    // background run failed, installs them itself, in the open).
+    let packages: Vec<&str> = tools
         .iter()
-        .map(|&tool| {
-            let result = installer.ensure(tool);
-            match &result {
-                Ok(found) => println!("tools: {:<13} ok: {found}", tool.name()),
-                Err(why) => println!("tools: {:<13} UNAVAILABLE: {why}", tool.name()),
-            }
-            (tool, result.map(drop))
-        })
-        .collect()
+        .filter(|tool| !tool.apt_part_found(ws))
+        .flat_map(|tool| tool.apt_packages().iter().copied())
+        .collect();
+    let logs = ws.target_dir().join("xtask-logs");
+    std::thread::scope(|scope| {
+        let mut background = (install && !packages.is_empty() && is_root(ws)).then(|| {
+            println!(
+                "tools: installing {} with apt-get in the background (logs: {})",
+                packages.join(" "),
+                logs.join("apt-*.log").display()
+            );
+            scope.spawn(|| apt_install_logged(ws, &packages, &logs))
+        });
+        tools
+            .iter()
+            .map(|&tool| {
+                if !tool.apt_packages().is_empty() {
+                    if let Some(running) = background.take() {
+                        match running.join() {
+                            Ok(Ok(())) => {
+                                installer.apt_updated = true;
+                                println!("tools: apt-get installed {}", packages.join(" "));
+                            }
+                            Ok(Err(why)) => println!("tools: apt-get in the background: {why}"),
+                            Err(_) => println!("tools: apt-get in the background panicked"),
+                        }
+                    }
+                }
+                let result = installer.ensure(tool);
+                match &result {
+                    Ok(found) => println!("tools: {:<13} ok: {found}", tool.name()),
+                    Err(why) => println!("tools: {:<13} UNAVAILABLE: {why}", tool.name()),
+                }
+                (tool, result.map(drop))
+            })
+            .collect()
+    })
 }
 
 /// A crate installed with `cargo install`.
@@ -153,6 +210,7 @@ impl Installer<'_> {
                 locked: true,
             }),
             Tool::Firefox => self.ensure_firefox(),
+            Tool::WebKit => self.ensure_webkit(),
         }
     }
 
@@ -280,13 +338,11 @@ impl Installer<'_> {
     }
 
     fn ensure_chrome(&mut self) -> Result<String, String> {
-        let ws = self.ws;
-        let check = || browser_and_driver(ws, &["chromium"], "chromedriver");
-        match check() {
+        match chrome_found(self.ws) {
             Ok(found) => Ok(found),
             Err(problem) => {
-                self.apt_install(&["chromium", "chromium-driver"], &problem)?;
-                check().map_err(|e| format!("after installing: {e}"))
+                self.apt_install(Tool::Chrome.apt_packages(), &problem)?;
+                chrome_found(self.ws).map_err(|e| format!("after installing: {e}"))
             }
         }
     }
@@ -301,25 +357,26 @@ impl Installer<'_> {
             version: None,
             locked: false,
         })?;
-        let ws = self.ws;
-        let browser = || {
-            let path = ["firefox-esr", "firefox"]
-                .into_iter()
-                .find_map(|name| ws.which(name))
-                .ok_or("firefox not found")?;
-            let line = cmd::first_line(ws.command(&path).arg("--version"));
-            let version = line.as_deref().and_then(Version::from_output);
-            let version = version.map_or("unknown version".into(), |v| v.to_string());
-            Ok::<_, String>(format!("firefox {version} ({})", path.display()))
-        };
-        let browser = match browser() {
+        let browser = match firefox_found(self.ws) {
             Ok(found) => found,
             Err(problem) => {
-                self.apt_install(&["firefox-esr"], &problem)?;
-                browser().map_err(|e| format!("after installing: {e}"))?
+                self.apt_install(Tool::Firefox.apt_packages(), &problem)?;
+                firefox_found(self.ws).map_err(|e| format!("after installing: {e}"))?
             }
         };
         Ok(format!("{browser}; {driver}"))
+    }
+
+    /// WebKitGTK from apt: `webkit2gtk-driver` brings WebKitWebDriver and, through libwebkit2gtk-4.1, the
+    /// MiniBrowser it drives; `xvfb` the display.
+    fn ensure_webkit(&mut self) -> Result<String, String> {
+        match webkit_found(self.ws) {
+            Ok(found) => Ok(found),
+            Err(problem) => {
+                self.apt_install(Tool::WebKit.apt_packages(), &problem)?;
+                webkit_found(self.ws).map_err(|e| format!("after installing: {e}"))
+            }
+        }
     }
 
     /// Installs Debian packages when allowed and running as root; otherwise explains what to do.
@@ -338,17 +395,69 @@ impl Installer<'_> {
         }
         println!("tools: {problem}; installing {list}");
         if !self.apt_updated {
-            cmd::run(self.ws.command("apt-get").arg("update"))?;
+            cmd::run(&mut apt_get(self.ws, &["update"]))?;
             self.apt_updated = true;
         }
-        cmd::run(
-            self.ws
-                .command("apt-get")
-                .args(["install", "-y"])
-                .args(packages)
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )
+        cmd::run(apt_get(self.ws, &["install", "-y"]).args(packages))
     }
+}
+
+/// `apt-get ARGS`, waiting for the package lock when another apt or dpkg holds it rather than failing.
+fn apt_get(ws: &Workspace, args: &[&str]) -> Command {
+    let mut apt = ws.command("apt-get");
+    apt.args(["-o", "DPkg::Lock::Timeout=900"])
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    apt
+}
+
+/// Installs `packages` with one `apt-get update` and one `apt-get install`, their output in files under `logs`:
+/// what `ensure_all` runs in the background.
+fn apt_install_logged(ws: &Workspace, packages: &[&str], logs: &Path) -> Result<(), String> {
+    cmd::run_logged(&mut apt_get(ws, &["update"]), &logs.join("apt-update.log"))?;
+    cmd::run_logged(
+        apt_get(ws, &["install", "-y"]).args(packages),
+        &logs.join("apt-install.log"),
+    )
+}
+
+/// Chromium and its driver, of one major version.
+fn chrome_found(ws: &Workspace) -> Result<String, String> {
+    browser_and_driver(ws, &["chromium"], "chromedriver")
+}
+
+/// Firefox (ESR or not) and its version.
+fn firefox_found(ws: &Workspace) -> Result<String, String> {
+    let path = ["firefox-esr", "firefox"]
+        .into_iter()
+        .find_map(|name| ws.which(name))
+        .ok_or("firefox not found")?;
+    let line = cmd::first_line(ws.command(&path).arg("--version"));
+    let version = line.as_deref().and_then(Version::from_output);
+    let version = version.map_or("unknown version".into(), |v| v.to_string());
+    Ok(format!("firefox {version} ({})", path.display()))
+}
+
+/// WebKitWebDriver, the MiniBrowser it starts, and Xvfb.
+fn webkit_found(ws: &Workspace) -> Result<String, String> {
+    let driver = ws
+        .which("WebKitWebDriver")
+        .ok_or("WebKitWebDriver not found")?;
+    let browser = minibrowser().ok_or("WebKitGTK's MiniBrowser not found")?;
+    let xvfb = ws.which("Xvfb").ok_or("Xvfb not found")?;
+    let version = cmd::first_line(ws.command("dpkg-query").args([
+        "-W",
+        "-f",
+        "${Version}",
+        "libwebkit2gtk-4.1-0",
+    ]));
+    let version = version.map_or_else(|| "version unknown".into(), |v| format!("WebKitGTK {v}"));
+    Ok(format!(
+        "{} ({version}), {}, {}",
+        browser.display(),
+        driver.display(),
+        xvfb.display()
+    ))
 }
 
 /// Finds a browser (the first of `browsers` on PATH) and its driver, and checks that their
@@ -386,7 +495,22 @@ fn browser_and_driver(ws: &Workspace, browsers: &[&str], driver: &str) -> Result
     ))
 }
 
-fn is_root(ws: &Workspace) -> bool {
+/// WebKitGTK's MiniBrowser, which WebKitWebDriver starts: in the library directory of libwebkit2gtk-4.1
+/// (`/usr/lib/<multiarch>/webkit2gtk-4.1/` on Debian, `/usr/libexec/webkit2gtk-4.1/` elsewhere).
+pub fn minibrowser() -> Option<PathBuf> {
+    let multiarch = fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path());
+    multiarch
+        .chain([PathBuf::from("/usr/libexec")])
+        .map(|dir| dir.join("webkit2gtk-4.1/MiniBrowser"))
+        .find(|path| path.is_file())
+}
+
+/// Whether xtask runs as root (as CI does): apt-get works, and WebKit needs its sandbox turned off.
+pub fn is_root(ws: &Workspace) -> bool {
     cmd::first_line(ws.command("id").arg("-u")).as_deref() == Some("0")
 }
 

@@ -1,6 +1,6 @@
 // The end-to-end cases of the npm package, written as a JS user writes them: they import the package built
 // by wasm-pack exactly as it is published. js-package.test.mjs serves this page with the package under ./pkg/
-// and runs each case in headless Chromium with the echo server's base URL; a case throws to fail.
+// and runs each case in headless Chromium or in WebKit with the echo server's base URL; a case throws to fail.
 
 import init, {
   ReconnectingWebSocketClient,
@@ -360,18 +360,32 @@ window.cases = {
     return 'ok';
   },
 
-  /** free() and Symbol.dispose close the connection and remove every listener: no event follows. */
+  /**
+   * free() and Symbol.dispose close the connection and remove every listener: no event follows. WebKit (WebKitGTK
+   * 2.50) has no explicit resource management, so no `using` and no `[Symbol.dispose]` method: there the case
+   * frees the client itself, and checks that the engine indeed lacks it.
+   */
   async disposal(base) {
     const tag = `dispose-${Math.random().toString(36).slice(2)}`;
     const seen = [];
-    let escaped;
-    {
-      // Explicit resource management: the client is disposed of (freed) at the end of the block.
-      using client = await WebSocketClient.connect(`${base}/echo?tag=${tag}`);
+    const webkit = /AppleWebKit/.test(navigator.userAgent) && !/Chrome/.test(navigator.userAgent);
+    same(typeof Symbol.dispose, webkit ? 'undefined' : 'symbol', 'typeof Symbol.dispose');
+    const connect = () => WebSocketClient.connect(`${base}/echo?tag=${tag}`);
+    const use = async (client) => {
       client.onclose = () => seen.push('close');
       client.addEventListener('message', () => seen.push('message'));
       same((await stats(base, tag)).open, 1, 'open on the server');
-      escaped = client;
+    };
+    let escaped;
+    if (typeof Symbol.dispose === 'symbol') {
+      check(WebSocketClient.prototype[Symbol.dispose] === WebSocketClient.prototype.free, '[Symbol.dispose] is free');
+      // Explicit resource management: the client is disposed of (freed) at the end of the block.
+      const { inUsingBlock } = await import('./using.mjs');
+      escaped = await inUsingBlock(connect, use);
+    } else {
+      escaped = await connect();
+      await use(escaped);
+      escaped.free();
     }
     const freed = await failure(() => escaped.send('x'), 'send after dispose');
     check(freed instanceof Error, 'a freed client throws');
