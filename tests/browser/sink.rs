@@ -4,12 +4,13 @@
 //! browser's buffer still holds 16 MiB right after it); `drained()` waits for that buffer to empty, and the
 //! echo then comes back whole; `Sink::close` starts the closing handshake at once with 1000 (the state is
 //! `Closing` at its first poll, with 16 MiB still buffered, which the browser sends first) and resolves once
-//! closed; `drained()` on a connection dropped with data still buffered fails with the close event (1006).
+//! closed; `drained()` on a connection dropped with data still buffered fails with the close event (1006) — in
+//! WebKit, whose `bufferedAmount` is 0 by then (it hands everything to its network process), it ends well.
 
 use futures::{poll, SinkExt, StreamExt};
 use std::pin::pin;
 
-use crate::common::{server_sees_client_close, unique_tag, url, within};
+use crate::common::{is_webkit, server_sees_client_close, unique_tag, url, within};
 use browser_ws::connection::Connection;
 use browser_ws::{connect, CloseCode, Error, Message, ReadyState};
 use wasm_bindgen_test::*;
@@ -82,7 +83,15 @@ async fn drained_fails_when_the_connection_closes_with_data_buffered() {
     for _ in 0..4 {
         sender.send_now(&message).expect("sends");
     }
-    match within("the drain to fail", handle.drained()).await {
+    let drained = within("the drain to settle", handle.drained()).await;
+    if is_webkit() {
+        // WebKit hands everything to its network process at once and counts it as sent: bufferedAmount is 0
+        // before the drop is seen, so the wait ends well, as bufferedAmount says it should (measured: 64 MiB).
+        assert_eq!(drained, Ok(()));
+        assert_eq!(handle.buffered_amount(), 0);
+        return;
+    }
+    match drained {
         Err(Error::Closed(close)) => assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE),
         other => panic!("expected the close error, got {other:?}"),
     }
