@@ -24,5 +24,7 @@ mod reentrancy;
 mod send_receive;
 mod sink;
 mod threads;
+#[cfg(feature = "typed")]
+mod typed;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
