@@ -319,6 +319,11 @@ impl RpcClient {
         self.shared.state.borrow().dropped
     }
 
+    /// The timeout of [`call`](Self::call).
+    pub fn timeout(&self) -> Duration {
+        self.shared.settings.timeout
+    }
+
     /// How many requests await a reply.
     pub fn pending_requests(&self) -> usize {
         self.shared.state.borrow().pending.len()

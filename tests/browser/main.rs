@@ -15,6 +15,7 @@ mod connection;
 mod faults;
 mod hostile_input;
 mod js_api;
+mod js_typed;
 mod listeners;
 mod open;
 mod races;
