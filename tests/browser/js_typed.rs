@@ -73,14 +73,14 @@ fn request(rpc: &JsonRpcClient, method: &str, params: &str, options: Option<JsVa
     rpc.request(string(method), Some(json(params)), options)
 }
 
+/// The `detail`s of the events seen.
+type Details = Rc<RefCell<Vec<JsValue>>>;
+
 /// Records the `detail` of every event of `event_type`.
 fn record(
     rpc: &JsonRpcClient,
     event_type: &str,
-) -> (
-    Rc<RefCell<Vec<JsValue>>>,
-    Closure<dyn FnMut(web_sys::CustomEvent)>,
-) {
+) -> (Details, Closure<dyn FnMut(web_sys::CustomEvent)>) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let into = seen.clone();
     let listener =
@@ -132,12 +132,12 @@ async fn requests_resolve_with_results_and_reject_with_named_errors() {
         .await
         .expect("notified");
     assert_eq!(notifications.borrow().len(), 1);
-    let notification = &notifications.borrow()[0];
+    let notification = notifications.borrow()[0].clone();
     assert_eq!(
-        get(notification, "method").as_string().as_deref(),
+        get(&notification, "method").as_string().as_deref(),
         Some("tick")
     );
-    assert_eq!(stringify(&get(notification, "params")), r#"{"n":1}"#);
+    assert_eq!(stringify(&get(&notification, "params")), r#"{"n":1}"#);
 
     rpc.notify(string("ignored"), None).expect("sent");
     let bad = resolve(rpc.request(JsValue::from(1), None, None))
