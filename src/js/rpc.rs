@@ -204,8 +204,10 @@ impl JsonRpcClient {
             });
             let mut call = pin!(rpc.request(&method, params, timeout));
             let result = poll_fn(|cx| {
+                // `aborted` too: an abort before this task first ran, when no listener was there yet, is only
+                // seen there (and then nothing was sent). Polling the signal registers the wake-up.
                 if let Some(signal) = &signal {
-                    if aborted.poll(cx).is_ready() {
+                    if signal.aborted() || aborted.poll(cx).is_ready() {
                         return Poll::Ready(Err(signal.reason()));
                     }
                 }

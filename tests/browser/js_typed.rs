@@ -2,12 +2,13 @@
 //! with the `JsValue`s JS would pass, against `/echo` and `/rpc`.
 //!
 //! Covers: `sendJson` on both clients sends `JSON.stringify`'s text, rethrows what it throws (a `BigInt`, a
-//! throwing `toJSON`) and refuses a value with no JSON form (`TypeError`); `JsonRpcClient.request` resolves
-//! with the result, rejects with a named `RpcError` (`code`), `RequestTimeoutError` (`id`, `timeout`),
-//! `TooManyRequestsError` (`limit`) over `maxPending`, `signal.reason` on an abort (at once for a signal
-//! already aborted, and a script-dispatched `abort` event is ignored), `TypeError` for bad arguments, and
-//! `ConnectionClosedError` (1006) for every request waiting when the connection drops; `notification` and
-//! `unexpected` events (a late reply as `UnknownReplyError` with its `id`); `notify`; `pendingRequests`.
+//! throwing `toJSON`) and refuses a value with no JSON form (`TypeError`); `JsonRpcClient.request` resolves with
+//! the result, rejects with a named `RpcError` (`code`), `RequestTimeoutError` (`id`, `timeout`),
+//! `TooManyRequestsError` (`limit`) over `maxPending`, `signal.reason` on an abort (at once for a signal already
+//! aborted, also one aborted right after the call, and a script-dispatched `abort` event is ignored), `TypeError`
+//! for bad arguments, and `ConnectionClosedError` (1006) for every request waiting when the connection drops;
+//! `notification` and `unexpected` events (a late reply as `UnknownReplyError` with its `id`); `notify`;
+//! `pendingRequests`.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
 use std::cell::RefCell;
@@ -178,6 +179,15 @@ async fn an_abort_rejects_with_the_reason_and_forgets_the_request() {
         .await
         .expect_err("already aborted");
     assert_eq!(again.as_string().as_deref(), Some("stop"));
+    // Aborted in the same task as the call, before the request's own task first runs: nothing is sent.
+    let controller = web_sys::AbortController::new().expect("a controller");
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &string("signal"), &controller.signal()).expect("set");
+    let at_once = request(&rpc, "sleep", r#"{"ms": 5000}"#, Some(options.into()));
+    controller.abort_with_reason(&string("now"));
+    let reason = resolve(at_once).await.expect_err("aborted");
+    assert_eq!(reason.as_string().as_deref(), Some("now"));
+    assert_eq!(rpc.pending_requests(), 0);
 }
 
 #[wasm_bindgen_test]

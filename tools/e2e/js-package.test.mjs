@@ -5,7 +5,7 @@
 // API and a strict TypeScript consumer (tests/ts) compiles against them; `--target bundler` builds too, with
 // the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium a plain
 // page imports the release build from ./pkg/browser_ws.js and runs text, binary, Blob, events, close-code,
-// error, iteration, disposal, reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo
+// error, iteration, disposal, reconnecting, canvas and JSON-RPC cases (tools/e2e/js-package/cases.mjs) against the echo
 // server, with no uncaught error.
 //
 // Environment:
@@ -35,7 +35,7 @@ const prebuilt = process.env.BROWSER_WS_PKG_DIR && path.resolve(process.env.BROW
 const webPkg = prebuilt || path.join(pkgRoot, 'web');
 
 /** The names the JS API exports; none may appear in a build without the `js` feature. */
-const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
+const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'JsonRpcClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
 
 /** Runs a program from the repository root, its output on stderr; fails the test if it fails. */
 function run(program, args) {
