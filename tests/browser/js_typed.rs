@@ -112,10 +112,11 @@ async fn requests_resolve_with_results_and_reject_with_named_errors() {
     let missing = assert_named(&missing, "RpcError");
     assert_eq!(get(&missing, "code").as_f64(), Some(-32601.0));
 
+    // Far apart, as in tests/browser/typed.rs: a stalled page takes a reply already received before the timer.
     let late = resolve(request(
         &rpc,
         "sleep",
-        r#"{"ms": 300}"#,
+        r#"{"ms": 2000}"#,
         object(r#"{"timeout": 50}"#),
     ))
     .await

@@ -641,7 +641,7 @@ window.cases = {
     same(await rpc.request('echo', { deep: [null, true] }), { deep: [null, true] }, 'echo');
     const missing = await failure(() => rpc.request('nope'), 'an unknown method');
     isNamed(missing, 'RpcError', { code: -32601 });
-    const late = await failure(() => rpc.request('sleep', { ms: 200 }, { timeout: 20 }), 'a timeout');
+    const late = await failure(() => rpc.request('sleep', { ms: 2000 }, { timeout: 20 }), 'a timeout');
     isNamed(late, 'RequestTimeoutError', { timeout: 20 });
     const controller = new AbortController();
     const aborted = rpc.request('sleep', { ms: 5000 }, { signal: controller.signal });
