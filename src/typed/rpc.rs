@@ -369,6 +369,10 @@ impl Drop for Forget<'_> {
 
 impl Shared {
     /// Sends `text`; `Ok(true)` if it was handed to a connection, `Ok(false)` if queued for the next one.
+    ///
+    /// On a connection it goes to the browser at once, past the send watermarks: what the browser buffers for
+    /// requests is bounded by [`RpcBuilder::max_pending`] requests; notifications are the caller's to pace. The
+    /// reconnecting client's queue has its own bounds and hands back what does not fit.
     fn send(&self, text: String) -> Result<bool, Error> {
         match &self.transport {
             Transport::Connection { sender, .. } => {
