@@ -132,6 +132,72 @@ pub enum Error {
     ///
     /// Its unsent messages can be taken back with `take_unsent`.
     GaveUp,
+    /// A value could not be encoded by a [codec](crate::typed::Codec): e.g. a map whose keys are not strings, for
+    /// JSON. Nothing was sent. (Feature `typed`.)
+    ///
+    /// Change the type or its `Serialize` implementation; retrying the same value fails the same way.
+    #[cfg(feature = "typed")]
+    Encode {
+        /// The codec's explanation.
+        message: String,
+    },
+    /// A received message could not be decoded into the expected type: not valid JSON, or JSON of another shape.
+    /// The message itself is carried in `raw`, so nothing is lost, and a typed stream goes on with the next
+    /// message. (Feature `typed`.)
+    ///
+    /// Log or handle `raw` (the peer sent something this version does not understand), or widen the type.
+    #[cfg(feature = "typed")]
+    Decode {
+        /// The message as received.
+        raw: crate::typed::Undecoded,
+        /// The codec's explanation.
+        message: String,
+    },
+    /// No reply to request `id` arrived within `after`; the request was forgotten, so a late reply is reported as
+    /// [`Error::UnknownReply`]. (Feature `typed`.)
+    ///
+    /// Retry if the request is idempotent, or give the method a longer timeout.
+    #[cfg(feature = "typed")]
+    RequestTimeout {
+        /// The request's id.
+        id: u64,
+        /// The timeout that elapsed.
+        after: std::time::Duration,
+    },
+    /// `limit` requests already await their replies, the most [`RpcBuilder::max_pending`](crate::typed::RpcBuilder::max_pending)
+    /// allows; this one was not sent. (Feature `typed`.)
+    ///
+    /// Wait for some replies (or timeouts) first, or raise the limit.
+    #[cfg(feature = "typed")]
+    TooManyRequests {
+        /// The most requests that may await a reply at once.
+        limit: usize,
+    },
+    /// A reply whose id matches no request awaiting one: a reply that came after its request timed out or was
+    /// dropped, a duplicate, or a reply with no usable id (`null`, a string). Reported in the notification
+    /// stream, with the message as received. (Feature `typed`.)
+    ///
+    /// Usually harmless (a late reply); many of them point at a server that mixes up ids.
+    #[cfg(feature = "typed")]
+    UnknownReply {
+        /// The reply's id, if it was an unsigned integer.
+        id: Option<u64>,
+        /// The reply as received.
+        raw: String,
+    },
+    /// The server answered a request with a JSON-RPC error object. (Feature `typed`.)
+    ///
+    /// `code` says what kind: -32601 method not found, -32602 invalid params, -32700 parse error, ...; others
+    /// are the application's.
+    #[cfg(feature = "typed")]
+    Rpc {
+        /// The error's code.
+        code: i64,
+        /// The error's message.
+        message: String,
+        /// The error's `data` member as JSON text, if it had one.
+        data: Option<String>,
+    },
     /// Any other exception the browser threw, with its `name` and `message` copied.
     Browser {
         /// The exception's name, e.g. `InvalidStateError`.
@@ -188,6 +254,31 @@ impl fmt::Display for Error {
             ),
             Self::HeartbeatTimeout => f.write_str("no answer to the heartbeat ping: the connection was dropped"),
             Self::GaveUp => f.write_str("the reconnecting client gave up"),
+            #[cfg(feature = "typed")]
+            Self::Encode { message } => write!(f, "the value could not be encoded: {message}"),
+            #[cfg(feature = "typed")]
+            Self::Decode { raw, message } => {
+                write!(f, "a received message ({raw}) could not be decoded: {message}")
+            }
+            #[cfg(feature = "typed")]
+            Self::RequestTimeout { id, after } => write!(
+                f,
+                "no reply to request {id} within {} ms",
+                after.as_millis()
+            ),
+            #[cfg(feature = "typed")]
+            Self::TooManyRequests { limit } => write!(
+                f,
+                "{limit} requests already await a reply, the most allowed; this one was not sent"
+            ),
+            #[cfg(feature = "typed")]
+            Self::UnknownReply { id: Some(id), .. } => {
+                write!(f, "a reply to request {id}, which nothing awaits")
+            }
+            #[cfg(feature = "typed")]
+            Self::UnknownReply { id: None, raw } => write!(f, "a reply with no usable id: {raw}"),
+            #[cfg(feature = "typed")]
+            Self::Rpc { code, message, .. } => write!(f, "the server answered error {code}: {message}"),
             Self::Browser { name, message } => write!(f, "{name}: {message}"),
         }
     }

@@ -82,6 +82,8 @@ mod signal;
 mod socket;
 mod state;
 mod timer;
+#[cfg(feature = "typed")]
+pub mod typed;
 
 pub use close::{
     validate_close_reason, ClientCloseCode, CloseCode, CloseEvent, MAX_CLOSE_REASON_BYTES,

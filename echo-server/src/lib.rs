@@ -15,6 +15,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod route;
+pub mod rpc;
 pub mod stats;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -364,6 +366,7 @@ async fn serve(
             send(conn, Message::text(count.to_json())).await?;
             return Ok(server_close(conn, 1000, "").await);
         }
+        Route::Rpc => return Ok(serve_rpc(conn).await),
     }
     Ok(echo_all(conn, true, None).await)
 }
@@ -390,20 +393,70 @@ async fn step(conn: &mut Conn, echo: bool, delay: Option<Duration>) -> Result<()
                 }
                 return Ok(());
             }
-            Message::Close(frame) => {
-                // Closed for `/stats` before the reply goes out (the client's close event follows it).
-                if let Some(guard) = conn.guard.take() {
-                    guard.client_closed(frame.as_ref().map_or(1005, |f| u16::from(f.code)));
-                }
-                // Polling again flushes the queued close reply; tungstenite then ends the stream.
-                let _ = timeout(CLOSE_REPLY_TIMEOUT, async {
-                    while conn.ws.next().await.is_some() {}
-                })
-                .await;
-                return Err(End::ClientClosed(frame));
-            }
+            Message::Close(frame) => return Err(answer_close(conn, frame).await),
             // Pings are answered by tungstenite itself.
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+    }
+}
+
+/// Answers the client's close frame and waits for the stream to end.
+async fn answer_close(conn: &mut Conn, frame: Option<CloseFrame>) -> End {
+    // Closed for `/stats` before the reply goes out (the client's close event follows it).
+    if let Some(guard) = conn.guard.take() {
+        guard.client_closed(frame.as_ref().map_or(1005, |f| u16::from(f.code)));
+    }
+    // Polling again flushes the queued close reply; tungstenite then ends the stream.
+    let _ = timeout(CLOSE_REPLY_TIMEOUT, async {
+        while conn.ws.next().await.is_some() {}
+    })
+    .await;
+    End::ClientClosed(frame)
+}
+
+/// `/rpc`: answers each text message as [`rpc::answer`] says; delayed replies go out while later requests are
+/// answered.
+async fn serve_rpc(conn: &mut Conn) -> End {
+    enum Event {
+        Received(Option<Result<Message, WsError>>),
+        Due(String),
+    }
+    let mut later = FuturesUnordered::new();
+    loop {
+        let event = tokio::select! {
+            message = conn.ws.next() => Event::Received(message),
+            Some(text) = later.next(), if !later.is_empty() => Event::Due(text),
+        };
+        let message = match event {
+            Event::Due(text) => {
+                if let Err(end) = send(conn, Message::text(text)).await {
+                    return end;
+                }
+                continue;
+            }
+            Event::Received(Some(Ok(message))) => message,
+            Event::Received(Some(Err(err))) => return End::from_ws(err),
+            Event::Received(None) => return End::ClientClosed(None),
+        };
+        let text = match message {
+            Message::Text(text) => text.to_string(),
+            Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Message::Close(frame) => return answer_close(conn, frame).await,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+        };
+        for action in rpc::answer(&text) {
+            match action {
+                rpc::Action::Send(text) => {
+                    if let Err(end) = send(conn, Message::text(text)).await {
+                        return end;
+                    }
+                }
+                rpc::Action::Later(delay, text) => later.push(async move {
+                    sleep(delay).await;
+                    text
+                }),
+                rpc::Action::Drop => return End::Dropped,
+            }
         }
     }
 }

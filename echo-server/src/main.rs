@@ -37,6 +37,8 @@ ROUTES (query values are URL-decoded):
     /invalid-utf8                       send a text frame that is not UTF-8
     /no-handshake                       read the HTTP request, never answer (held up to 60 s)
     /stats?tag=T                        send {\"open\":O,\"total\":N} for tag T (all if no tag); close 1000
+    /rpc                                JSON-RPC 2.0: echo, add, sleep {ms,value}, notify {method,params,count},
+                                        stray {id}, garbage, drop
 
 ON EVERY ROUTE:
     tag=T            count this connection under T for /stats

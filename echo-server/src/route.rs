@@ -73,6 +73,8 @@ pub enum Route {
     NoHandshake,
     /// `/stats`: send `{"open":O,"total":N}` for the `tag` and close with 1000.
     Stats,
+    /// `/rpc`: a small JSON-RPC 2.0 server (see [`crate::rpc::answer`] for its methods).
+    Rpc,
 }
 
 /// A parsed request target.
@@ -153,6 +155,7 @@ impl Request {
             "/invalid-utf8" => Route::InvalidUtf8,
             "/no-handshake" => Route::NoHandshake,
             "/stats" => Route::Stats,
+            "/rpc" => Route::Rpc,
             _ => {
                 return Err(RouteError::NotFound(format!(
                     "no route {path:?}; see `echo-server --help`"

@@ -5,7 +5,9 @@
 //! /binary and /text patterns, /greet with URL-decoding, /protocol and subprotocol selection
 //! (first offered, `protocol=none`), /silent, /slow, /burst order, /invalid-utf8 (client error),
 //! /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close),
-//! HTTP 404 for unknown paths and 400 for bad parameters, 100 concurrent connections.
+//! /rpc (replies by id, a `sleep` answered after later requests, notifications before their reply, a stray
+//! reply, `drop` without a close frame), HTTP 404 for unknown paths and 400 for bad parameters, 100 concurrent
+//! connections.
 
 use std::time::Duration;
 
@@ -171,6 +173,40 @@ async fn drop_sends_no_close_frame() {
     let mut ws = connect(&format!("{url}/drop?after=1")).await;
     ws.send(Message::text("last")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "last");
+    let (close, err) = read_to_end(&mut ws).await;
+    assert!(close.is_none(), "{close:?}");
+    assert!(err.is_some(), "expected a reset error");
+}
+
+#[tokio::test]
+async fn rpc_answers_by_id_and_out_of_order() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/rpc")).await;
+    let request = |id: u32, method: &str, params: &str| {
+        Message::text(format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#
+        ))
+    };
+    ws.send(request(1, "sleep", r#"{"ms":300,"value":"late"}"#))
+        .await
+        .unwrap();
+    ws.send(request(2, "add", "[1,2]")).await.unwrap();
+    ws.send(request(3, "notify", r#"{"method":"tick","params":[1]}"#))
+        .await
+        .unwrap();
+    ws.send(request(4, "stray", r#"{"id":77}"#)).await.unwrap();
+    let expected = [
+        r#"{"id":2,"jsonrpc":"2.0","result":3}"#,
+        r#"{"jsonrpc":"2.0","method":"tick","params":[1]}"#,
+        r#"{"id":3,"jsonrpc":"2.0","result":null}"#,
+        r#"{"id":77,"jsonrpc":"2.0","result":"stray"}"#,
+        r#"{"id":4,"jsonrpc":"2.0","result":null}"#,
+        r#"{"id":1,"jsonrpc":"2.0","result":"late"}"#,
+    ];
+    for text in expected {
+        assert_eq!(next_text(&mut ws).await, text);
+    }
+    ws.send(request(5, "drop", "null")).await.unwrap();
     let (close, err) = read_to_end(&mut ws).await;
     assert!(close.is_none(), "{close:?}");
     assert!(err.is_some(), "expected a reset error");

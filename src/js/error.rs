@@ -66,10 +66,51 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
         ),
         Error::HeartbeatTimeout => ("HeartbeatTimeoutError", vec![]),
         Error::GaveUp => ("GaveUpError", vec![]),
+        Error::Encode { .. } => ("EncodeError", vec![]),
+        Error::Decode { raw, .. } => ("DecodeError", vec![("data", undecoded_data(raw))]),
+        Error::RequestTimeout { id, after } => (
+            "RequestTimeoutError",
+            vec![
+                ("id", number(*id)),
+                ("timeout", JsValue::from_f64(after.as_secs_f64() * 1000.0)),
+            ],
+        ),
+        Error::TooManyRequests { limit } => (
+            "TooManyRequestsError",
+            vec![("limit", number(*limit as u64))],
+        ),
+        Error::UnknownReply { id, raw } => (
+            "UnknownReplyError",
+            vec![
+                ("id", id.map_or(JsValue::NULL, number)),
+                ("data", raw.into()),
+            ],
+        ),
+        Error::Rpc {
+            code,
+            message,
+            data,
+        } => {
+            let data = data
+                .as_deref()
+                .and_then(|data| js_sys::JSON::parse(data).ok())
+                .unwrap_or(JsValue::UNDEFINED);
+            let properties = [("code", JsValue::from_f64(*code as f64)), ("data", data)];
+            return named("RpcError", message, &properties);
+        }
         // Whatever the browser threw keeps its own name (`SyntaxError`, `InvalidStateError`, ...) and message.
         Error::Browser { name, message } => return named(name, message, &[]),
     };
     named(name, &error.to_string(), &properties)
+}
+
+/// A message that could not be decoded, as JS data: a string, an `ArrayBuffer`, or `null` for a Blob (only its
+/// size is kept).
+fn undecoded_data(raw: &crate::typed::Undecoded) -> JsValue {
+    match raw.clone().into_message() {
+        Some(message) => crate::js::args::message_data(&message),
+        None => JsValue::NULL,
+    }
 }
 
 /// The close event's fields as error properties: `code`, `reason`, `wasClean`.

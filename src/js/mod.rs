@@ -12,6 +12,9 @@
 //!   `error`/`close` events through `addEventListener` or `on<type>`, and `for await (const data of client)`.
 //! - [`ReconnectingWebSocketClient`]: the [reconnecting client](crate::reconnect) with its options, `send`
 //!   returning `"sent"` or `"queued"`, state-change events and `takeUnsent()`.
+//! - [`JsonRpcClient`]: JSON-RPC 2.0 over one connection, `request(method, params, { timeout, signal })`
+//!   resolving with the result, `notify`, `notification` and `unexpected` events; and `sendJson(value)` on both
+//!   clients (the [typed](crate::typed) layer, which the `js` feature includes).
 //! - [`MessageIterator`], what `for await` uses.
 //! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
 //! - `isError(error, name)` ([`is_error`]): a TypeScript type guard for the errors below.
@@ -36,6 +39,12 @@
 //! | `QueueFullError` | the reconnecting client's send queue is full | `maxMessages`, `maxBytes`, `data` |
 //! | `HeartbeatTimeoutError` | no answer to a heartbeat ping (in a `disconnected` event) | |
 //! | `GaveUpError` | the reconnecting client gave up (from its iterator) | |
+//! | `EncodeError` | params that JSON cannot hold | |
+//! | `DecodeError` | a received message that is not JSON-RPC (in an `unexpected` event) | `data` (the message; `null` for a Blob) |
+//! | `RequestTimeoutError` | no reply to a request in time | `id`, `timeout` (ms) |
+//! | `TooManyRequestsError` | `maxPending` requests already await a reply; not sent | `limit` |
+//! | `UnknownReplyError` | a reply no request awaits (in an `unexpected` event) | `id` (or `null`), `data` (the reply's text) |
+//! | `RpcError` | the server answered with a JSON-RPC error | `code`, `data` |
 //!
 //! Arguments of the wrong type are a `TypeError`, numbers out of range a `RangeError` (durations are
 //! milliseconds from 0 to 2147483647, `setTimeout`'s limit); any other exception the browser throws keeps its
@@ -48,11 +57,13 @@ mod error;
 mod events;
 mod iterator;
 mod reconnecting;
+mod rpc;
 
 pub use canvas::{canvas_to_blob, draw_blob};
 pub use client::WebSocketClient;
 pub use iterator::MessageIterator;
 pub use reconnecting::ReconnectingWebSocketClient;
+pub use rpc::JsonRpcClient;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -219,6 +230,41 @@ export interface ReconnectingWebSocketClient {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }
 
+/** Options of `JsonRpcClient.connect(url, options)`. */
+export interface JsonRpcOptions {
+  /** Subprotocols to offer. */
+  protocols?: string | readonly string[];
+  /** Milliseconds to wait for the connection to open (`ConnectTimeoutError` after that). */
+  connectTimeout?: number;
+  /** Milliseconds a request waits for its reply by default (default 30000). */
+  timeout?: number;
+  /** Requests that may await a reply at once (default 256, at least 1); one more rejects with `TooManyRequestsError`, unsent. */
+  maxPending?: number;
+  /** Notifications and reports waiting to be dispatched (default 1024, at least 1); when full the oldest is dropped (`droppedNotifications`). */
+  notificationQueue?: number;
+}
+
+/** Options of `JsonRpcClient.request(method, params, options)`. */
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply (default: the client's `timeout`). */
+  timeout?: number;
+  /** Aborting it rejects the request with `signal.reason` and forgets it. */
+  signal?: AbortSignal;
+}
+
+/** The events of a `JsonRpcClient`. */
+export interface JsonRpcClientEventMap {
+  notification: CustomEvent<{ method: string; params: unknown }>;
+  unexpected: CustomEvent<{ error: UnknownReplyError | DecodeError | Error }>;
+}
+
+export interface JsonRpcClient {
+  addEventListener<K extends keyof JsonRpcClientEventMap>(type: K, listener: (event: JsonRpcClientEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof JsonRpcClientEventMap>(type: K, listener: (event: JsonRpcClientEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
 /** The URL was refused before any connection was made. */
 export interface InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
 /** A subprotocol is not a valid token, or was given twice. */
@@ -252,6 +298,19 @@ export interface HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutEr
 /** The reconnecting client gave up. */
 export interface GaveUpError extends Error { name: "GaveUpError" }
 
+/** Params that JSON cannot hold. */
+export interface EncodeError extends Error { name: "EncodeError" }
+/** A received message that is not JSON-RPC; `data` is the message (`null` for a Blob). */
+export interface DecodeError extends Error { name: "DecodeError"; data: string | ArrayBuffer | null }
+/** No reply to request `id` within `timeout` milliseconds; a reply that comes later is an `UnknownReplyError`. */
+export interface RequestTimeoutError extends Error { name: "RequestTimeoutError"; id: number; timeout: number }
+/** `limit` requests already await a reply; this one was not sent. */
+export interface TooManyRequestsError extends Error { name: "TooManyRequestsError"; limit: number }
+/** A reply that no request awaits (late, duplicate, or with no usable id); `data` is its text. */
+export interface UnknownReplyError extends Error { name: "UnknownReplyError"; id: number | null; data: string }
+/** The server's JSON-RPC error object: `message` is its message, `data` its data if any. */
+export interface RpcError extends Error { name: "RpcError"; code: number; data?: unknown }
+
 /** Every error this package defines, by name. */
 export interface ErrorMap {
   InvalidUrlError: InvalidUrlError;
@@ -270,6 +329,12 @@ export interface ErrorMap {
   QueueFullError: QueueFullError;
   HeartbeatTimeoutError: HeartbeatTimeoutError;
   GaveUpError: GaveUpError;
+  EncodeError: EncodeError;
+  DecodeError: DecodeError;
+  RequestTimeoutError: RequestTimeoutError;
+  TooManyRequestsError: TooManyRequestsError;
+  UnknownReplyError: UnknownReplyError;
+  RpcError: RpcError;
 }
 
 /** The name of an error this package defines. */

@@ -24,26 +24,26 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 /// A JS object from JSON, as options.
-fn object(json: &str) -> Option<JsValue> {
+pub(crate) fn object(json: &str) -> Option<JsValue> {
     Some(JSON::parse(json).expect("valid JSON"))
 }
 
-fn string(text: &str) -> JsValue {
+pub(crate) fn string(text: &str) -> JsValue {
     JsValue::from_str(text)
 }
 
-fn number(value: f64) -> JsValue {
+pub(crate) fn number(value: f64) -> JsValue {
     JsValue::from_f64(value)
 }
 
 /// A property of a JS value.
-fn get(value: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &string(key)).expect("an object")
 }
 
 /// Checks that `error` is an `Error` called `name` with a message, and returns it.
 #[track_caller]
-fn assert_named(error: &JsValue, name: &str) -> JsValue {
+pub(crate) fn assert_named(error: &JsValue, name: &str) -> JsValue {
     assert!(
         error.is_instance_of::<js_sys::Error>(),
         "{error:?} is an Error"
@@ -58,7 +58,7 @@ fn assert_named(error: &JsValue, name: &str) -> JsValue {
     error.clone()
 }
 
-async fn connect(route: &str) -> WebSocketClient {
+pub(crate) async fn connect(route: &str) -> WebSocketClient {
     within(
         "connect",
         WebSocketClient::connect(string(&url(route)), None),
@@ -67,7 +67,7 @@ async fn connect(route: &str) -> WebSocketClient {
     .expect("connects")
 }
 
-async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
+pub(crate) async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
     within("a promise", JsFuture::from(promise)).await
 }
 

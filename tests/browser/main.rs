@@ -15,6 +15,7 @@ mod connection;
 mod faults;
 mod hostile_input;
 mod js_api;
+mod js_typed;
 mod listeners;
 mod open;
 mod races;
@@ -24,5 +25,7 @@ mod reentrancy;
 mod send_receive;
 mod sink;
 mod threads;
+#[cfg(feature = "typed")]
+mod typed;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -2,10 +2,12 @@
 // generates (tests/ts/tsconfig.json maps "browser-ws" to target/js-pkg/web). It is never run: it checks that
 // the public API is typed precisely, that correct code compiles, and (with @ts-expect-error) that wrong code
 // does not. Covers: connect/send/close/getters/events/async iteration of WebSocketClient, the reconnecting
-// client with every option and its events, the canvas helpers, the error types and `isError` narrowing, and
-// that no public member is `any`.
+// client with every option and its events, the canvas helpers, the error types and `isError` narrowing,
+// `sendJson` and `JsonRpcClient` (options, `request` with `timeout`/`signal`, events, its errors), and that no
+// public member is `any`.
 
 import init, {
+  JsonRpcClient,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
@@ -16,6 +18,8 @@ import init, {
   type ConnectOptions,
   type ErrorName,
   type ImageSize,
+  type JsonRpcOptions,
+  type RequestOptions,
   type MessageData,
   type MessageIterator,
   type ReadyState,
@@ -187,6 +191,45 @@ async function canvases(canvas: HTMLCanvasElement, blob: Blob): Promise<void> {
   void [size, png, jpeg, fromOffscreen];
 }
 
+async function typed(url: string): Promise<void> {
+  const client = await WebSocketClient.connect(url);
+  client.sendJson({ hello: ["world", 1, null] });
+  const feed = new ReconnectingWebSocketClient(url);
+  const sent: SendResult = feed.sendJson([1, 2]);
+  void sent;
+
+  const options: JsonRpcOptions = { protocols: "rpc.v1", connectTimeout: 5000, timeout: 2000, maxPending: 16, notificationQueue: 64 };
+  const rpc = await JsonRpcClient.connect(new URL(url), options);
+  const controller = new AbortController();
+  const requestOptions: RequestOptions = { timeout: 100, signal: controller.signal };
+  const result: unknown = await rpc.request("add", [1, 2], requestOptions);
+  await rpc.request("ping");
+  // @ts-expect-error: the method is a string
+  await rpc.request(1);
+  // @ts-expect-error: no such option
+  await rpc.request("x", null, { retries: 3 });
+  rpc.notify("log", { line: "hi" });
+  const pending: number = rpc.pendingRequests;
+  rpc.addEventListener("notification", (event) => {
+    assertType<Equal<typeof event.detail.method, string>>();
+    console.log(event.detail.params);
+  });
+  rpc.addEventListener("unexpected", (event) => {
+    const error = event.detail.error;
+    if (isError(error, "UnknownReplyError")) console.log(error.id, error.data);
+    if (isError(error, "DecodeError")) console.log(error.data);
+  });
+  try {
+    await rpc.request("slow");
+  } catch (error) {
+    if (isError(error, "RpcError")) console.log(error.code, error.message, error.data);
+    if (isError(error, "RequestTimeoutError")) console.log(error.id, error.timeout);
+    if (isError(error, "TooManyRequestsError")) console.log(error.limit);
+  }
+  rpc.close();
+  void [result, pending];
+}
+
 function errors(error: unknown, other?: BrowserWsError): string {
   if (isError(error, "ConnectionClosedError")) return `${error.code} ${error.reason} ${error.wasClean}`;
   if (isError(error, "InvalidCloseCodeError")) return `${error.code}`;
@@ -216,4 +259,8 @@ assertType<NotAny<Parameters<typeof drawBlob>[2]>>();
 assertType<NotAny<Awaited<ReturnType<typeof drawBlob>>>>();
 assertType<Equal<Awaited<ReturnType<typeof WebSocketClient.connect>>, WebSocketClient>>();
 
-export { plainClient, reconnecting, canvases, errors };
+assertType<NotAny<Parameters<typeof JsonRpcClient.connect>[1]>>();
+assertType<NotAny<Parameters<JsonRpcClient["request"]>[2]>>();
+assertType<Equal<Awaited<ReturnType<typeof JsonRpcClient.connect>>, JsonRpcClient>>();
+
+export { plainClient, reconnecting, canvases, typed, errors };

@@ -6,7 +6,7 @@
 // the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium (or in
 // WebKit, with BROWSER_WS_E2E_BROWSER=webkit: then only the web package is built, and none of the build checks
 // run, since the Chromium step has them) a plain page imports the release build from ./pkg/browser_ws.js and runs text, binary, Blob, events, close-code,
-// error, iteration, disposal, reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo
+// error, iteration, disposal, reconnecting, canvas and JSON-RPC cases (tools/e2e/js-package/cases.mjs) against the echo
 // server, with no uncaught error.
 //
 // Environment:
@@ -39,7 +39,7 @@ const webPkg = prebuilt || path.join(pkgRoot, 'web');
 const checksBuilds = !prebuilt && ENGINE === 'chromium';
 
 /** The names the JS API exports; none may appear in a build without the `js` feature. */
-const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
+const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'JsonRpcClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
 
 /** Runs a program from the repository root, its output on stderr; fails the test if it fails. */
 function run(program, args) {

@@ -256,8 +256,13 @@ impl Step {
             }
             Step::NativeTests => {
                 cmd = ws.cargo();
-                // With the demo feature, so the demo's pure-logic tests run too.
-                cmd.args(["test", "--workspace", "--features", "browser-ws/demo"]);
+                // With the demo and typed features: their pure-logic tests and the README's typed examples.
+                cmd.args([
+                    "test",
+                    "--workspace",
+                    "--features",
+                    "browser-ws/demo,browser-ws/typed",
+                ]);
                 if options.release {
                     cmd.arg("--release");
                 }

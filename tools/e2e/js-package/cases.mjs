@@ -3,6 +3,7 @@
 // and runs each case in headless Chromium or in WebKit with the echo server's base URL; a case throws to fail.
 
 import init, {
+  JsonRpcClient,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
@@ -636,6 +637,36 @@ window.cases = {
     empty.width = 0;
     isNamed(await failure(() => canvasToBlob(empty), 'an empty canvas'), 'ImageEncodeError');
     isNamed(await failure(() => canvasToBlob(source, 'image/png', 2), 'quality 2'), 'RangeError');
+    return 'ok';
+  },
+
+  /** sendJson and JsonRpcClient as a JS user writes them: results, named errors, abort, notifications. */
+  async jsonRpc(base) {
+    const client = await WebSocketClient.connect(`${base}/echo`);
+    client.sendJson({ a: [1, 'é'] });
+    same((await take(client, 1))[0], '{"a":[1,"é"]}', 'sendJson sends JSON text');
+    isNamed(await failure(() => client.sendJson(1n), 'a BigInt'), 'TypeError');
+    await client.close();
+
+    const rpc = await JsonRpcClient.connect(`${base}/rpc`, { timeout: 5000, maxPending: 8 });
+    const notifications = [];
+    rpc.addEventListener('notification', (e) => notifications.push([e.detail.method, e.detail.params]));
+    same(await rpc.request('add', [1, 2]), 3, 'add');
+    same(await rpc.request('echo', { deep: [null, true] }), { deep: [null, true] }, 'echo');
+    const missing = await failure(() => rpc.request('nope'), 'an unknown method');
+    isNamed(missing, 'RpcError', { code: -32601 });
+    const late = await failure(() => rpc.request('sleep', { ms: 2000 }, { timeout: 20 }), 'a timeout');
+    isNamed(late, 'RequestTimeoutError', { timeout: 20 });
+    const controller = new AbortController();
+    const aborted = rpc.request('sleep', { ms: 5000 }, { signal: controller.signal });
+    controller.abort(new Error('stop'));
+    same((await failure(() => aborted, 'an abort')).message, 'stop', 'rejected with signal.reason');
+    await rpc.request('notify', { method: 'tick', params: [7] });
+    same(notifications, [['tick', [7]]], 'notifications');
+    same(rpc.pendingRequests, 0, 'nothing pending');
+    const dropped = rpc.request('sleep', { ms: 5000 });
+    rpc.notify('drop');
+    isNamed(await failure(() => dropped, 'a drop'), 'ConnectionClosedError', { code: 1006 });
     return 'ok';
   },
 };

@@ -1,0 +1,310 @@
+//! Typed messages (feature `typed`) against the echo server's `/echo` and `/rpc` routes.
+//!
+//! Covers: a typed connection sends and receives structs as JSON; a message that does not decode is a `Decode`
+//! error carrying the raw message and the stream goes on; a typed `Sender`/`Receiver` pair after `split()`; a
+//! typed reconnecting client; JSON-RPC calls (result decoded, a JSON-RPC error reply as `Error::Rpc`, a result
+//! of the wrong shape as `Decode`); server notifications, non-JSON-RPC messages and stray replies reported in the
+//! notification stream; a request timeout, and its late reply reported as an unknown id; the bound on requests
+//! awaiting a reply; requests failed with the close event (not hung) when the connection drops, and later ones
+//! too; over a reconnecting client, requests in flight failed by the drop and a request after it answered on
+//! the next connection; dropping the last `RpcClient` closes the connection.
+
+use std::time::Duration;
+
+use crate::common::{until, url, within};
+use browser_ws::reconnect::{Backoff, ReconnectingClient};
+use browser_ws::typed::{RpcClient, TypedExt, Undecoded};
+use browser_ws::{connect, CloseCode, Error, Message, ReadyState};
+use futures::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wasm_bindgen_test::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+#[wasm_bindgen_test]
+async fn a_typed_connection_sends_and_receives_structs() {
+    let mut points = connect(&url("/echo"))
+        .await
+        .unwrap()
+        .typed::<Point, Point>();
+    points.send(Point { x: 1, y: -2 }).await.unwrap();
+    let echoed = within("the echo", points.next()).await;
+    assert_eq!(echoed, Some(Ok(Point { x: 1, y: -2 })));
+    // What went over the wire is JSON text.
+    points
+        .get_mut()
+        .send(Message::json(&json!({"x": 5, "y": 6})).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        within("the echo", points.next()).await,
+        Some(Ok(Point { x: 5, y: 6 }))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_message_that_does_not_decode_is_reported_with_the_message_and_the_stream_goes_on() {
+    let mut points = connect(&url("/echo"))
+        .await
+        .unwrap()
+        .typed::<Point, Point>();
+    points
+        .get_mut()
+        .send(Message::text("not json"))
+        .await
+        .unwrap();
+    points
+        .get_mut()
+        .send(Message::binary(*br#"{"x":1}"#))
+        .await
+        .unwrap();
+    points.send(Point { x: 3, y: 4 }).await.unwrap();
+    match within("the first echo", points.next()).await {
+        Some(Err(Error::Decode { raw, .. })) => {
+            assert_eq!(raw, Undecoded::Text("not json".into()));
+            assert_eq!(raw.into_message(), Some(Message::text("not json")));
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match within("the second echo", points.next()).await {
+        Some(Err(Error::Decode { raw, message })) => {
+            assert_eq!(raw, Undecoded::Binary(br#"{"x":1}"#.to_vec()));
+            assert!(message.contains('y'), "{message}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(
+        within("the third echo", points.next()).await,
+        Some(Ok(Point { x: 3, y: 4 }))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn typed_halves_after_split() {
+    let (sender, receiver, handle) = connect(&url("/echo")).await.unwrap().split();
+    let mut sender = sender.typed::<(), Vec<String>>();
+    let mut receiver = receiver.typed::<Vec<String>, ()>();
+    sender.send(vec!["a".into(), "b".into()]).await.unwrap();
+    assert_eq!(
+        within("the echo", receiver.next()).await,
+        Some(Ok(vec!["a".to_owned(), "b".to_owned()]))
+    );
+    handle.close().unwrap();
+    assert_eq!(within("the end", receiver.next()).await, None);
+}
+
+#[wasm_bindgen_test]
+async fn a_typed_reconnecting_client() {
+    let mut client = ReconnectingClient::new(&url("/echo")).typed::<Point, Point>();
+    client.send(Point { x: 7, y: 8 }).await.unwrap();
+    assert_eq!(
+        within("the echo", client.next()).await,
+        Some(Ok(Point { x: 7, y: 8 }))
+    );
+    client.get_ref().handle().close().unwrap();
+}
+
+async fn rpc() -> RpcClient {
+    RpcClient::new(connect(&url("/rpc")).await.unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn rpc_calls_decode_results_and_report_errors() {
+    let rpc = rpc().await;
+    let sum: i64 = within("add", rpc.call("add", &[1, 2, 3])).await.unwrap();
+    assert_eq!(sum, 6);
+    let point: Point = within("echo", rpc.call("echo", &Point { x: 1, y: 2 }))
+        .await
+        .unwrap();
+    assert_eq!(point, Point { x: 1, y: 2 });
+    let missing = within("nope", rpc.call::<_, Value>("nope", &())).await;
+    assert_eq!(
+        missing,
+        Err(Error::Rpc {
+            code: -32601,
+            message: "Method not found".into(),
+            data: None
+        })
+    );
+    let wrong_shape = within("add", rpc.call::<_, Point>("add", &[1, 2])).await;
+    assert!(
+        matches!(&wrong_shape, Err(Error::Decode { raw: Undecoded::Text(raw), .. }) if raw == "3"),
+        "{wrong_shape:?}"
+    );
+    assert_eq!(rpc.pending_requests(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn notifications_non_rpc_messages_and_stray_replies_are_reported() {
+    let rpc = rpc().await;
+    let mut notifications = rpc.notifications();
+    let params = json!({"method": "tick", "params": {"n": 1}, "count": 2});
+    within("notify", rpc.call::<_, ()>("notify", &params))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let notification = within("a notification", notifications.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(notification.method, "tick");
+        assert_eq!(notification.params, json!({"n": 1}));
+    }
+    within("garbage", rpc.call::<_, ()>("garbage", &()))
+        .await
+        .unwrap();
+    assert_eq!(
+        within("the report", notifications.next()).await,
+        Some(Err(Error::Decode {
+            raw: Undecoded::Text("not json".into()),
+            message: "expected ident at line 1 column 2".into()
+        }))
+    );
+    within("stray", rpc.call::<_, ()>("stray", &json!({"id": 9999})))
+        .await
+        .unwrap();
+    match within("the report", notifications.next()).await {
+        Some(Err(Error::UnknownReply { id, raw })) => {
+            assert_eq!(id, Some(9999));
+            assert!(raw.contains("\"stray\""), "{raw}");
+        }
+        other => panic!("expected an unknown reply, got {other:?}"),
+    }
+    rpc.notify("ignored", &()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_request_times_out_and_its_late_reply_is_an_unknown_id() {
+    let rpc = rpc().await;
+    let mut notifications = rpc.notifications();
+    // The reply is due 2 s after the 50 ms timeout: on a loaded machine a page can stall for a while, and a reply
+    // already received when it resumes is taken before the timer (which is right, and would fail this test).
+    let late = within(
+        "the timeout",
+        rpc.call_with_timeout::<_, Value>("sleep", &json!({"ms": 2000, "value": 1}), ms(50)),
+    )
+    .await;
+    let Err(Error::RequestTimeout { id, after }) = late else {
+        panic!("expected a timeout, got {late:?}");
+    };
+    assert_eq!(after, ms(50));
+    assert_eq!(
+        rpc.pending_requests(),
+        0,
+        "a timed-out request is forgotten"
+    );
+    match within("the late reply", notifications.next()).await {
+        Some(Err(Error::UnknownReply { id: late_id, .. })) => assert_eq!(late_id, Some(id)),
+        other => panic!("expected an unknown reply, got {other:?}"),
+    }
+    // The connection still serves.
+    assert_eq!(
+        within("add", rpc.call::<_, i64>("add", &[2, 2])).await,
+        Ok(4)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn requests_awaiting_a_reply_are_bounded() {
+    let connection = connect(&url("/rpc")).await.unwrap();
+    let rpc = RpcClient::builder().max_pending(2).over(connection);
+    for _ in 0..2 {
+        let rpc = rpc.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let slept = rpc
+                .call::<_, u8>("sleep", &json!({"ms": 300, "value": 1}))
+                .await;
+            assert_eq!(slept, Ok(1));
+        });
+    }
+    until("two requests pending", || rpc.pending_requests() == 2).await;
+    assert_eq!(
+        rpc.call::<_, i64>("add", &[1]).await,
+        Err(Error::TooManyRequests { limit: 2 })
+    );
+    until("the replies", || rpc.pending_requests() == 0).await;
+    assert_eq!(within("add", rpc.call::<_, i64>("add", &[1])).await, Ok(1));
+}
+
+/// A request waiting 5 s for its reply and one that makes the server drop the connection: both fail with the
+/// same unclean close (1006), which is returned.
+async fn sleep_and_drop(rpc: &RpcClient) -> Result<Value, Error> {
+    let (slept, dropped) = within(
+        "the failures",
+        futures::future::join(
+            rpc.call::<_, Value>("sleep", &json!({"ms": 5000})),
+            rpc.call::<_, Value>("drop", &()),
+        ),
+    )
+    .await;
+    let Err(Error::Closed(close)) = &slept else {
+        panic!("expected the close event, got {slept:?}");
+    };
+    assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE);
+    assert!(!close.was_clean);
+    assert_eq!(dropped, slept);
+    slept
+}
+
+#[wasm_bindgen_test]
+async fn requests_fail_with_the_close_event_when_the_connection_drops() {
+    let rpc = rpc().await;
+    let mut notifications = rpc.notifications();
+    let slept = sleep_and_drop(&rpc).await;
+    assert_eq!(
+        rpc.call::<_, Value>("echo", &1).await,
+        slept,
+        "and later ones"
+    );
+    assert_eq!(within("the end", notifications.next()).await, None);
+}
+
+#[wasm_bindgen_test]
+async fn over_a_reconnecting_client_the_drop_fails_requests_in_flight_and_the_next_connection_answers(
+) {
+    let client = ReconnectingClient::builder(&url("/rpc"))
+        .backoff(Backoff {
+            initial: ms(50),
+            max: ms(50),
+            factor: 1.0,
+            jitter: 0.0,
+        })
+        .start();
+    let handle = client.handle().clone();
+    let rpc = RpcClient::builder().over_reconnecting(client);
+    assert_eq!(
+        within("add", rpc.call::<_, i64>("add", &[1, 1])).await,
+        Ok(2)
+    );
+    let _closed = sleep_and_drop(&rpc).await;
+    // Sent at once or queued until the next connection opens; answered there.
+    assert_eq!(
+        within("add", rpc.call::<_, i64>("add", &[2, 3])).await,
+        Ok(5)
+    );
+    rpc.close().unwrap();
+    until("closed", || handle.state().is_final()).await;
+    assert_eq!(
+        rpc.call::<_, i64>("add", &[1]).await,
+        Err(Error::NotOpen(ReadyState::Closed))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_last_rpc_client_closes_the_connection() {
+    let connection = connect(&url("/rpc")).await.unwrap();
+    let handle = connection.handle().clone();
+    let rpc = RpcClient::new(connection);
+    assert_eq!(within("add", rpc.call::<_, i64>("add", &[1])).await, Ok(1));
+    drop(rpc);
+    within("the close", handle.closed()).await;
+}
