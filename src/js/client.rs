@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
 use crate::js::error::to_js;
 use crate::js::events::Events;
-use crate::js::iterator::{Fanout, MessageIterator};
+use crate::js::iterator::{Fanout, Feed, MessageIterator};
 use crate::listener::EventListener;
 use crate::socket::WebSocket;
 use crate::state::{BinaryType, ReadyState};
@@ -210,11 +210,9 @@ impl WebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "MessagesOptions")] options: Option<JsValue>,
     ) -> Result<MessageIterator, JsValue> {
-        self.inner
-            .state
-            .borrow_mut()
-            .fanout
-            .subscribe(options.as_ref())
+        // The options' getters may call back into the client: read them before borrowing anything.
+        let feed = Feed::new(options.as_ref())?;
+        Ok(self.inner.state.borrow_mut().fanout.subscribe(feed))
     }
 
     /// `for await (const data of client)`: the same as `messages()`.

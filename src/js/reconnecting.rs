@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
 use crate::js::error::{range_error, report_error, set, to_js, type_error};
 use crate::js::events::Events;
-use crate::js::iterator::{Fanout, MessageIterator};
+use crate::js::iterator::{Fanout, Feed, MessageIterator};
 use crate::message::Message;
 use crate::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
@@ -111,7 +111,7 @@ impl ReconnectingWebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendData")] data: JsValue,
     ) -> Result<String, JsValue> {
-        let message = SendData::new(&data)?.into_message();
+        let message = SendData::new(&data)?.into_message()?;
         match self.handle.try_send(message) {
             Ok(Delivery::Sent) => Ok("sent".to_owned()),
             Ok(Delivery::Queued) => Ok("queued".to_owned()),
@@ -219,7 +219,9 @@ impl ReconnectingWebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "MessagesOptions")] options: Option<JsValue>,
     ) -> Result<MessageIterator, JsValue> {
-        self.shared.fanout.borrow_mut().subscribe(options.as_ref())
+        // The options' getters may call back into the client: read them before borrowing anything.
+        let feed = Feed::new(options.as_ref())?;
+        Ok(self.shared.fanout.borrow_mut().subscribe(feed))
     }
 
     /// `for await (const data of client)`: the same as `messages()`.
@@ -393,7 +395,7 @@ fn heartbeat(options: &Options) -> Result<Option<Heartbeat>, JsValue> {
     };
     let (interval, timeout) = (positive("interval")?, positive("timeout")?);
     let ping = match heartbeat.get("ping")? {
-        Some(ping) => SendData::new(&ping)?.into_message(),
+        Some(ping) => SendData::new(&ping)?.into_message()?,
         None => Message::text("ping"),
     };
     let mut beat = Heartbeat::new(interval, timeout, ping);
@@ -432,7 +434,9 @@ fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsVal
             .call2(&JsValue::UNDEFINED, &id, &args::message_data(message))
             .map_err(|exception| Error::from_exception(&exception))?;
         match SendData::new(&tagged) {
-            Ok(data) => Ok(data.into_message()),
+            Ok(data) => data
+                .into_message()
+                .map_err(|exception| Error::from_exception(&exception)),
             Err(_) => Err(Error::Browser {
                 name: "TypeError".into(),
                 message: "options.acknowledgements.tag must return a string, an ArrayBuffer, an \
