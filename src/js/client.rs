@@ -186,7 +186,7 @@ impl WebSocketClient {
         self.inner.socket.url()
     }
 
-    /// How binary messages arrive: `"arraybuffer"` (the default here) or `"blob"`.
+    /// How binary messages arrive: `"blob"` (the default, as in every browser) or `"arraybuffer"`.
     #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
     pub fn binary_type(&self) -> String {
         self.inner.socket.binary_type().as_str().to_owned()
@@ -319,7 +319,8 @@ impl WebSocketClient {
         let protocols = options.protocols("protocols")?;
         let binary = match options.get("binaryType")? {
             Some(value) => binary_type(&value, "options.binaryType")?,
-            None => BinaryType::ArrayBuffer,
+            // As in every browser.
+            None => BinaryType::Blob,
         };
         let events = Events::new()?;
         let socket = WebSocket::open_with_protocols(&url, &protocols).map_err(|e| to_js(&e))?;

@@ -91,7 +91,7 @@ export type ReconnectState = "connecting" | "open" | "disconnected" | "waiting" 
 export interface WebSocketClientOptions {
   /** Subprotocols to offer; the server selects at most one (see `protocol`). Each must be a valid token. */
   protocols?: string | readonly string[];
-  /** How binary messages arrive (default `"arraybuffer"`). */
+  /** How binary messages arrive (default `"blob"`, as in every browser). */
   binaryType?: BinaryType;
 }
 

@@ -297,7 +297,8 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
         builder = builder.url_provider(move || call_url_provider(provider.clone(), base.clone()));
     }
     builder = builder.protocols(&options.protocols("protocols")?);
-    if options.one_of("binaryType", &["arraybuffer", "blob"])? == Some("blob") {
+    // `"blob"` by default, as in every browser.
+    if options.one_of("binaryType", &["arraybuffer", "blob"])? != Some("arraybuffer") {
         builder = builder.binary(BinaryDelivery::Blob);
     }
     let backoff = options.nested("backoff")?;

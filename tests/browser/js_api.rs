@@ -75,7 +75,9 @@ async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
 async fn connect_send_iterate_close() {
     let client = connect("/echo").await;
     assert_eq!(client.ready_state(), 1);
-    assert_eq!(client.binary_type(), "arraybuffer");
+    // "blob" by default, as in every browser.
+    assert_eq!(client.binary_type(), "blob");
+    client.set_binary_type(string("arraybuffer")).expect("set");
     let messages = client.messages(None).expect("an iterator");
     client.send(string("héllo")).expect("sent");
     client
