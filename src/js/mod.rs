@@ -57,6 +57,68 @@ pub use reconnecting::ReconnectingWebSocketClient;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// The `readyState` constants of the DOM's `WebSocket`, static and on instances, for a client class.
+macro_rules! ready_state_constants {
+    ($class:ident, $js:literal) => {
+        #[wasm_bindgen(js_class = $js)]
+        impl $class {
+            /// `0`, as `WebSocket.CONNECTING`.
+            #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
+            pub fn connecting_constant() -> u16 {
+                crate::state::ReadyState::Connecting.to_dom()
+            }
+            /// `1`, as `WebSocket.OPEN`.
+            #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
+            pub fn open_constant() -> u16 {
+                crate::state::ReadyState::Open.to_dom()
+            }
+            /// `2`, as `WebSocket.CLOSING`.
+            #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
+            pub fn closing_constant() -> u16 {
+                crate::state::ReadyState::Closing.to_dom()
+            }
+            /// `3`, as `WebSocket.CLOSED`.
+            #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
+            pub fn closed_constant() -> u16 {
+                crate::state::ReadyState::Closed.to_dom()
+            }
+            /// `0`, as `webSocket.CONNECTING`.
+            #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
+            pub fn connecting_state(&self) -> u16 {
+                Self::connecting_constant()
+            }
+            /// `1`, as `webSocket.OPEN`.
+            #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
+            pub fn open_state(&self) -> u16 {
+                Self::open_constant()
+            }
+            /// `2`, as `webSocket.CLOSING`.
+            #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
+            pub fn closing_state(&self) -> u16 {
+                Self::closing_constant()
+            }
+            /// `3`, as `webSocket.CLOSED`.
+            #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
+            pub fn closed_state(&self) -> u16 {
+                Self::closed_constant()
+            }
+
+            /// Dispatches `event` to the client's listeners, as `EventTarget.dispatchEvent` does (with the client
+            /// as `event.target`): `false` if a listener called `preventDefault()` on a cancelable event.
+            #[wasm_bindgen(js_name = dispatchEvent)]
+            pub fn dispatch_event(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "Event")] event: JsValue,
+            ) -> Result<bool, JsValue> {
+                self.events().dispatch_from_js(&event)
+            }
+        }
+    };
+}
+
+ready_state_constants!(WebSocketClient, "WebSocketClient");
+ready_state_constants!(ReconnectingWebSocketClient, "ReconnectingWebSocketClient");
+
 /// Whether `error` is an `Error` called `name`: `isError(e, "QueueFullError")`. In TypeScript it narrows `e`
 /// to that error's interface, with its properties.
 #[wasm_bindgen(js_name = isError, skip_typescript)]

@@ -12,10 +12,10 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::close::CloseEvent;
 use crate::connection::{BinaryDelivery, ConnectionBuilder};
 use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
+use crate::js::client::dom_close_event;
 use crate::js::error::{range_error, report_error, set, to_js, type_error};
 use crate::js::events::Events;
 use crate::js::iterator::{Fanout, Feed, MessageIterator};
@@ -64,6 +64,8 @@ struct Shared {
     resolve_finished: RefCell<Option<Function>>,
     /// Set when the JS object is freed: no events after that.
     freed: Cell<bool>,
+    /// Set once the client has stopped for good (`gaveup` or `closed`).
+    stopped: Cell<bool>,
 }
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
@@ -72,7 +74,7 @@ impl ReconnectingWebSocketClient {
     /// `ReconnectOptions`). `url` is a string, a `URL`, or a function returning one (or a promise of one),
     /// called before every attempt. Throws `TypeError` or `RangeError` for bad options.
     #[wasm_bindgen(constructor)]
-    pub fn new(
+    pub fn construct(
         #[wasm_bindgen(
             unchecked_param_type = "string | URL | (() => string | URL | PromiseLike<string | URL>)"
         )]
@@ -80,25 +82,15 @@ impl ReconnectingWebSocketClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ReconnectOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<ReconnectingWebSocketClient, JsValue> {
-        let options = Options::new(options.as_ref(), "options")?;
-        let builder = builder(&url, &options)?;
-        let events = Events::new()?;
-        let mut resolve = None;
-        let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
-        let shared = Rc::new(Shared {
-            events,
-            fanout: RefCell::new(Fanout::default()),
-            finished,
-            resolve_finished: RefCell::new(resolve),
-            freed: Cell::new(false),
-        });
-        let client = builder.start();
-        let handle = client.handle().clone();
-        // Subscribed before the client's task first runs, so no state change is missed.
-        let states = handle.state_changes();
-        wasm_bindgen_futures::spawn_local(pump(client, states, shared.clone()));
-        Ok(Self { handle, shared })
+    ) -> Result<JsValue, JsValue> {
+        let client = Self::new(url, options)?;
+        let shared = client.shared.clone();
+        let value = JsValue::from(client);
+        // Kept alive, as the DOM keeps a WebSocket it may still fire events at, until it has stopped for good.
+        if !shared.stopped.get() {
+            shared.events.own(&value);
+        }
+        Ok(value)
     }
 
     /// Sends `data` (as `WebSocketClient.send` takes it) if a connection is open and nothing older is queued,
@@ -274,6 +266,41 @@ impl ReconnectingWebSocketClient {
     }
 }
 
+impl ReconnectingWebSocketClient {
+    /// `new ReconnectingWebSocketClient(url, options)`, for Rust callers (the export returns the JS object).
+    pub fn new(
+        url: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<ReconnectingWebSocketClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        let builder = builder(&url, &options)?;
+        let events = Events::new()?;
+        let mut resolve = None;
+        let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
+        let shared = Rc::new(Shared {
+            events,
+            fanout: RefCell::new(Fanout::default()),
+            finished,
+            resolve_finished: RefCell::new(resolve),
+            freed: Cell::new(false),
+            stopped: Cell::new(false),
+        });
+        let client = builder.start();
+        let handle = client.handle().clone();
+        // Subscribed before the client's task first runs, so no state change is missed.
+        let states = handle.state_changes();
+        wasm_bindgen_futures::spawn_local(pump(client, states, shared.clone()));
+        Ok(Self { handle, shared })
+    }
+}
+
+impl ReconnectingWebSocketClient {
+    /// The client's event target.
+    pub(crate) fn events(&self) -> &Events {
+        &self.shared.events
+    }
+}
+
 impl Drop for ReconnectingWebSocketClient {
     fn drop(&mut self) {
         self.shared.freed.set(true);
@@ -349,7 +376,7 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     }
     if let Some(hook) = options.function("shouldReconnect")? {
         builder = builder.should_reconnect(move |close| {
-            match hook.call1(&JsValue::UNDEFINED, &close_event(close)) {
+            match hook.call1(&JsValue::UNDEFINED, &dom_close_event(close)) {
                 Ok(answer) => answer.is_truthy(),
                 Err(exception) => {
                     report_error(&exception);
@@ -490,16 +517,6 @@ async fn call_url_provider(provider: Function, base: String) -> Result<String, E
     })
 }
 
-/// A DOM `CloseEvent` with the close's fields, for `shouldReconnect`.
-fn close_event(close: &CloseEvent) -> JsValue {
-    let init = web_sys::CloseEventInit::new();
-    init.set_code(close.code.code());
-    init.set_reason(&close.reason);
-    init.set_was_clean(close.was_clean);
-    web_sys::CloseEvent::new_with_event_init_dict("close", &init)
-        .map_or(JsValue::UNDEFINED, JsValue::from)
-}
-
 /// The JS name of a state.
 fn state_name(state: &ClientState) -> &'static str {
     match state {
@@ -572,14 +589,22 @@ impl Shared {
 
     fn state_changed(&self, state: &ClientState) {
         if state.is_final() {
+            self.stopped.set(true);
             let resolve = self.resolve_finished.borrow_mut().take();
             if let Some(resolve) = resolve {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
             }
         }
-        if self.freed.get() {
-            return;
+        if !self.freed.get() {
+            self.dispatch_state(state);
         }
+        if state.is_final() {
+            // The last event: from now on only the client's JS object (if any) holds what its listeners reach.
+            self.events.release();
+        }
+    }
+
+    fn dispatch_state(&self, state: &ClientState) {
         let name = state_name(state);
         match state {
             ClientState::Connecting { attempt } => self
