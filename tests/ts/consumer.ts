@@ -64,6 +64,13 @@ async function plainClient(url: string): Promise<void> {
     else console.log(event.data.size);
   };
   client.onclose = (event) => console.log(event.code, event.reason, event.wasClean);
+  // The DOM's constants, static and on instances, with their literal types; dispatchEvent.
+  const open: 1 = WebSocketClient.OPEN;
+  const closed: 3 = client.CLOSED;
+  const notCancelled: boolean = client.dispatchEvent(new Event("custom"));
+  void [open, closed, notCancelled, ReconnectingWebSocketClient.CONNECTING];
+  // @ts-expect-error: the constants are read-only
+  client.OPEN = 2;
   client.onopen = null;
   client.addEventListener("close", (event) => {
     assertType<Equal<typeof event, CloseEvent>>();

@@ -3,10 +3,10 @@
 // Covers: `wasm-pack build --release --target web -- --features js` builds the package, whose package.json
 // carries Cargo.toml's metadata and lists every file it needs; the declarations have no `any` in the public
 // API and a strict TypeScript consumer (tests/ts) compiles against them; `--target bundler` builds too, with
-// the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium a plain
-// page imports the release build from ./pkg/browser_ws.js and runs text, binary, Blob, events, close-code,
-// error, iteration, disposal, reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo
-// server, with no uncaught error.
+// the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium (run with
+// --js-flags=--expose-gc) a plain page imports the release build from ./pkg/browser_ws.js and runs text,
+// binary, Blob, events, close-code, error, iteration, disposal, DOM-parity, lifetime (`gc()`), hostile-argument,
+// reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo server, with no uncaught error.
 //
 // Environment:
 //   BROWSER_WS_ECHO_URL      ws://HOST:PORT of a running echo-server; without it, target/debug/echo-server is
@@ -201,7 +201,8 @@ test('the release package works in Chromium, imported by a plain page', { timeou
   const { server, url: pageUrl } = await servePage(webPkg);
   t.diagnostic(`page ${pageUrl}, echo server ${echoUrl}, refused ${refused}, package ${path.relative(root, webPkg)}`);
 
-  const browser = await launchChromium();
+  // `gc()` for the lifetime case: an unreferenced open client must survive a collection, a closed one not.
+  const browser = await launchChromium(['--js-flags=--expose-gc']);
   t.after(async () => {
     await browser.close();
     server.close();
