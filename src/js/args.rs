@@ -38,7 +38,7 @@ impl Options {
     }
 
     /// The full name of a property, for messages.
-    fn name(&self, key: &str) -> String {
+    pub(crate) fn name(&self, key: &str) -> String {
         format!("{}.{key}", self.what)
     }
 

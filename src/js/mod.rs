@@ -220,6 +220,20 @@ export interface ReconnectOptions extends WebSocketClientOptions {
   /** Retry at once, cutting a wait short, when the browser goes back online or the page becomes visible (default `true`). */
   retryOnOnline?: boolean;
   acknowledgements?: AcknowledgementOptions;
+  /** partysocket's and reconnecting-websocket's name for `maxAttempts`, counted as they count: retries after the first attempt (`maxRetries: n` is `maxAttempts: n + 1`); `Infinity` never gives up. Give one of the two. */
+  maxRetries?: number;
+  /** partysocket's name for `backoff.initialDelay` (ms). */
+  minReconnectionDelay?: number;
+  /** partysocket's name for `backoff.maxDelay` (ms). */
+  maxReconnectionDelay?: number;
+  /** partysocket's name for `backoff.factor`. */
+  reconnectionDelayGrowFactor?: number;
+  /** partysocket's name for `connectTimeout` (ms). */
+  connectionTimeout?: number;
+  /** partysocket's name for `maxQueuedMessages`; a full queue still throws `QueueFullError` rather than dropping. */
+  maxEnqueuedMessages?: number;
+  /** Log every state change with `console.debug` (default `false`). */
+  debug?: boolean;
 }
 
 /** Acknowledged, at-least-once delivery: each message sent gets an id (1, 2, 3, ...) and is kept, counting against the queue limits, until the server acknowledges it; after a reconnect, unacknowledged messages are sent again, in order, before anything newer. The server must tolerate duplicates. */

@@ -66,6 +66,11 @@ struct Shared {
     freed: Cell<bool>,
     /// Set once the client has stopped for good (`gaveup` or `closed`).
     stopped: Cell<bool>,
+    /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
+    /// attempt, less one.
+    retry_count: Cell<u32>,
+    /// `options.debug`: log every state change with `console.debug`.
+    debug: bool,
 }
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
@@ -130,6 +135,13 @@ impl ReconnectingWebSocketClient {
             .close_with(code, &reason)
             .map_err(|e| to_js(&e))?;
         Ok(self.shared.finished.clone())
+    }
+
+    /// How many attempts failed in a row since the last connection that stayed up for `minUptime`, as
+    /// partysocket's `retryCount`: 0 while the first attempt runs.
+    #[wasm_bindgen(getter, js_name = retryCount)]
+    pub fn retry_count(&self) -> u32 {
+        self.shared.retry_count.get()
     }
 
     /// Resolves once the client has stopped for good: after `closed` or `gaveup`.
@@ -274,6 +286,7 @@ impl ReconnectingWebSocketClient {
     ) -> Result<ReconnectingWebSocketClient, JsValue> {
         let options = Options::new(options.as_ref(), "options")?;
         let builder = builder(&url, &options)?;
+        let debug = options.boolean("debug")?.unwrap_or(false);
         let events = Events::new()?;
         let mut resolve = None;
         let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
@@ -284,6 +297,8 @@ impl ReconnectingWebSocketClient {
             resolve_finished: RefCell::new(resolve),
             freed: Cell::new(false),
             stopped: Cell::new(false),
+            retry_count: Cell::new(0),
+            debug,
         });
         let client = builder.start();
         let handle = client.handle().clone();
@@ -330,25 +345,61 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     }
     let backoff = options.nested("backoff")?;
     let defaults = Backoff::default();
+    let millis = |o: &Options, key: &str| o.millis(key);
+    let factor = |o: &Options, key: &str| o.number(key, 1.0, f64::MAX);
     builder = builder.backoff(Backoff {
-        initial: backoff.millis("initialDelay")?.unwrap_or(defaults.initial),
-        max: backoff.millis("maxDelay")?.unwrap_or(defaults.max),
-        factor: backoff
-            .number("factor", 1.0, f64::MAX)?
-            .unwrap_or(defaults.factor),
+        initial: either(
+            &backoff,
+            "initialDelay",
+            options,
+            "minReconnectionDelay",
+            millis,
+        )?
+        .unwrap_or(defaults.initial),
+        max: either(
+            &backoff,
+            "maxDelay",
+            options,
+            "maxReconnectionDelay",
+            millis,
+        )?
+        .unwrap_or(defaults.max),
+        factor: either(
+            &backoff,
+            "factor",
+            options,
+            "reconnectionDelayGrowFactor",
+            factor,
+        )?
+        .unwrap_or(defaults.factor),
         jitter: backoff
             .number("jitter", 0.0, 1.0)?
             .unwrap_or(defaults.jitter),
     });
-    builder = builder.max_attempts(max_attempts(options)?);
+    builder = builder.max_attempts(
+        either(options, "maxAttempts", options, "maxRetries", max_attempts)?.flatten(),
+    );
     if let Some(uptime) = options.millis("minUptime")? {
         builder = builder.min_uptime(uptime);
     }
-    if let Some(timeout) = options.millis("connectTimeout")? {
+    if let Some(timeout) = either(
+        options,
+        "connectTimeout",
+        options,
+        "connectionTimeout",
+        millis,
+    )? {
         builder = builder.connect_timeout(timeout);
     }
     let defaults = ReconnectingClient::builder("");
-    let messages = options.count("maxQueuedMessages", 1)?;
+    let count = |o: &Options, key: &str| o.count(key, 1);
+    let messages = either(
+        options,
+        "maxQueuedMessages",
+        options,
+        "maxEnqueuedMessages",
+        count,
+    )?;
     let bytes = options.count("maxQueuedBytes", 0)?;
     builder = builder.send_queue(
         messages.unwrap_or(defaults.queue_messages),
@@ -391,15 +442,37 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     Ok(builder)
 }
 
-/// `maxAttempts`: a whole number from 1, or `null`/`Infinity` for no limit (the default).
-fn max_attempts(options: &Options) -> Result<Option<u32>, JsValue> {
-    match options.get("maxAttempts")? {
+/// A setting that partysocket and reconnecting-websocket call `theirs` (in `options`) and this package `ours`
+/// (in `home`), read with `read`: either name works, both at once is a `TypeError`.
+fn either<T>(
+    home: &Options,
+    ours: &str,
+    options: &Options,
+    theirs: &str,
+    read: impl Fn(&Options, &str) -> Result<Option<T>, JsValue>,
+) -> Result<Option<T>, JsValue> {
+    match (read(home, ours)?, read(options, theirs)?) {
+        (Some(_), Some(_)) => Err(type_error(&format!(
+            "{} and options.{theirs} are the same setting: give one",
+            home.name(ours)
+        ))),
+        (ours, theirs) => Ok(ours.or(theirs)),
+    }
+}
+
+/// `maxAttempts` (failed attempts, a whole number from 1) or `maxRetries` (attempts after the first one fails,
+/// from 0, as partysocket counts): `Some(None)` for no limit (`null` or `Infinity`, the default).
+fn max_attempts(options: &Options, key: &str) -> Result<Option<Option<u32>>, JsValue> {
+    let retries = key == "maxRetries";
+    match options.get(key)? {
         None => Ok(None),
-        Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(None),
+        Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(Some(None)),
         Some(_) => {
-            let attempts = options.integer("maxAttempts", 1.0, f64::from(u32::MAX))?;
-            // Exact: a whole number within u32's range.
-            Ok(attempts.map(|a| a as u32))
+            let min = if retries { 0.0 } else { 1.0 };
+            let max = f64::from(u32::MAX) - 1.0;
+            let count = options.integer(key, min, max)?;
+            // Exact: a whole number within u32's range; a retry count is one attempt fewer.
+            Ok(count.map(|n| Some(n as u32 + u32::from(retries))))
         }
     }
 }
@@ -529,6 +602,13 @@ fn state_name(state: &ClientState) -> &'static str {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `console.debug(label, state)`, for `options.debug`.
+    #[wasm_bindgen(js_namespace = console, js_name = debug)]
+    fn console_debug(label: &str, state: &str);
+}
+
 /// What the client's task reports.
 enum Report {
     State(ClientState),
@@ -588,6 +668,12 @@ impl Shared {
     }
 
     fn state_changed(&self, state: &ClientState) {
+        if let ClientState::Connecting { attempt } = state {
+            self.retry_count.set(attempt.saturating_sub(1));
+        }
+        if self.debug {
+            console_debug("browser-ws:", state_name(state));
+        }
         if state.is_final() {
             self.stopped.set(true);
             let resolve = self.resolve_finished.borrow_mut().take();

@@ -135,6 +135,19 @@ async function reconnecting(url: string): Promise<void> {
   new ReconnectingWebSocketClient(url, { acknowledgements: { tag: (id: number) => String(id) } });
   const client = new ReconnectingWebSocketClient(url, options);
   new ReconnectingWebSocketClient(() => Promise.resolve(new URL(url))).free();
+  // Options as partysocket and reconnecting-websocket name them.
+  const partysocket: ReconnectOptions = {
+    maxRetries: 10,
+    minReconnectionDelay: 1000,
+    maxReconnectionDelay: 10_000,
+    reconnectionDelayGrowFactor: 1.3,
+    minUptime: 5000,
+    connectionTimeout: 4000,
+    maxEnqueuedMessages: 100,
+    debug: false,
+  };
+  const retries: number = new ReconnectingWebSocketClient(url, partysocket).retryCount;
+  void retries;
 
   const result: SendResult = client.send("subscribe");
   if (result === "queued") console.log("will be sent once connected");

@@ -431,6 +431,46 @@ window.cases = {
     return 'ok';
   },
 
+  /** Options under partysocket's and reconnecting-websocket's names work as theirs do; `retryCount` counts. */
+  async partysocketOptions(base, refusedUrl) {
+    const client = new ReconnectingWebSocketClient(refusedUrl, {
+      maxRetries: 2, // the first attempt and two retries
+      minReconnectionDelay: 10,
+      maxReconnectionDelay: 30,
+      reconnectionDelayGrowFactor: 3,
+      connectionTimeout: 2000,
+      maxEnqueuedMessages: 1,
+      debug: false,
+    });
+    const events = recordEvents(client);
+    const delays = [];
+    const retries = [];
+    client.addEventListener('waiting', (event) => delays.push(event.detail.delay));
+    client.addEventListener('connecting', () => retries.push(client.retryCount));
+    same(client.send('one'), 'queued', 'queued while connecting');
+    // A full queue throws, where partysocket would drop the message silently.
+    isNamed(await failure(() => client.send('two'), 'a second message'), 'QueueFullError', { maxMessages: 1 });
+    await within(5000, client.finished, 'giving up');
+    same(
+      events,
+      [
+        'connecting:1', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:2', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:3', 'disconnected:ConnectionClosedError:1006', 'gaveup',
+      ],
+      'three attempts, then gave up',
+    );
+    same(retries, [0, 1, 2], 'retryCount in each connecting event');
+    check(delays.length === 2 && delays.every((delay) => delay <= 30), `delays within maxReconnectionDelay: ${delays}`);
+    same(client.takeUnsent(), ['one'], 'the queued message is handed back');
+    // connectionTimeout is connectTimeout: a server that never answers the handshake times out.
+    const slow = new ReconnectingWebSocketClient(`${base}/no-handshake`, { connectionTimeout: 100, maxRetries: 0 });
+    const timedOut = recordEvents(slow);
+    await within(5000, slow.finished, 'the timeout');
+    same(timedOut, ['connecting:1', 'disconnected:ConnectTimeoutError', 'gaveup'], 'connectionTimeout');
+    return 'ok';
+  },
+
   /** Nothing is dropped silently: a full queue throws with the message attached; takeUnsent gives back the rest. */
   async reconnectingQueue(base, refusedUrl) {
     const client = new ReconnectingWebSocketClient(refusedUrl, {
