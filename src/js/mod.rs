@@ -16,7 +16,8 @@
 //! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
 //! - `isError(error, name)` ([`is_error`]): a TypeScript type guard for the errors below.
 //!
-//! Errors are real JS `Error` objects whose `name` tells what happened, with the details as properties:
+//! Errors are real JS `Error` objects whose `name` tells what happened, with the details as properties, each an
+//! instance of the exported class of that name (a subclass of `Error`, so `instanceof` works):
 //!
 //! | `name` | when | properties |
 //! |---|---|---|
@@ -296,37 +297,37 @@ export interface ReconnectingWebSocketClient {
 }
 
 /** The URL was refused before any connection was made. */
-export interface InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
+export class InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
 /** A subprotocol is not a valid token, or was given twice. */
-export interface InvalidProtocolError extends Error { name: "InvalidProtocolError"; protocol: string }
+export class InvalidProtocolError extends Error { name: "InvalidProtocolError"; protocol: string }
 /** The browser refused to connect for security reasons (a blocked port, mixed content). */
-export interface SecurityError extends Error { name: "SecurityError" }
+export class SecurityError extends Error { name: "SecurityError" }
 /** A close code other than 1000 or 3000..=4999; `code` is the value given. */
-export interface InvalidCloseCodeError extends Error { name: "InvalidCloseCodeError"; code: number }
+export class InvalidCloseCodeError extends Error { name: "InvalidCloseCodeError"; code: number }
 /** A close reason longer than 123 bytes in UTF-8. */
-export interface CloseReasonTooLongError extends Error { name: "CloseReasonTooLongError"; byteLength: number }
+export class CloseReasonTooLongError extends Error { name: "CloseReasonTooLongError"; byteLength: number }
 /** Nothing was sent: the connection is not open. From the reconnecting client, `data` is the message. */
-export interface NotOpenError extends Error { name: "NotOpenError"; readyState: ReadyState; data?: SendData }
+export class NotOpenError extends Error { name: "NotOpenError"; readyState: ReadyState; data?: SendData }
 /** The connection closed (before it opened, or uncleanly while iterating). */
-export interface ConnectionClosedError extends Error { name: "ConnectionClosedError"; code: number; reason: string; wasClean: boolean }
+export class ConnectionClosedError extends Error { name: "ConnectionClosedError"; code: number; reason: string; wasClean: boolean }
 /** An iterator's queue was full with `overflow: "fail"`. */
-export interface ReceiveOverflowError extends Error { name: "ReceiveOverflowError"; capacity: number }
+export class ReceiveOverflowError extends Error { name: "ReceiveOverflowError"; capacity: number }
 /** The connection did not open within `timeout` milliseconds. */
-export interface ConnectTimeoutError extends Error { name: "ConnectTimeoutError"; timeout: number }
+export class ConnectTimeoutError extends Error { name: "ConnectTimeoutError"; timeout: number }
 /** Image data larger than `limit` bytes. */
-export interface ImageTooLargeError extends Error { name: "ImageTooLargeError"; bytes: number; limit: number }
+export class ImageTooLargeError extends Error { name: "ImageTooLargeError"; bytes: number; limit: number }
 /** An image with more than `limit` pixels. */
-export interface ImageTooManyPixelsError extends Error { name: "ImageTooManyPixelsError"; width: number; height: number; limit: number }
+export class ImageTooManyPixelsError extends Error { name: "ImageTooManyPixelsError"; width: number; height: number; limit: number }
 /** The data is not a decodable image. */
-export interface ImageDecodeError extends Error { name: "ImageDecodeError" }
+export class ImageDecodeError extends Error { name: "ImageDecodeError" }
 /** The browser could not encode the canvas. */
-export interface ImageEncodeError extends Error { name: "ImageEncodeError" }
+export class ImageEncodeError extends Error { name: "ImageEncodeError" }
 /** The reconnecting client's send queue is full; `data` is the message, not sent. */
-export interface QueueFullError extends Error { name: "QueueFullError"; maxMessages: number; maxBytes: number; data: SendData }
+export class QueueFullError extends Error { name: "QueueFullError"; maxMessages: number; maxBytes: number; data: SendData }
 /** No message arrived within the heartbeat timeout after a ping. */
-export interface HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError" }
+export class HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError" }
 /** The reconnecting client gave up. */
-export interface GaveUpError extends Error { name: "GaveUpError" }
+export class GaveUpError extends Error { name: "GaveUpError" }
 
 /** Every error this package defines, by name. */
 export interface ErrorMap {

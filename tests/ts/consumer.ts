@@ -6,6 +6,7 @@
 // that no public member is `any`.
 
 import init, {
+  NotOpenError,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
@@ -71,6 +72,16 @@ async function plainClient(url: string): Promise<void> {
   void [open, closed, notCancelled, ReconnectingWebSocketClient.CONNECTING];
   // @ts-expect-error: the constants are read-only
   client.OPEN = 2;
+  // The error classes narrow with instanceof.
+  try {
+    client.send("x");
+  } catch (error) {
+    if (error instanceof NotOpenError) {
+      const readyState: ReadyState = error.readyState;
+      assertType<Equal<typeof error.name, "NotOpenError">>();
+      void readyState;
+    }
+  }
   client.onopen = null;
   client.addEventListener("close", (event) => {
     assertType<Equal<typeof event, CloseEvent>>();

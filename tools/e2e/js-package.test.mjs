@@ -35,7 +35,10 @@ const prebuilt = process.env.BROWSER_WS_PKG_DIR && path.resolve(process.env.BROW
 const webPkg = prebuilt || path.join(pkgRoot, 'web');
 
 /** The names the JS API exports; none may appear in a build without the `js` feature. */
-const EXPORTS = ['WebSocketClient', 'ReconnectingWebSocketClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError'];
+const EXPORTS = [
+  'WebSocketClient', 'ReconnectingWebSocketClient', 'MessageIterator', 'drawBlob', 'canvasToBlob', 'isError',
+  'NotOpenError', 'QueueFullError',
+];
 
 /** Runs a program from the repository root, its output on stderr; fails the test if it fails. */
 function run(program, args) {
@@ -124,6 +127,9 @@ test('the declarations are precise: no `any` in the public API', async () => {
     'export function drawBlob(',
     'export function canvasToBlob(',
     'export function isError<N extends ErrorName>(error: unknown, name: N): error is ErrorMap[N];',
+    'export class NotOpenError extends Error {',
+    'static readonly OPEN: 1;',
+    'dispatchEvent(event: Event): boolean;',
   ]) {
     assert.ok(api.includes(declaration), `declares ${declaration}`);
   }

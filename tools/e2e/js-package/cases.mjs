@@ -3,12 +3,16 @@
 // and runs each case in headless Chromium with the echo server's base URL; a case throws to fail.
 
 import init, {
+  ConnectionClosedError,
+  NotOpenError,
+  QueueFullError,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
   drawBlob,
   isError,
 } from './pkg/browser_ws.js';
+import * as all from './pkg/browser_ws.js';
 
 await init();
 
@@ -625,7 +629,7 @@ window.cases = {
   },
 
   /** The DOM's WebSocket semantics: target and this, constants, dispatchEvent, on<type> order and identity. */
-  async domParity(base) {
+  async domParity(base, refusedUrl) {
     for (const Class of [WebSocketClient, ReconnectingWebSocketClient]) {
       same([Class.CONNECTING, Class.OPEN, Class.CLOSING, Class.CLOSED], [0, 1, 2, 3], `${Class.name} constants`);
     }
@@ -657,6 +661,41 @@ window.cases = {
     same(client.dispatchEvent(custom), false, 'dispatchEvent returns false when cancelled');
     same(seen, ['custom:true'], 'a dispatched event');
     isNamed(await failure(() => client.dispatchEvent('custom'), 'dispatchEvent(string)'), 'TypeError');
+    // The error classes are exported, real subclasses of Error; the built-in classes stay themselves.
+    const errorNames = [
+      'InvalidUrlError', 'InvalidProtocolError', 'SecurityError', 'InvalidCloseCodeError', 'CloseReasonTooLongError',
+      'NotOpenError', 'ConnectionClosedError', 'ReceiveOverflowError', 'ConnectTimeoutError', 'ImageTooLargeError',
+      'ImageTooManyPixelsError', 'ImageDecodeError', 'ImageEncodeError', 'QueueFullError', 'HeartbeatTimeoutError',
+      'GaveUpError',
+    ];
+    for (const name of errorNames) {
+      const Class = all[name];
+      check(typeof Class === 'function' && Object.getPrototypeOf(Class.prototype) === Error.prototype, `${name} exported`);
+      same([Class.name, new Class('m').name, new Class('m') instanceof Error], [name, name, true], `${name} class`);
+    }
+    const refused = await failure(() => WebSocketClient.connect(refusedUrl), 'a refused connection');
+    check(refused instanceof ConnectionClosedError && refused instanceof Error, 'instanceof ConnectionClosedError');
+    const closedSend = await failure(() => new WebSocketClient(`${base}/echo`).send('x'), 'send while connecting');
+    check(closedSend instanceof NotOpenError && !(closedSend instanceof QueueFullError), 'instanceof NotOpenError');
+    check(isError(closedSend, 'NotOpenError'), 'isError still works');
+    const wrongType = await failure(() => client.send(42), 'send(42)');
+    check(wrongType instanceof TypeError, 'a TypeError is a TypeError');
+    const tagged = new ReconnectingWebSocketClient(`${base}/echo`, {
+      acknowledgements: { tag: () => 42, acknowledges: () => null },
+    });
+    const badTag = await failure(() => tagged.send('x'), 'a tag returning a number');
+    check(badTag instanceof TypeError, `the tag's TypeError is a TypeError: ${badTag.constructor.name}`);
+    const rangeTag = new ReconnectingWebSocketClient(`${base}/echo`, {
+      acknowledgements: {
+        tag: () => {
+          throw new RangeError('too far');
+        },
+        acknowledges: () => null,
+      },
+    });
+    const thrownRange = await failure(() => rangeTag.send('x'), 'a tag throwing a RangeError');
+    check(thrownRange instanceof RangeError && thrownRange.message === 'too far', 'a thrown RangeError stays one');
+    await Promise.all([tagged.close(), rangeTag.close()]);
     // Script-dispatched events do not reach the client's own logic: readyState stays open.
     client.dispatchEvent(new CloseEvent('close', { code: 1000 }));
     same(client.readyState, WebSocketClient.OPEN, 'a fake close changes nothing');
