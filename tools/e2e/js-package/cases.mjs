@@ -786,6 +786,13 @@ window.cases = {
       same(await within(1000, pending, 'next() after free'), { done: true }, 'a pending next() ends');
       const close = await within(1000, closed, 'closed after free');
       same([close.code, close.wasClean], [1000, false], 'closed settles with code 1000');
+      const reconnecting = new ReconnectingWebSocketClient(`${base}/echo`);
+      const feed = reconnecting.messages();
+      const waiting = feed.next();
+      const finished = reconnecting.finished;
+      dispose(reconnecting);
+      same(await within(5000, waiting, 'next() after free'), { done: true }, 'a pending next() ends (reconnecting)');
+      await within(5000, finished, 'finished after free');
     }
     return 'ok';
   },
