@@ -920,6 +920,32 @@ window.cases = {
       }),
     );
     await attempt('drawBlob with re-entrant options', () => drawBlob(document.getElementById('destination'), new Blob(['x']), proxy(client)));
+    // The remaining entry points, each with an object that calls back in from every trap.
+    const trap = new Proxy(function () {}, {
+      get() {
+        client.messages();
+        return undefined;
+      },
+      getPrototypeOf() {
+        client.send('from getPrototypeOf');
+        return Error.prototype;
+      },
+    });
+    await attempt('isError(Proxy)', () => isError(trap, 'NotOpenError'));
+    await attempt('canvasToBlob(Proxy)', () => canvasToBlob(trap, trap, trap));
+    await attempt('binaryType = Proxy', () => {
+      client.binaryType = trap;
+    });
+    client.onmessage = trap;
+    client.onmessage = null;
+    await attempt('reconnecting.close(Proxy)', () => reconnecting.close(trap, trap));
+    await attempt('dispatchEvent(Proxy)', () => client.dispatchEvent(trap));
+    await attempt('messages(a function Proxy)', () => client.messages(trap));
+    const iterator = client.messages(proxy(client));
+    await attempt('iterator.next()/return()', async () => {
+      await iterator.return();
+      await iterator.next();
+    });
     same(client.readyState, 1, 'still open');
     await client.close();
     reconnecting.close();
