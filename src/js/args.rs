@@ -243,12 +243,23 @@ pub(crate) fn close_reason(value: Option<&JsValue>) -> Result<String, JsValue> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-const getter = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
-const typed = Object.getPrototypeOf(Uint8Array.prototype);
-const bufferLength = getter(ArrayBuffer.prototype, "byteLength");
-const [typedBuffer, typedOffset, typedLength] = ["buffer", "byteOffset", "byteLength"].map((k) => getter(typed, k));
-const [viewBuffer, viewOffset, viewLength] = ["buffer", "byteOffset", "byteLength"].map((k) => getter(DataView.prototype, k));
-const blobSize = getter(Blob.prototype, "size");
+// The built-in getters, taken on first use (not at import: server-side rendering may have no Blob) and kept, so
+// that later changes to the prototypes do not matter.
+let intrinsics;
+function builtins() {
+  if (intrinsics === undefined) {
+    const getter = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+    const typed = Object.getPrototypeOf(Uint8Array.prototype);
+    const views = (proto) => ["buffer", "byteOffset", "byteLength"].map((key) => getter(proto, key));
+    intrinsics = {
+      bufferLength: getter(ArrayBuffer.prototype, "byteLength"),
+      typed: views(typed),
+      view: views(DataView.prototype),
+      blobSize: getter(Blob.prototype, "size"),
+    };
+  }
+  return intrinsics;
+}
 const is = (get, value) => {
   try {
     get.call(value);
@@ -261,16 +272,17 @@ const is = (get, value) => {
 export function sendKind(value) {
   if (typeof value === "string") return "text";
   if (typeof value !== "object" || value === null) return "";
+  const { bufferLength, typed, view, blobSize } = builtins();
   if (is(bufferLength, value)) return "buffer";
-  if (is(typedLength, value) || is(viewLength, value)) return "view";
+  if (is(typed[2], value) || is(view[2], value)) return "view";
   if (is(blobSize, value)) return "blob";
   return "";
 }
 
-export function viewBytes(view) {
-  return is(typedLength, view)
-    ? new Uint8Array(typedBuffer.call(view), typedOffset.call(view), typedLength.call(view))
-    : new Uint8Array(viewBuffer.call(view), viewOffset.call(view), viewLength.call(view));
+export function viewBytes(value) {
+  const { typed, view } = builtins();
+  const [buffer, offset, length] = is(typed[2], value) ? typed : view;
+  return new Uint8Array(buffer.call(value), offset.call(value), length.call(value));
 }
 
 export function plainBlob(blob) {

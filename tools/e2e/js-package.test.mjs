@@ -3,7 +3,8 @@
 // Covers: `wasm-pack build --release --target web -- --features js` builds the package, whose package.json
 // carries Cargo.toml's metadata and lists every file it needs; the declarations have no `any` in the public
 // API and a strict TypeScript consumer (tests/ts) compiles against them; `--target bundler` builds too, with
-// the same API; a build without the `js` feature exports none of the JS API; and in headless Chromium (run with
+// the same API; a build without the `js` feature exports none of the JS API; the web package imports in Node with
+// no browser globals (server-side rendering); and in headless Chromium (run with
 // --js-flags=--expose-gc) a plain page imports the release build from ./pkg/browser_ws.js and runs text,
 // binary, Blob, events, close-code, error, iteration, disposal, DOM-parity, lifetime (`gc()`), hostile-argument,
 // reconnecting and canvas cases (tools/e2e/js-package/cases.mjs) against the echo server, with no uncaught error.
@@ -161,6 +162,15 @@ test('without the js feature, the build exports none of the JS API', { skip: !!p
   // And the same check would find them in the js build.
   const withJs = await readFile(path.join(webPkg, 'browser_ws.js'), 'utf8');
   for (const name of EXPORTS) assert.ok(withJs.includes(name), `${name} is in the js build`);
+});
+
+test('the web package imports in Node without browser globals (server-side rendering)', async () => {
+  // Nothing runs at import that needs the browser: a page rendered on a server imports the package too.
+  const script = `for (const name of ['Blob', 'EventTarget', 'WebSocket', 'DOMException']) delete globalThis[name];
+    const api = await import(${JSON.stringify(path.join(webPkg, 'browser_ws.js'))});
+    for (const name of ${JSON.stringify(EXPORTS)}) if (typeof api[name] !== 'function') throw new Error(name);`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
 });
 
 /** Starts target/debug/echo-server (built first) and resolves to its base URL and a stop function. */
