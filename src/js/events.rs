@@ -193,15 +193,7 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
-        let event_type = event_type_of(event_type)?;
-        let Some(target) = self.target() else {
-            return Ok(());
-        };
-        target.unchecked_ref::<AnyTarget>().add_listener(
-            &event_type,
-            &bound_listener(listener),
-            options,
-        )
+        self.forward(event_type, listener, options, AnyTarget::add_listener)
     }
 
     /// `removeEventListener(type, listener, options)`.
@@ -211,11 +203,24 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
+        self.forward(event_type, listener, options, AnyTarget::remove_listener)
+    }
+
+    /// Calls `method` (`addEventListener` or `removeEventListener`) on the target with the listener as it is
+    /// registered (see `bound_listener`).
+    fn forward(
+        &self,
+        event_type: &JsValue,
+        listener: &JsValue,
+        options: &JsValue,
+        method: fn(&AnyTarget, &str, &JsValue, &JsValue) -> Result<(), JsValue>,
+    ) -> Result<(), JsValue> {
         let event_type = event_type_of(event_type)?;
         let Some(target) = self.target() else {
             return Ok(());
         };
-        target.unchecked_ref::<AnyTarget>().remove_listener(
+        method(
+            target.unchecked_ref(),
             &event_type,
             &bound_listener(listener),
             options,

@@ -58,51 +58,33 @@ pub use reconnecting::ReconnectingWebSocketClient;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The `readyState` constants of the DOM's `WebSocket`, static and on instances, for a client class.
+/// The `readyState` constants of the DOM's `WebSocket`, static and on instances, and `dispatchEvent`, for a
+/// client class: one getter pair per constant.
 macro_rules! ready_state_constants {
     ($class:ident, $js:literal) => {
+        ready_state_constants!($class, $js, [
+            (CONNECTING, connecting_constant, connecting_state, Connecting, "0"),
+            (OPEN, open_constant, open_state, Open, "1"),
+            (CLOSING, closing_constant, closing_state, Closing, "2"),
+            (CLOSED, closed_constant, closed_state, Closed, "3"),
+        ]);
+    };
+    ($class:ident, $js:literal, [$(($name:ident, $constant:ident, $on_instance:ident, $state:ident, $value:literal),)*]) => {
         #[wasm_bindgen(js_class = $js)]
         impl $class {
-            /// `0`, as `WebSocket.CONNECTING`.
-            #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
-            pub fn connecting_constant() -> u16 {
-                crate::state::ReadyState::Connecting.to_dom()
-            }
-            /// `1`, as `WebSocket.OPEN`.
-            #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
-            pub fn open_constant() -> u16 {
-                crate::state::ReadyState::Open.to_dom()
-            }
-            /// `2`, as `WebSocket.CLOSING`.
-            #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
-            pub fn closing_constant() -> u16 {
-                crate::state::ReadyState::Closing.to_dom()
-            }
-            /// `3`, as `WebSocket.CLOSED`.
-            #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
-            pub fn closed_constant() -> u16 {
-                crate::state::ReadyState::Closed.to_dom()
-            }
-            /// `0`, as `webSocket.CONNECTING`.
-            #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
-            pub fn connecting_state(&self) -> u16 {
-                Self::connecting_constant()
-            }
-            /// `1`, as `webSocket.OPEN`.
-            #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
-            pub fn open_state(&self) -> u16 {
-                Self::open_constant()
-            }
-            /// `2`, as `webSocket.CLOSING`.
-            #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
-            pub fn closing_state(&self) -> u16 {
-                Self::closing_constant()
-            }
-            /// `3`, as `webSocket.CLOSED`.
-            #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
-            pub fn closed_state(&self) -> u16 {
-                Self::closed_constant()
-            }
+            $(
+                #[doc = concat!("`", $value, "`, as `WebSocket.", stringify!($name), "`.")]
+                #[wasm_bindgen(getter = $name, unchecked_return_type = $value)]
+                pub fn $constant() -> u16 {
+                    crate::state::ReadyState::$state.to_dom()
+                }
+
+                #[doc = concat!("`", $value, "`, as `webSocket.", stringify!($name), "`.")]
+                #[wasm_bindgen(getter = $name, unchecked_return_type = $value)]
+                pub fn $on_instance(&self) -> u16 {
+                    Self::$constant()
+                }
+            )*
 
             /// Dispatches `event` to the client's listeners, as `EventTarget.dispatchEvent` does (with the client
             /// as `event.target`): `false` if a listener called `preventDefault()` on a cancelable event.
