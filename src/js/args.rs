@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
@@ -37,7 +38,7 @@ impl Options {
     }
 
     /// The full name of a property, for messages.
-    fn name(&self, key: &str) -> String {
+    pub(crate) fn name(&self, key: &str) -> String {
         format!("{}.{key}", self.what)
     }
 
@@ -241,6 +242,71 @@ pub(crate) fn close_reason(value: Option<&JsValue>) -> Result<String, JsValue> {
     Ok(reason)
 }
 
+#[wasm_bindgen(inline_js = r#"
+// The built-in getters, taken on first use (not at import: server-side rendering may have no Blob) and kept, so
+// that later changes to the prototypes do not matter.
+let intrinsics;
+function builtins() {
+  if (intrinsics === undefined) {
+    const getter = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+    const typed = Object.getPrototypeOf(Uint8Array.prototype);
+    const views = (proto) => ["buffer", "byteOffset", "byteLength"].map((key) => getter(proto, key));
+    intrinsics = {
+      bufferLength: getter(ArrayBuffer.prototype, "byteLength"),
+      typed: views(typed),
+      view: views(DataView.prototype),
+      blobSize: getter(Blob.prototype, "size"),
+    };
+  }
+  return intrinsics;
+}
+const is = (get, value) => {
+  try {
+    get.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export function sendKind(value) {
+  if (typeof value === "string") return "text";
+  if (typeof value !== "object" || value === null) return "";
+  const { bufferLength, typed, view, blobSize } = builtins();
+  if (is(bufferLength, value)) return "buffer";
+  if (is(typed[2], value) || is(view[2], value)) return "view";
+  if (is(blobSize, value)) return "blob";
+  return "";
+}
+
+export function viewBytes(value) {
+  const { typed, view } = builtins();
+  const [buffer, offset, length] = is(typed[2], value) ? typed : view;
+  return new Uint8Array(buffer.call(value), offset.call(value), length.call(value));
+}
+
+export function plainBlob(blob) {
+  return new Blob([blob]);
+}
+"#)]
+extern "C" {
+    /// What `value` is, by the browser's own brand checks (captured when the module loads, so that neither a
+    /// Proxy nor an overridden getter can fake or change it): `"text"`, `"buffer"`, `"view"`, `"blob"`, or `""`.
+    /// No caller code runs.
+    #[wasm_bindgen(js_name = sendKind)]
+    fn send_kind(value: &JsValue) -> String;
+
+    /// The bytes a typed array or `DataView` looks at, read through the built-in getters (a subclass's lying
+    /// `byteLength` is not asked). Throws for a detached buffer.
+    #[wasm_bindgen(catch, js_name = viewBytes)]
+    fn checked_view_bytes(view: &JsValue) -> Result<Uint8Array, JsValue>;
+
+    /// A plain `Blob` with the same bytes (no copy): code that reads its `size` later runs no getter of the
+    /// caller's.
+    #[wasm_bindgen(catch, js_name = plainBlob)]
+    fn plain_blob(blob: &JsValue) -> Result<Blob, JsValue>;
+}
+
 /// Data to send, as the browser takes it.
 pub(crate) enum SendData {
     /// A text message, kept a JS string: the direct send hands it to the browser without passing it through
@@ -255,23 +321,22 @@ pub(crate) enum SendData {
 }
 
 impl SendData {
-    /// Reads `send`'s argument: a string, an `ArrayBuffer`, an `ArrayBufferView` or a `Blob`.
+    /// Reads `send`'s argument: a string, an `ArrayBuffer`, an `ArrayBufferView` or a `Blob`, told apart by
+    /// the browser's brand checks, so no code of the caller's runs (a Proxy is none of them).
     pub(crate) fn new(value: &JsValue) -> Result<Self, JsValue> {
-        if let Some(text) = value.dyn_ref::<JsString>() {
-            return Ok(Self::Text(text.clone()));
-        }
-        if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-            return Ok(Self::Buffer(buffer.clone()));
-        }
-        if value.is_object() && ArrayBuffer::is_view(value) {
-            return Ok(Self::View(value.clone().unchecked_into()));
-        }
-        if let Some(blob) = value.dyn_ref::<Blob>() {
-            return Ok(Self::Blob(blob.clone()));
-        }
-        Err(type_error(
-            "the data must be a string, an ArrayBuffer, an ArrayBufferView (e.g. a Uint8Array) or a Blob",
-        ))
+        let value = value.clone();
+        Ok(match send_kind(&value).as_str() {
+            "text" => Self::Text(value.unchecked_into()),
+            "buffer" => Self::Buffer(value.unchecked_into()),
+            "view" => Self::View(value.unchecked_into()),
+            "blob" => Self::Blob(value.unchecked_into()),
+            _ => {
+                return Err(type_error(
+                    "the data must be a string, an ArrayBuffer, an ArrayBufferView (e.g. a Uint8Array) or a \
+                     Blob",
+                ))
+            }
+        })
     }
 
     /// The value to hand to the browser's `send` as it is.
@@ -284,32 +349,16 @@ impl SendData {
         }
     }
 
-    /// As a [`Message`]: binary data is copied into Wasm memory.
-    pub(crate) fn into_message(self) -> Message {
-        match self {
+    /// As a [`Message`], read now so that no caller code runs later (binary data is copied into Wasm memory, a
+    /// Blob replaced by a plain one). Throws for a view of a detached buffer.
+    pub(crate) fn into_message(self) -> Result<Message, JsValue> {
+        Ok(match self {
             Self::Text(text) => Message::Text(text.into()),
             Self::Buffer(buffer) => Message::Binary(Uint8Array::new(&buffer).to_vec()),
-            Self::View(view) => Message::Binary(view_bytes(&view).to_vec()),
-            Self::Blob(blob) => Message::Blob(blob),
-        }
+            Self::View(view) => Message::Binary(checked_view_bytes(&view)?.to_vec()),
+            Self::Blob(blob) => Message::Blob(plain_blob(&blob)?),
+        })
     }
-}
-
-/// The bytes an `ArrayBufferView` looks at (a `DataView` or any typed array), as a `Uint8Array`.
-pub(crate) fn view_bytes(view: &Object) -> Uint8Array {
-    let number = |key: &str| {
-        Reflect::get(view, &JsValue::from_str(key))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0)
-    };
-    let buffer = Reflect::get(view, &JsValue::from_str("buffer")).unwrap_or(JsValue::UNDEFINED);
-    // Offsets and lengths are whole numbers below 2^53; a view's bytes fit in a u32 wherever Wasm32 runs.
-    Uint8Array::new_with_byte_offset_and_length(
-        &buffer,
-        number("byteOffset") as u32,
-        number("byteLength") as u32,
-    )
 }
 
 /// A received or queued [`Message`] as JS data: text as a string, bytes as an `ArrayBuffer` (a copy), a Blob as

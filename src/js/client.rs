@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
 use crate::js::error::to_js;
 use crate::js::events::Events;
-use crate::js::iterator::{Fanout, MessageIterator};
+use crate::js::iterator::{Fanout, Feed, MessageIterator};
 use crate::listener::EventListener;
 use crate::socket::WebSocket;
 use crate::state::{BinaryType, ReadyState};
@@ -38,9 +38,13 @@ use crate::timer::Sleep;
 /// ```
 ///
 /// Events (`open`, `message`, `error`, `close`) go to listeners added with `addEventListener` or the
-/// `on<type>` properties; they are dispatched by an event target of the client's own, so `event.target` is
-/// not the client: use the client variable. Freeing the client (`free()`, `using`, or garbage collection of
-/// an unreferenced client) removes every listener and closes the connection, without further events.
+/// `on<type>` properties, with the client as `event.target` and `this`, as on a DOM `WebSocket`.
+///
+/// Lifetime, as in the DOM: until its `close` event, a client is kept alive even when nothing refers to it, so
+/// an unreferenced client with an `onmessage` handler keeps receiving; after it, nothing the client holds
+/// keeps it alive and it is garbage-collected like any object. Freeing it (`free()`, `using`) closes the
+/// connection (1000) and removes every listener, without further events; pending `next()` calls are then done
+/// and `closed` resolves (code 1000, `wasClean: false`).
 #[wasm_bindgen(js_name = WebSocketClient)]
 #[derive(Debug)]
 pub struct WebSocketClient {
@@ -60,8 +64,8 @@ struct Inner {
 #[derive(Debug, Default)]
 struct State {
     opened: bool,
-    /// The close event, once closed.
-    close: Option<web_sys::CloseEvent>,
+    /// How it closed, once closed.
+    close: Option<CloseEvent>,
     resolve_closed: Option<Function>,
     connect_waker: Option<Waker>,
     fanout: Fanout,
@@ -72,43 +76,28 @@ impl WebSocketClient {
     /// Starts connecting to `url` (`ws:`, `wss:`, or `http(s):`, which the browser maps to `ws(s):`), like
     /// `new WebSocket(url)`; the `open` event, or `connect()`, tells when it is open.
     ///
-    /// Options: `protocols` (a string or an array of strings), `binaryType` (`"arraybuffer"`, the default,
-    /// or `"blob"`). Throws `InvalidUrlError`, `InvalidProtocolError`, `SecurityError`, or `TypeError` for
-    /// arguments of the wrong type.
+    /// Options: `protocols` (a string or an array of strings), `binaryType` (`"blob"`, the default as in every
+    /// browser, or `"arraybuffer"`). Throws `InvalidUrlError`, `InvalidProtocolError`, `SecurityError`, or
+    /// `TypeError` for arguments of the wrong type.
     #[wasm_bindgen(constructor)]
-    pub fn new(
+    pub fn construct(
         #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WebSocketClientOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<WebSocketClient, JsValue> {
-        let options = Options::new(options.as_ref(), "options")?;
-        Self::open(&url, &options)
+    ) -> Result<JsValue, JsValue> {
+        Self::new(url, options).map(Self::into_js)
     }
 
     /// Connects to `url` and resolves with the client once the connection is open. Rejects with a
     /// `ConnectionClosedError` (with `code`, usually 1006, `reason` and `wasClean`) if it closes first, with a
     /// `ConnectTimeoutError` after `options.connectTimeout` milliseconds, or with the constructor's errors.
-    pub async fn connect(
+    #[wasm_bindgen(js_name = connect, unchecked_return_type = "WebSocketClient")]
+    pub async fn connect_js(
         #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: Option<JsValue>,
-    ) -> Result<WebSocketClient, JsValue> {
-        let options = Options::new(options.as_ref(), "options")?;
-        let timeout = options.millis("connectTimeout")?;
-        let client = Self::open(&url, &options)?;
-        let mut opened = pin!(poll_fn(|cx| client.inner.poll_open(cx)));
-        let mut timer = timeout.map(|after| (Box::pin(Sleep::new(after)), after));
-        poll_fn(|cx| {
-            if let Some((sleep, after)) = &mut timer {
-                if sleep.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Err(to_js(&Error::ConnectTimeout { after: *after })));
-                }
-            }
-            opened.as_mut().poll(cx)
-        })
-        .await?;
-        // On error `client` is dropped here, which abandons the connection.
-        Ok(client)
+    ) -> Result<JsValue, JsValue> {
+        Self::connect(url, options).await.map(Self::into_js)
     }
 
     /// Sends a message: a string as text; an `ArrayBuffer`, an `ArrayBufferView` (e.g. a `Uint8Array`) or a
@@ -186,7 +175,7 @@ impl WebSocketClient {
         self.inner.socket.url()
     }
 
-    /// How binary messages arrive: `"arraybuffer"` (the default here) or `"blob"`.
+    /// How binary messages arrive: `"blob"` (the default, as in every browser) or `"arraybuffer"`.
     #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
     pub fn binary_type(&self) -> String {
         self.inner.socket.binary_type().as_str().to_owned()
@@ -210,11 +199,9 @@ impl WebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "MessagesOptions")] options: Option<JsValue>,
     ) -> Result<MessageIterator, JsValue> {
-        self.inner
-            .state
-            .borrow_mut()
-            .fanout
-            .subscribe(options.as_ref())
+        // The options' getters may call back into the client: read them before borrowing anything.
+        let feed = Feed::new(options.as_ref())?;
+        Ok(self.inner.state.borrow_mut().fanout.subscribe(feed))
     }
 
     /// `for await (const data of client)`: the same as `messages()`.
@@ -315,13 +302,59 @@ impl WebSocketClient {
 }
 
 impl WebSocketClient {
+    /// `new WebSocketClient(url, options)`, for Rust callers (the export returns the JS object).
+    pub fn new(url: JsValue, options: Option<JsValue>) -> Result<WebSocketClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        Self::open(&url, &options)
+    }
+
+    /// `WebSocketClient.connect(url, options)`, for Rust callers (the export resolves with the JS object).
+    pub async fn connect(
+        url: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<WebSocketClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        let timeout = options.millis("connectTimeout")?;
+        let client = Self::open(&url, &options)?;
+        let mut opened = pin!(poll_fn(|cx| client.inner.poll_open(cx)));
+        let mut timer = timeout.map(|after| (Box::pin(Sleep::new(after)), after));
+        poll_fn(|cx| {
+            if let Some((sleep, after)) = &mut timer {
+                if sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(to_js(&Error::ConnectTimeout { after: *after })));
+                }
+            }
+            opened.as_mut().poll(cx)
+        })
+        .await?;
+        // On error `client` is dropped here, which abandons the connection.
+        Ok(client)
+    }
+
+    /// The client as a JS object, which the client keeps alive (as the DOM keeps a `WebSocket` it may still fire
+    /// events at) until its close event has been dispatched.
+    fn into_js(self) -> JsValue {
+        let inner = self.inner.clone();
+        let value = JsValue::from(self);
+        if inner.state.borrow().close.is_none() {
+            inner.events.own(&value);
+        }
+        value
+    }
+
+    /// The client's event target.
+    pub(crate) fn events(&self) -> &Events {
+        &self.inner.events
+    }
+
     /// Opens the socket and attaches the client's own listeners, in the same task, so nothing is missed.
     fn open(url: &JsValue, options: &Options) -> Result<Self, JsValue> {
         let url = args::url(url, "url")?;
         let protocols = options.protocols("protocols")?;
         let binary = match options.get("binaryType")? {
             Some(value) => binary_type(&value, "options.binaryType")?,
-            None => BinaryType::ArrayBuffer,
+            // As in every browser.
+            None => BinaryType::Blob,
         };
         let events = Events::new()?;
         let socket = WebSocket::open_with_protocols(&url, &protocols).map_err(|e| to_js(&e))?;
@@ -360,7 +393,9 @@ impl WebSocketClient {
 
 impl Drop for Inner {
     /// Freed while connecting or open: close normally (1000) rather than with no code (which the server sees as
-    /// 1005); the socket's own drop then removes every listener, so no event follows.
+    /// 1005); the socket's own drop then removes every listener, so no event follows. What waits for the end
+    /// ends now: `closed` resolves with a close event of code 1000 and `wasClean: false` (the closing handshake
+    /// is not awaited) and every iterator is done.
     fn drop(&mut self) {
         if matches!(
             self.socket.ready_state(),
@@ -368,7 +403,27 @@ impl Drop for Inner {
         ) {
             let _ = self.socket.close_with(ClientCloseCode::NORMAL, "");
         }
+        let state = self.state.get_mut();
+        state.fanout.end(None);
+        if let Some(resolve) = state.resolve_closed.take() {
+            let close = CloseEvent {
+                code: ClientCloseCode::NORMAL.into(),
+                reason: String::new(),
+                was_clean: false,
+            };
+            let _ = resolve.call1(&JsValue::UNDEFINED, &dom_close_event(&close));
+        }
     }
+}
+
+/// A DOM `CloseEvent` with the close's fields (`undefined` if the browser cannot make one).
+pub(crate) fn dom_close_event(close: &CloseEvent) -> JsValue {
+    let init = web_sys::CloseEventInit::new();
+    init.set_code(close.code.code());
+    init.set_reason(&close.reason);
+    init.set_was_clean(close.was_clean);
+    web_sys::CloseEvent::new_with_event_init_dict("close", &init)
+        .map_or(JsValue::UNDEFINED, JsValue::from)
 }
 
 impl Inner {
@@ -398,28 +453,26 @@ impl Inner {
             return;
         };
         let close = CloseEvent::from_dom(event);
-        // A copy: the browser's event is still being dispatched, so it cannot be dispatched again.
-        let init = web_sys::CloseEventInit::new();
-        init.set_code(close.code.code());
-        init.set_reason(&close.reason);
-        init.set_was_clean(close.was_clean);
-        let Ok(copy) = web_sys::CloseEvent::new_with_event_init_dict("close", &init) else {
-            return;
-        };
         let (resolve, waker) = {
             let mut state = self.state.borrow_mut();
-            state.close = Some(copy.clone());
+            state.close = Some(close.clone());
             let error = (!close.was_clean).then(|| to_js(&Error::Closed(close.clone())));
             state.fanout.end(error);
             (state.resolve_closed.take(), state.connect_waker.take())
         };
+        // Copies: the browser's event is still being dispatched, so it cannot be dispatched again; and the one
+        // `closed` keeps has no `target`, which would keep the client alive.
         if let Some(resolve) = resolve {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &copy);
+            let _ = resolve.call1(&JsValue::UNDEFINED, &dom_close_event(&close));
         }
         if let Some(waker) = waker {
             waker.wake();
         }
-        self.events.dispatch(&copy);
+        if let Ok(event) = dom_close_event(&close).dyn_into::<Event>() {
+            self.events.dispatch(&event);
+        }
+        // The last event: from now on only the client's JS object (if any) holds what its listeners reach.
+        self.events.release();
     }
 
     /// Ready once open (`Ok`) or closed before opening (`ConnectionClosedError`).
@@ -429,12 +482,7 @@ impl Inner {
             return Poll::Ready(Ok(()));
         }
         if let Some(close) = &state.close {
-            let close = CloseEvent {
-                code: close.code().into(),
-                reason: close.reason(),
-                was_clean: close.was_clean(),
-            };
-            return Poll::Ready(Err(to_js(&Error::Closed(close))));
+            return Poll::Ready(Err(to_js(&Error::Closed(close.clone()))));
         }
         state.connect_waker = Some(cx.waker().clone());
         Poll::Pending

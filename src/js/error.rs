@@ -6,10 +6,85 @@
 //! 1.5, 70000 included): nothing is truncated or rounded on the way to Rust.
 
 use js_sys::Reflect;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::close::CloseEvent;
 use crate::error::Error;
+
+#[wasm_bindgen(inline_js = r#"
+const NAMES = [
+  "InvalidUrlError", "InvalidProtocolError", "SecurityError", "InvalidCloseCodeError", "CloseReasonTooLongError",
+  "NotOpenError", "ConnectionClosedError", "ReceiveOverflowError", "ConnectTimeoutError", "ImageTooLargeError",
+  "ImageTooManyPixelsError", "ImageDecodeError", "ImageEncodeError", "QueueFullError", "HeartbeatTimeoutError",
+  "GaveUpError",
+];
+const classes = {};
+for (const name of NAMES) {
+  // A computed key gives each class its own `name` (for stack traces and `Class.name`).
+  const Class = { [name]: class extends Error {} }[name];
+  Object.defineProperty(Class.prototype, "name", { value: name, writable: true, configurable: true });
+  classes[name] = Class;
+}
+const builtins = { TypeError, RangeError, EvalError, ReferenceError, URIError };
+export const {
+  InvalidUrlError, InvalidProtocolError, SecurityError, InvalidCloseCodeError, CloseReasonTooLongError,
+  NotOpenError, ConnectionClosedError, ReceiveOverflowError, ConnectTimeoutError, ImageTooLargeError,
+  ImageTooManyPixelsError, ImageDecodeError, ImageEncodeError, QueueFullError, HeartbeatTimeoutError,
+  GaveUpError,
+} = classes;
+
+export function makeError(name, message) {
+  const Class = classes[name] ?? builtins[name];
+  if (Class !== undefined) return new Class(message);
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+"#)]
+#[allow(non_snake_case, dead_code)]
+extern "C" {
+    /// An instance of this package's error class called `name`, of the built-in class called `name`
+    /// (`TypeError`, `RangeError`, ...), or else an `Error` whose `name` is `name`.
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(name: &str, message: &str) -> js_sys::Error;
+
+    // The error classes, exported from the package as they are (`error instanceof NotOpenError`); declared as
+    // functions only so that `reexport` can export them (its type form would declare them `unknown` in the
+    // d.ts; the custom section in js/mod.rs declares them as classes). Never called from Rust.
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn InvalidUrlError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn InvalidProtocolError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn SecurityError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn InvalidCloseCodeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn CloseReasonTooLongError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn NotOpenError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ConnectionClosedError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ReceiveOverflowError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ConnectTimeoutError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ImageTooLargeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ImageTooManyPixelsError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ImageDecodeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn ImageEncodeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn QueueFullError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn HeartbeatTimeoutError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn GaveUpError();
+}
 
 /// The `name` of the error for a close code a client may not send.
 const INVALID_CLOSE_CODE: &str = "InvalidCloseCodeError";
@@ -122,11 +197,11 @@ fn close_properties(close: &CloseEvent) -> Vec<(&'static str, JsValue)> {
     ]
 }
 
-/// An `Error` called `name`, with `message` and the given properties.
+/// An error called `name`, with `message` and the given properties: an instance of the package's exported class
+/// of that name (a subclass of `Error`), of the built-in class (`TypeError`, `RangeError`, ...), or else an
+/// `Error` with that `name`.
 pub(crate) fn named(name: &str, message: &str, properties: &[(&str, JsValue)]) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name(name);
-    let error = JsValue::from(error);
+    let error = JsValue::from(make_error(name, message));
     for (key, value) in properties {
         set(&error, key, value);
     }
@@ -149,6 +224,7 @@ pub(crate) fn report_error(exception: &JsValue) {
 
 /// A `TypeError`: an argument of the wrong type.
 pub(crate) fn type_error(message: &str) -> JsValue {
+    // `js_sys::TypeError` directly: no lookup by name needed.
     js_sys::TypeError::new(message).into()
 }
 

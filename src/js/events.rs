@@ -1,23 +1,108 @@
 //! The events a client dispatches to JS listeners, through an `EventTarget` of its own.
 //!
 //! A class exported from Rust cannot extend `EventTarget`, so each client owns one and forwards
-//! `addEventListener`/`removeEventListener` to it, with the DOM's semantics (options, `once`, `signal`,
-//! `handleEvent` objects, duplicates ignored). The `on<type>` properties are listeners on the same target.
-//! Events are dispatched from the client's own listeners or tasks, never while a Rust borrow is held, so a JS
-//! listener may call anything on the client, `free()` included.
+//! `addEventListener`/`removeEventListener`/`dispatchEvent` to it, with the DOM's semantics (options, `once`,
+//! `signal`, `handleEvent` objects, duplicates ignored). As on a DOM `WebSocket`, `event.target`,
+//! `event.currentTarget` and `this` in a listener are the client's JS object, and each `on<type>` handler is a
+//! listener of its own, registered where it was first set and kept in place when it is replaced; a function set
+//! as `onmessage` and also added with `addEventListener` runs twice. Events are dispatched from the client's own
+//! listeners or tasks, never while a Rust borrow is held, so a JS listener may call anything on the client,
+//! `free()` included.
+//!
+//! **Lifetime.** The DOM keeps a `WebSocket` alive while it may still fire events at listeners; so does
+//! [`Events::own`]: it holds the client's JS object until [`Events::release`], which the client calls after its
+//! final event. From then on the target (and with it every listener and handler, which may refer to the client)
+//! is held by the client's JS object alone and only weakly from Rust, so nothing Rust holds keeps the client
+//! alive and the garbage collector can free it.
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Object};
+use js_sys::WeakRef;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, EventTarget};
 
 use crate::js::error::{set, type_error};
 
-#[wasm_bindgen]
+#[wasm_bindgen(inline_js = r#"
+const bound = new WeakMap();
+const HANDLERS = Symbol("browser-ws handlers");
+const TARGET = Symbol("browser-ws events");
+
+export function boundListener(listener) {
+  if (typeof listener !== "function") return listener;
+  let wrapper = bound.get(listener);
+  if (wrapper === undefined) {
+    wrapper = function (event) { return listener.call(event.currentTarget, event); };
+    bound.set(listener, wrapper);
+  }
+  return wrapper;
+}
+
+export function getHandler(target, type) {
+  const slot = target[HANDLERS]?.get(type);
+  return slot === undefined ? null : slot.handler;
+}
+
+export function setHandler(target, type, handler) {
+  let slots = target[HANDLERS];
+  if (slots === undefined) {
+    slots = new Map();
+    target[HANDLERS] = slots;
+  }
+  const slot = slots.get(type);
+  if (handler === null) {
+    if (slot !== undefined) {
+      slots.delete(type);
+      target.removeEventListener(type, slot.listener);
+    }
+  } else if (slot !== undefined) {
+    slot.handler = handler;
+  } else {
+    const entry = { handler, listener: (event) => entry.handler.call(event.currentTarget, event) };
+    slots.set(type, entry);
+    target.addEventListener(type, entry.listener);
+  }
+}
+
+export function attach(owner, target) {
+  Object.defineProperty(owner, TARGET, { value: target });
+}
+
+export function retarget(event, owner) {
+  for (const key of ["target", "currentTarget", "srcElement"]) {
+    Object.defineProperty(event, key, { value: owner, configurable: true });
+  }
+}
+"#)]
 extern "C" {
-    /// An `EventTarget`, for the two methods below.
+    /// What is registered for `listener`: a function is wrapped (one wrapper per function, so that removing
+    /// finds it) to be called with `this` = `event.currentTarget`; a `handleEvent` object or anything else is
+    /// passed on as it is, for the browser to check.
+    #[wasm_bindgen(js_name = boundListener)]
+    fn bound_listener(listener: &JsValue) -> JsValue;
+
+    /// The `on<type>` handler, or `null`.
+    #[wasm_bindgen(js_name = getHandler)]
+    fn get_handler(target: &EventTarget, event_type: &str) -> JsValue;
+
+    /// Sets (a function) or removes (`null`) the `on<type>` handler.
+    #[wasm_bindgen(catch, js_name = setHandler)]
+    fn set_handler_of(
+        target: &EventTarget,
+        event_type: &str,
+        handler: &JsValue,
+    ) -> Result<(), JsValue>;
+
+    /// Makes `owner` hold `target`, under a private symbol.
+    #[wasm_bindgen(catch)]
+    fn attach(owner: &JsValue, target: &EventTarget) -> Result<(), JsValue>;
+
+    /// Makes `event.target`, `currentTarget` and `srcElement` read `owner`.
+    #[wasm_bindgen(catch)]
+    fn retarget(event: &Event, owner: &JsValue) -> Result<(), JsValue>;
+
+    /// An `EventTarget`, for the methods below.
     #[wasm_bindgen(js_name = EventTarget)]
     type AnyTarget;
 
@@ -38,21 +123,67 @@ extern "C" {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue>;
+
+    /// `dispatchEvent` with any value: the browser checks it (`TypeError`, or `InvalidStateError` for an event
+    /// being dispatched).
+    #[wasm_bindgen(method, catch, js_name = dispatchEvent)]
+    fn dispatch_any(this: &AnyTarget, event: &JsValue) -> Result<bool, JsValue>;
 }
 
-/// A client's event target and its `on<type>` handlers.
+/// How the client holds its event target.
+#[derive(Debug)]
+enum Held {
+    /// Until the client is released (or for good, if it never had a JS object).
+    Strong(EventTarget),
+    /// After [`Events::release`]: the client's JS object holds the target.
+    Weak(WeakRef<EventTarget>),
+}
+
+/// A client's event target, its `on<type>` handlers, and its JS object while that must stay alive.
 #[derive(Debug)]
 pub(crate) struct Events {
-    target: EventTarget,
-    handlers: RefCell<Vec<(&'static str, Function)>>,
+    target: RefCell<Held>,
+    /// The client's JS object: `event.target` and `this` for listeners, and kept alive while events may come.
+    owner: RefCell<Option<JsValue>>,
 }
 
 impl Events {
     pub(crate) fn new() -> Result<Self, JsValue> {
         Ok(Self {
-            target: EventTarget::new()?,
-            handlers: RefCell::new(Vec::new()),
+            target: RefCell::new(Held::Strong(EventTarget::new()?)),
+            owner: RefCell::new(None),
         })
+    }
+
+    /// The target; `None` only once the client's JS object has been collected (when nothing can call it).
+    fn target(&self) -> Option<EventTarget> {
+        match &*self.target.borrow() {
+            Held::Strong(target) => Some(target.clone()),
+            Held::Weak(weak) => weak.deref(),
+        }
+    }
+
+    /// Makes `owner`, the client's JS object, the `target` of its events and keeps it alive until
+    /// [`release`](Self::release).
+    pub(crate) fn own(&self, owner: &JsValue) {
+        if let Some(target) = self.target() {
+            if attach(owner, &target).is_ok() {
+                *self.owner.borrow_mut() = Some(owner.clone());
+            }
+        }
+    }
+
+    /// After the client's final event: stops keeping its JS object alive, and holds the target (which its
+    /// listeners may lead back to the client) only weakly.
+    pub(crate) fn release(&self) {
+        if self.owner.borrow_mut().take().is_none() {
+            return;
+        }
+        let mut held = self.target.borrow_mut();
+        if let Held::Strong(target) = &*held {
+            let weak = WeakRef::new(target);
+            *held = Held::Weak(weak);
+        }
     }
 
     /// `addEventListener(type, listener, options)`.
@@ -62,10 +193,7 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
-        let event_type = event_type_of(event_type)?;
-        self.target
-            .unchecked_ref::<AnyTarget>()
-            .add_listener(&event_type, listener, options)
+        self.forward(event_type, listener, options, AnyTarget::add_listener)
     }
 
     /// `removeEventListener(type, listener, options)`.
@@ -75,19 +203,46 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
+        self.forward(event_type, listener, options, AnyTarget::remove_listener)
+    }
+
+    /// Calls `method` (`addEventListener` or `removeEventListener`) on the target with the listener as it is
+    /// registered (see `bound_listener`).
+    fn forward(
+        &self,
+        event_type: &JsValue,
+        listener: &JsValue,
+        options: &JsValue,
+        method: fn(&AnyTarget, &str, &JsValue, &JsValue) -> Result<(), JsValue>,
+    ) -> Result<(), JsValue> {
         let event_type = event_type_of(event_type)?;
-        self.target
-            .unchecked_ref::<AnyTarget>()
-            .remove_listener(&event_type, listener, options)
+        let Some(target) = self.target() else {
+            return Ok(());
+        };
+        method(
+            target.unchecked_ref(),
+            &event_type,
+            &bound_listener(listener),
+            options,
+        )
+    }
+
+    /// `dispatchEvent(event)`, from JS: `false` if a listener cancelled it.
+    pub(crate) fn dispatch_from_js(&self, event: &JsValue) -> Result<bool, JsValue> {
+        let Some(event) = event.dyn_ref::<Event>() else {
+            return Err(type_error("dispatchEvent takes an Event"));
+        };
+        let Some(target) = self.target() else {
+            return Ok(!event.default_prevented());
+        };
+        self.retarget(event);
+        target.unchecked_ref::<AnyTarget>().dispatch_any(event)
     }
 
     /// The `on<type>` handler, or `null`.
     pub(crate) fn handler(&self, event_type: &'static str) -> JsValue {
-        self.handlers
-            .borrow()
-            .iter()
-            .find(|(t, _)| *t == event_type)
-            .map_or(JsValue::NULL, |(_, f)| f.clone().into())
+        self.target()
+            .map_or(JsValue::NULL, |target| get_handler(&target, event_type))
     }
 
     /// Sets the `on<type>` handler: a function, or `null`/`undefined` to remove it.
@@ -96,42 +251,36 @@ impl Events {
         event_type: &'static str,
         handler: &JsValue,
     ) -> Result<(), JsValue> {
-        let handler =
-            if handler.is_undefined() || handler.is_null() {
-                None
-            } else {
-                Some(handler.clone().dyn_into::<Function>().map_err(|_| {
-                    type_error(&format!("on{event_type} must be a function or null"))
-                })?)
-            };
-        let old = {
-            let mut handlers = self.handlers.borrow_mut();
-            let old = handlers
-                .iter()
-                .position(|(t, _)| *t == event_type)
-                .map(|i| handlers.remove(i).1);
-            if let Some(handler) = &handler {
-                handlers.push((event_type, handler.clone()));
-            }
-            old
+        let handler = if handler.is_undefined() || handler.is_null() {
+            JsValue::NULL
+        } else if handler.is_function() {
+            handler.clone()
+        } else {
+            return Err(type_error(&format!(
+                "on{event_type} must be a function or null"
+            )));
         };
-        if let Some(old) = old {
-            let _ = self
-                .target
-                .remove_event_listener_with_callback(event_type, &old);
+        match self.target() {
+            Some(target) => set_handler_of(&target, event_type, &handler),
+            None => Ok(()),
         }
-        if let Some(handler) = handler {
-            let _ = self
-                .target
-                .add_event_listener_with_callback(event_type, &handler);
+    }
+
+    /// Makes the client's JS object the event's target, if it has one.
+    fn retarget(&self, event: &Event) {
+        let owner = self.owner.borrow().clone();
+        if let Some(owner) = owner {
+            let _ = retarget(event, &owner);
         }
-        Ok(())
     }
 
     /// Dispatches `event` to the listeners. A listener that throws is reported by the browser, as in the DOM;
     /// the others still run.
     pub(crate) fn dispatch(&self, event: &Event) {
-        let _ = self.target.dispatch_event(event);
+        if let Some(target) = self.target() {
+            self.retarget(event);
+            let _ = target.dispatch_event(event);
+        }
     }
 
     /// Dispatches a plain `Event` of `event_type`.
@@ -143,7 +292,7 @@ impl Events {
 
     /// Dispatches a `CustomEvent` of `event_type` whose `detail` has the given properties.
     pub(crate) fn dispatch_detail(&self, event_type: &str, detail: &[(&str, JsValue)]) {
-        let object = JsValue::from(Object::new());
+        let object = JsValue::from(js_sys::Object::new());
         for (key, value) in detail {
             set(&object, key, value);
         }

@@ -43,8 +43,9 @@ pub(crate) struct Feed {
 }
 
 impl Feed {
-    /// Reads `messages()`'s options: `capacity` (at least 1) and `overflow` (`"fail"` or `"drop-oldest"`).
-    fn new(options: Option<&JsValue>) -> Result<Self, JsValue> {
+    /// Reads `messages()`'s options: `capacity` (at least 1) and `overflow` (`"fail"` or `"drop-oldest"`). Their
+    /// getters are the caller's code, which may call back into the client: call this before borrowing it.
+    pub(crate) fn new(options: Option<&JsValue>) -> Result<Self, JsValue> {
         let (capacity, overflow) = Options::new(options, "options")?.receive_queue()?;
         let capacity = capacity.unwrap_or(DEFAULT_CAPACITY);
         Ok(Self {
@@ -157,12 +158,8 @@ enum Ended {
 }
 
 impl Fanout {
-    /// A new iterator, fed from now on.
-    pub(crate) fn subscribe(
-        &mut self,
-        options: Option<&JsValue>,
-    ) -> Result<MessageIterator, JsValue> {
-        let mut feed = Feed::new(options)?;
+    /// A new iterator over `feed` (made by [`Feed::new`] before the fanout was borrowed), fed from now on.
+    pub(crate) fn subscribe(&mut self, mut feed: Feed) -> MessageIterator {
         match &self.ended {
             Some(Ended::Clean) => feed.finish(End::Done),
             Some(Ended::Error(error)) => feed.finish(End::Error(error.clone())),
@@ -171,7 +168,7 @@ impl Fanout {
         let feed = Rc::new(RefCell::new(feed));
         self.feeds.retain(|f| f.strong_count() > 0);
         self.feeds.push(Rc::downgrade(&feed));
-        Ok(MessageIterator { feed })
+        MessageIterator { feed }
     }
 
     /// The live feeds, to call outside of any borrow of the fanout (resolving a promise runs no JS at once, but

@@ -19,7 +19,8 @@
 //! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
 //! - `isError(error, name)` ([`is_error`]): a TypeScript type guard for the errors below.
 //!
-//! Errors are real JS `Error` objects whose `name` tells what happened, with the details as properties:
+//! Errors are real JS `Error` objects whose `name` tells what happened, with the details as properties, each an
+//! instance of the exported class of that name (a subclass of `Error`, so `instanceof` works):
 //!
 //! | `name` | when | properties |
 //! |---|---|---|
@@ -68,6 +69,50 @@ pub use rpc::JsonRpcClient;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// The `readyState` constants of the DOM's `WebSocket`, static and on instances, and `dispatchEvent`, for a
+/// client class: one getter pair per constant.
+macro_rules! ready_state_constants {
+    ($class:ident, $js:literal) => {
+        ready_state_constants!($class, $js, [
+            (CONNECTING, connecting_constant, connecting_state, Connecting, "0"),
+            (OPEN, open_constant, open_state, Open, "1"),
+            (CLOSING, closing_constant, closing_state, Closing, "2"),
+            (CLOSED, closed_constant, closed_state, Closed, "3"),
+        ]);
+    };
+    ($class:ident, $js:literal, [$(($name:ident, $constant:ident, $on_instance:ident, $state:ident, $value:literal),)*]) => {
+        #[wasm_bindgen(js_class = $js)]
+        impl $class {
+            $(
+                #[doc = concat!("`", $value, "`, as `WebSocket.", stringify!($name), "`.")]
+                #[wasm_bindgen(getter = $name, unchecked_return_type = $value)]
+                pub fn $constant() -> u16 {
+                    crate::state::ReadyState::$state.to_dom()
+                }
+
+                #[doc = concat!("`", $value, "`, as `webSocket.", stringify!($name), "`.")]
+                #[wasm_bindgen(getter = $name, unchecked_return_type = $value)]
+                pub fn $on_instance(&self) -> u16 {
+                    Self::$constant()
+                }
+            )*
+
+            /// Dispatches `event` to the client's listeners, as `EventTarget.dispatchEvent` does (with the client
+            /// as `event.target`): `false` if a listener called `preventDefault()` on a cancelable event.
+            #[wasm_bindgen(js_name = dispatchEvent)]
+            pub fn dispatch_event(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "Event")] event: JsValue,
+            ) -> Result<bool, JsValue> {
+                self.events().dispatch_from_js(&event)
+            }
+        }
+    };
+}
+
+ready_state_constants!(WebSocketClient, "WebSocketClient");
+ready_state_constants!(ReconnectingWebSocketClient, "ReconnectingWebSocketClient");
+
 /// Whether `error` is an `Error` called `name`: `isError(e, "QueueFullError")`. In TypeScript it narrows `e`
 /// to that error's interface, with its properties.
 #[wasm_bindgen(js_name = isError, skip_typescript)]
@@ -102,7 +147,7 @@ export type ReconnectState = "connecting" | "open" | "disconnected" | "waiting" 
 export interface WebSocketClientOptions {
   /** Subprotocols to offer; the server selects at most one (see `protocol`). Each must be a valid token. */
   protocols?: string | readonly string[];
-  /** How binary messages arrive (default `"arraybuffer"`). */
+  /** How binary messages arrive (default `"blob"`, as in every browser). */
   binaryType?: BinaryType;
 }
 
@@ -169,6 +214,20 @@ export interface ReconnectOptions extends WebSocketClientOptions {
   /** Retry at once, cutting a wait short, when the browser goes back online or the page becomes visible (default `true`). */
   retryOnOnline?: boolean;
   acknowledgements?: AcknowledgementOptions;
+  /** partysocket's and reconnecting-websocket's name for `maxAttempts`, counted as they count: retries after the first attempt (`maxRetries: n` is `maxAttempts: n + 1`); `Infinity` never gives up. Give one of the two. */
+  maxRetries?: number;
+  /** partysocket's name for `backoff.initialDelay` (ms). */
+  minReconnectionDelay?: number;
+  /** partysocket's name for `backoff.maxDelay` (ms). */
+  maxReconnectionDelay?: number;
+  /** partysocket's name for `backoff.factor`. */
+  reconnectionDelayGrowFactor?: number;
+  /** partysocket's name for `connectTimeout` (ms). */
+  connectionTimeout?: number;
+  /** partysocket's name for `maxQueuedMessages`; a full queue still throws `QueueFullError` rather than dropping. */
+  maxEnqueuedMessages?: number;
+  /** Log every state change with `console.debug` (default `false`). */
+  debug?: boolean;
 }
 
 /** Acknowledged, at-least-once delivery: each message sent gets an id (1, 2, 3, ...) and is kept, counting against the queue limits, until the server acknowledges it; after a reconnect, unacknowledged messages are sent again, in order, before anything newer. The server must tolerate duplicates. */
@@ -266,37 +325,37 @@ export interface JsonRpcClient {
 }
 
 /** The URL was refused before any connection was made. */
-export interface InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
+export class InvalidUrlError extends Error { name: "InvalidUrlError"; url: string }
 /** A subprotocol is not a valid token, or was given twice. */
-export interface InvalidProtocolError extends Error { name: "InvalidProtocolError"; protocol: string }
+export class InvalidProtocolError extends Error { name: "InvalidProtocolError"; protocol: string }
 /** The browser refused to connect for security reasons (a blocked port, mixed content). */
-export interface SecurityError extends Error { name: "SecurityError" }
+export class SecurityError extends Error { name: "SecurityError" }
 /** A close code other than 1000 or 3000..=4999; `code` is the value given. */
-export interface InvalidCloseCodeError extends Error { name: "InvalidCloseCodeError"; code: number }
+export class InvalidCloseCodeError extends Error { name: "InvalidCloseCodeError"; code: number }
 /** A close reason longer than 123 bytes in UTF-8. */
-export interface CloseReasonTooLongError extends Error { name: "CloseReasonTooLongError"; byteLength: number }
+export class CloseReasonTooLongError extends Error { name: "CloseReasonTooLongError"; byteLength: number }
 /** Nothing was sent: the connection is not open. From the reconnecting client, `data` is the message. */
-export interface NotOpenError extends Error { name: "NotOpenError"; readyState: ReadyState; data?: SendData }
+export class NotOpenError extends Error { name: "NotOpenError"; readyState: ReadyState; data?: SendData }
 /** The connection closed (before it opened, or uncleanly while iterating). */
-export interface ConnectionClosedError extends Error { name: "ConnectionClosedError"; code: number; reason: string; wasClean: boolean }
+export class ConnectionClosedError extends Error { name: "ConnectionClosedError"; code: number; reason: string; wasClean: boolean }
 /** An iterator's queue was full with `overflow: "fail"`. */
-export interface ReceiveOverflowError extends Error { name: "ReceiveOverflowError"; capacity: number }
+export class ReceiveOverflowError extends Error { name: "ReceiveOverflowError"; capacity: number }
 /** The connection did not open within `timeout` milliseconds. */
-export interface ConnectTimeoutError extends Error { name: "ConnectTimeoutError"; timeout: number }
+export class ConnectTimeoutError extends Error { name: "ConnectTimeoutError"; timeout: number }
 /** Image data larger than `limit` bytes. */
-export interface ImageTooLargeError extends Error { name: "ImageTooLargeError"; bytes: number; limit: number }
+export class ImageTooLargeError extends Error { name: "ImageTooLargeError"; bytes: number; limit: number }
 /** An image with more than `limit` pixels. */
-export interface ImageTooManyPixelsError extends Error { name: "ImageTooManyPixelsError"; width: number; height: number; limit: number }
+export class ImageTooManyPixelsError extends Error { name: "ImageTooManyPixelsError"; width: number; height: number; limit: number }
 /** The data is not a decodable image. */
-export interface ImageDecodeError extends Error { name: "ImageDecodeError" }
+export class ImageDecodeError extends Error { name: "ImageDecodeError" }
 /** The browser could not encode the canvas. */
-export interface ImageEncodeError extends Error { name: "ImageEncodeError" }
+export class ImageEncodeError extends Error { name: "ImageEncodeError" }
 /** The reconnecting client's send queue is full; `data` is the message, not sent. */
-export interface QueueFullError extends Error { name: "QueueFullError"; maxMessages: number; maxBytes: number; data: SendData }
+export class QueueFullError extends Error { name: "QueueFullError"; maxMessages: number; maxBytes: number; data: SendData }
 /** No message arrived within the heartbeat timeout after a ping. */
-export interface HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError" }
+export class HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError" }
 /** The reconnecting client gave up. */
-export interface GaveUpError extends Error { name: "GaveUpError" }
+export class GaveUpError extends Error { name: "GaveUpError" }
 
 /** Params that JSON cannot hold. */
 export interface EncodeError extends Error { name: "EncodeError" }

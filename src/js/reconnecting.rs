@@ -12,13 +12,13 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::close::CloseEvent;
 use crate::connection::{BinaryDelivery, ConnectionBuilder};
 use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
+use crate::js::client::dom_close_event;
 use crate::js::error::{range_error, report_error, set, to_js, type_error};
 use crate::js::events::Events;
-use crate::js::iterator::{Fanout, MessageIterator};
+use crate::js::iterator::{Fanout, Feed, MessageIterator};
 use crate::message::Message;
 use crate::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
@@ -64,6 +64,13 @@ struct Shared {
     resolve_finished: RefCell<Option<Function>>,
     /// Set when the JS object is freed: no events after that.
     freed: Cell<bool>,
+    /// Set once the client has stopped for good (`gaveup` or `closed`).
+    stopped: Cell<bool>,
+    /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
+    /// attempt, less one.
+    retry_count: Cell<u32>,
+    /// `options.debug`: log every state change with `console.debug`.
+    debug: bool,
 }
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
@@ -72,7 +79,7 @@ impl ReconnectingWebSocketClient {
     /// `ReconnectOptions`). `url` is a string, a `URL`, or a function returning one (or a promise of one),
     /// called before every attempt. Throws `TypeError` or `RangeError` for bad options.
     #[wasm_bindgen(constructor)]
-    pub fn new(
+    pub fn construct(
         #[wasm_bindgen(
             unchecked_param_type = "string | URL | (() => string | URL | PromiseLike<string | URL>)"
         )]
@@ -80,25 +87,15 @@ impl ReconnectingWebSocketClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ReconnectOptions")] options: Option<
             JsValue,
         >,
-    ) -> Result<ReconnectingWebSocketClient, JsValue> {
-        let options = Options::new(options.as_ref(), "options")?;
-        let builder = builder(&url, &options)?;
-        let events = Events::new()?;
-        let mut resolve = None;
-        let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
-        let shared = Rc::new(Shared {
-            events,
-            fanout: RefCell::new(Fanout::default()),
-            finished,
-            resolve_finished: RefCell::new(resolve),
-            freed: Cell::new(false),
-        });
-        let client = builder.start();
-        let handle = client.handle().clone();
-        // Subscribed before the client's task first runs, so no state change is missed.
-        let states = handle.state_changes();
-        wasm_bindgen_futures::spawn_local(pump(client, states, shared.clone()));
-        Ok(Self { handle, shared })
+    ) -> Result<JsValue, JsValue> {
+        let client = Self::new(url, options)?;
+        let shared = client.shared.clone();
+        let value = JsValue::from(client);
+        // Kept alive, as the DOM keeps a WebSocket it may still fire events at, until it has stopped for good.
+        if !shared.stopped.get() {
+            shared.events.own(&value);
+        }
+        Ok(value)
     }
 
     /// Sends `data` (as `WebSocketClient.send` takes it) if a connection is open and nothing older is queued,
@@ -111,7 +108,7 @@ impl ReconnectingWebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendData")] data: JsValue,
     ) -> Result<String, JsValue> {
-        let message = SendData::new(&data)?.into_message();
+        let message = SendData::new(&data)?.into_message()?;
         match self.handle.try_send(message) {
             Ok(Delivery::Sent) => Ok("sent".to_owned()),
             Ok(Delivery::Queued) => Ok("queued".to_owned()),
@@ -138,6 +135,13 @@ impl ReconnectingWebSocketClient {
             .close_with(code, &reason)
             .map_err(|e| to_js(&e))?;
         Ok(self.shared.finished.clone())
+    }
+
+    /// How many attempts failed in a row since the last connection that stayed up for `minUptime`, as
+    /// partysocket's `retryCount`: 0 while the first attempt runs.
+    #[wasm_bindgen(getter, js_name = retryCount)]
+    pub fn retry_count(&self) -> u32 {
+        self.shared.retry_count.get()
     }
 
     /// Resolves once the client has stopped for good: after `closed` or `gaveup`.
@@ -219,7 +223,9 @@ impl ReconnectingWebSocketClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "MessagesOptions")] options: Option<JsValue>,
     ) -> Result<MessageIterator, JsValue> {
-        self.shared.fanout.borrow_mut().subscribe(options.as_ref())
+        // The options' getters may call back into the client: read them before borrowing anything.
+        let feed = Feed::new(options.as_ref())?;
+        Ok(self.shared.fanout.borrow_mut().subscribe(feed))
     }
 
     /// `for await (const data of client)`: the same as `messages()`.
@@ -272,6 +278,44 @@ impl ReconnectingWebSocketClient {
     }
 }
 
+impl ReconnectingWebSocketClient {
+    /// `new ReconnectingWebSocketClient(url, options)`, for Rust callers (the export returns the JS object).
+    pub fn new(
+        url: JsValue,
+        options: Option<JsValue>,
+    ) -> Result<ReconnectingWebSocketClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        let builder = builder(&url, &options)?;
+        let debug = options.boolean("debug")?.unwrap_or(false);
+        let events = Events::new()?;
+        let mut resolve = None;
+        let finished = Promise::new(&mut |resolve_fn, _reject| resolve = Some(resolve_fn));
+        let shared = Rc::new(Shared {
+            events,
+            fanout: RefCell::new(Fanout::default()),
+            finished,
+            resolve_finished: RefCell::new(resolve),
+            freed: Cell::new(false),
+            stopped: Cell::new(false),
+            retry_count: Cell::new(0),
+            debug,
+        });
+        let client = builder.start();
+        let handle = client.handle().clone();
+        // Subscribed before the client's task first runs, so no state change is missed.
+        let states = handle.state_changes();
+        wasm_bindgen_futures::spawn_local(pump(client, states, shared.clone()));
+        Ok(Self { handle, shared })
+    }
+}
+
+impl ReconnectingWebSocketClient {
+    /// The client's event target.
+    pub(crate) fn events(&self) -> &Events {
+        &self.shared.events
+    }
+}
+
 impl Drop for ReconnectingWebSocketClient {
     fn drop(&mut self) {
         self.shared.freed.set(true);
@@ -295,30 +339,67 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
         builder = builder.url_provider(move || call_url_provider(provider.clone(), base.clone()));
     }
     builder = builder.protocols(&options.protocols("protocols")?);
-    if options.one_of("binaryType", &["arraybuffer", "blob"])? == Some("blob") {
+    // `"blob"` by default, as in every browser.
+    if options.one_of("binaryType", &["arraybuffer", "blob"])? != Some("arraybuffer") {
         builder = builder.binary(BinaryDelivery::Blob);
     }
     let backoff = options.nested("backoff")?;
     let defaults = Backoff::default();
+    let millis = |o: &Options, key: &str| o.millis(key);
+    let factor = |o: &Options, key: &str| o.number(key, 1.0, f64::MAX);
     builder = builder.backoff(Backoff {
-        initial: backoff.millis("initialDelay")?.unwrap_or(defaults.initial),
-        max: backoff.millis("maxDelay")?.unwrap_or(defaults.max),
-        factor: backoff
-            .number("factor", 1.0, f64::MAX)?
-            .unwrap_or(defaults.factor),
+        initial: either(
+            &backoff,
+            "initialDelay",
+            options,
+            "minReconnectionDelay",
+            millis,
+        )?
+        .unwrap_or(defaults.initial),
+        max: either(
+            &backoff,
+            "maxDelay",
+            options,
+            "maxReconnectionDelay",
+            millis,
+        )?
+        .unwrap_or(defaults.max),
+        factor: either(
+            &backoff,
+            "factor",
+            options,
+            "reconnectionDelayGrowFactor",
+            factor,
+        )?
+        .unwrap_or(defaults.factor),
         jitter: backoff
             .number("jitter", 0.0, 1.0)?
             .unwrap_or(defaults.jitter),
     });
-    builder = builder.max_attempts(max_attempts(options)?);
+    builder = builder.max_attempts(
+        either(options, "maxAttempts", options, "maxRetries", max_attempts)?.flatten(),
+    );
     if let Some(uptime) = options.millis("minUptime")? {
         builder = builder.min_uptime(uptime);
     }
-    if let Some(timeout) = options.millis("connectTimeout")? {
+    if let Some(timeout) = either(
+        options,
+        "connectTimeout",
+        options,
+        "connectionTimeout",
+        millis,
+    )? {
         builder = builder.connect_timeout(timeout);
     }
     let defaults = ReconnectingClient::builder("");
-    let messages = options.count("maxQueuedMessages", 1)?;
+    let count = |o: &Options, key: &str| o.count(key, 1);
+    let messages = either(
+        options,
+        "maxQueuedMessages",
+        options,
+        "maxEnqueuedMessages",
+        count,
+    )?;
     let bytes = options.count("maxQueuedBytes", 0)?;
     builder = builder.send_queue(
         messages.unwrap_or(defaults.queue_messages),
@@ -346,7 +427,7 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     }
     if let Some(hook) = options.function("shouldReconnect")? {
         builder = builder.should_reconnect(move |close| {
-            match hook.call1(&JsValue::UNDEFINED, &close_event(close)) {
+            match hook.call1(&JsValue::UNDEFINED, &dom_close_event(close)) {
                 Ok(answer) => answer.is_truthy(),
                 Err(exception) => {
                     report_error(&exception);
@@ -361,15 +442,37 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     Ok(builder)
 }
 
-/// `maxAttempts`: a whole number from 1, or `null`/`Infinity` for no limit (the default).
-fn max_attempts(options: &Options) -> Result<Option<u32>, JsValue> {
-    match options.get("maxAttempts")? {
+/// A setting that partysocket and reconnecting-websocket call `theirs` (in `options`) and this package `ours`
+/// (in `home`), read with `read`: either name works, both at once is a `TypeError`.
+fn either<T>(
+    home: &Options,
+    ours: &str,
+    options: &Options,
+    theirs: &str,
+    read: impl Fn(&Options, &str) -> Result<Option<T>, JsValue>,
+) -> Result<Option<T>, JsValue> {
+    match (read(home, ours)?, read(options, theirs)?) {
+        (Some(_), Some(_)) => Err(type_error(&format!(
+            "{} and options.{theirs} are the same setting: give one",
+            home.name(ours)
+        ))),
+        (ours, theirs) => Ok(ours.or(theirs)),
+    }
+}
+
+/// `maxAttempts` (failed attempts, a whole number from 1) or `maxRetries` (attempts after the first one fails,
+/// from 0, as partysocket counts): `Some(None)` for no limit (`null` or `Infinity`, the default).
+fn max_attempts(options: &Options, key: &str) -> Result<Option<Option<u32>>, JsValue> {
+    let retries = key == "maxRetries";
+    match options.get(key)? {
         None => Ok(None),
-        Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(None),
+        Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(Some(None)),
         Some(_) => {
-            let attempts = options.integer("maxAttempts", 1.0, f64::from(u32::MAX))?;
-            // Exact: a whole number within u32's range.
-            Ok(attempts.map(|a| a as u32))
+            let min = if retries { 0.0 } else { 1.0 };
+            let max = f64::from(u32::MAX) - 1.0;
+            let count = options.integer(key, min, max)?;
+            // Exact: a whole number within u32's range; a retry count is one attempt fewer.
+            Ok(count.map(|n| Some(n as u32 + u32::from(retries))))
         }
     }
 }
@@ -393,7 +496,7 @@ fn heartbeat(options: &Options) -> Result<Option<Heartbeat>, JsValue> {
     };
     let (interval, timeout) = (positive("interval")?, positive("timeout")?);
     let ping = match heartbeat.get("ping")? {
-        Some(ping) => SendData::new(&ping)?.into_message(),
+        Some(ping) => SendData::new(&ping)?.into_message()?,
         None => Message::text("ping"),
     };
     let mut beat = Heartbeat::new(interval, timeout, ping);
@@ -432,7 +535,9 @@ fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsVal
             .call2(&JsValue::UNDEFINED, &id, &args::message_data(message))
             .map_err(|exception| Error::from_exception(&exception))?;
         match SendData::new(&tagged) {
-            Ok(data) => Ok(data.into_message()),
+            Ok(data) => data
+                .into_message()
+                .map_err(|exception| Error::from_exception(&exception)),
             Err(_) => Err(Error::Browser {
                 name: "TypeError".into(),
                 message: "options.acknowledgements.tag must return a string, an ArrayBuffer, an \
@@ -485,16 +590,6 @@ async fn call_url_provider(provider: Function, base: String) -> Result<String, E
     })
 }
 
-/// A DOM `CloseEvent` with the close's fields, for `shouldReconnect`.
-fn close_event(close: &CloseEvent) -> JsValue {
-    let init = web_sys::CloseEventInit::new();
-    init.set_code(close.code.code());
-    init.set_reason(&close.reason);
-    init.set_was_clean(close.was_clean);
-    web_sys::CloseEvent::new_with_event_init_dict("close", &init)
-        .map_or(JsValue::UNDEFINED, JsValue::from)
-}
-
 /// The JS name of a state.
 fn state_name(state: &ClientState) -> &'static str {
     match state {
@@ -505,6 +600,13 @@ fn state_name(state: &ClientState) -> &'static str {
         ClientState::GaveUp => "gaveup",
         ClientState::Closed => "closed",
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `console.debug(label, state)`, for `options.debug`.
+    #[wasm_bindgen(js_namespace = console, js_name = debug)]
+    fn console_debug(label: &str, state: &str);
 }
 
 /// What the client's task reports.
@@ -566,15 +668,29 @@ impl Shared {
     }
 
     fn state_changed(&self, state: &ClientState) {
+        if let ClientState::Connecting { attempt } = state {
+            self.retry_count.set(attempt.saturating_sub(1));
+        }
+        if self.debug {
+            console_debug("browser-ws:", state_name(state));
+        }
         if state.is_final() {
+            self.stopped.set(true);
             let resolve = self.resolve_finished.borrow_mut().take();
             if let Some(resolve) = resolve {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
             }
         }
-        if self.freed.get() {
-            return;
+        if !self.freed.get() {
+            self.dispatch_state(state);
         }
+        if state.is_final() {
+            // The last event: from now on only the client's JS object (if any) holds what its listeners reach.
+            self.events.release();
+        }
+    }
+
+    fn dispatch_state(&self, state: &ClientState) {
         let name = state_name(state);
         match state {
             ClientState::Connecting { attempt } => self

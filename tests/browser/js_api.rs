@@ -7,7 +7,8 @@
 //! are named (`ConnectionClosedError` 1006 for a refused port, `InvalidUrlError`, `ConnectTimeoutError`,
 //! `TypeError` for a number as URL); `send` refuses wrong types (`TypeError`) and a connecting socket
 //! (`NotOpenError` with `readyState`); the reconnecting client queues, throws `QueueFullError` with the message
-//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`, `receiveQueue` and `sendWatermarks` too), and it queues
+//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`, `receiveQueue` and `sendWatermarks` too, and
+//! partysocket's names for the same settings, which may not be given together with this package's), and it queues
 //! above `sendWatermarks.high`; in acknowledged
 //! mode a throwing `tag` hands the message back (delivery through a dropping server is tested from JS in
 //! tools/e2e/js-package); `isError`; dropping a client closes its connection on the server.
@@ -75,7 +76,9 @@ pub(crate) async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
 async fn connect_send_iterate_close() {
     let client = connect("/echo").await;
     assert_eq!(client.ready_state(), 1);
-    assert_eq!(client.binary_type(), "arraybuffer");
+    // "blob" by default, as in every browser.
+    assert_eq!(client.binary_type(), "blob");
+    client.set_binary_type(string("arraybuffer")).expect("set");
     let messages = client.messages(None).expect("an iterator");
     client.send(string("héllo")).expect("sent");
     client
@@ -301,6 +304,32 @@ fn reconnecting_options_are_checked() {
         (r#"{"sendWatermarks": {"high": -1}}"#, "RangeError"),
         (r#"{"sendWatermarks": {"low": 1.5}}"#, "RangeError"),
         (r#""fast""#, "TypeError"),
+        // partysocket's and reconnecting-websocket's names are checked the same way, and may not be given
+        // together with this package's name for the same setting.
+        (r#"{"maxRetries": -1}"#, "RangeError"),
+        (r#"{"maxRetries": 1.5}"#, "RangeError"),
+        (r#"{"maxRetries": 1, "maxAttempts": 2}"#, "TypeError"),
+        (r#"{"minReconnectionDelay": -1}"#, "RangeError"),
+        (
+            r#"{"minReconnectionDelay": 5, "backoff": {"initialDelay": 5}}"#,
+            "TypeError",
+        ),
+        (
+            r#"{"maxReconnectionDelay": 5, "backoff": {"maxDelay": 5}}"#,
+            "TypeError",
+        ),
+        (r#"{"reconnectionDelayGrowFactor": 0.5}"#, "RangeError"),
+        (r#"{"connectionTimeout": -1}"#, "RangeError"),
+        (
+            r#"{"connectionTimeout": 5, "connectTimeout": 5}"#,
+            "TypeError",
+        ),
+        (r#"{"maxEnqueuedMessages": 0}"#, "RangeError"),
+        (
+            r#"{"maxEnqueuedMessages": 5, "maxQueuedMessages": 5}"#,
+            "TypeError",
+        ),
+        (r#"{"debug": 1}"#, "TypeError"),
     ] {
         let error = ReconnectingWebSocketClient::new(string(&url("/echo")), object(options))
             .expect_err(options);

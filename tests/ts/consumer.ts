@@ -8,6 +8,7 @@
 
 import init, {
   JsonRpcClient,
+  NotOpenError,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
@@ -68,6 +69,23 @@ async function plainClient(url: string): Promise<void> {
     else console.log(event.data.size);
   };
   client.onclose = (event) => console.log(event.code, event.reason, event.wasClean);
+  // The DOM's constants, static and on instances, with their literal types; dispatchEvent.
+  const open: 1 = WebSocketClient.OPEN;
+  const closed: 3 = client.CLOSED;
+  const notCancelled: boolean = client.dispatchEvent(new Event("custom"));
+  void [open, closed, notCancelled, ReconnectingWebSocketClient.CONNECTING];
+  // @ts-expect-error: the constants are read-only
+  client.OPEN = 2;
+  // The error classes narrow with instanceof.
+  try {
+    client.send("x");
+  } catch (error) {
+    if (error instanceof NotOpenError) {
+      const readyState: ReadyState = error.readyState;
+      assertType<Equal<typeof error.name, "NotOpenError">>();
+      void readyState;
+    }
+  }
   client.onopen = null;
   client.addEventListener("close", (event) => {
     assertType<Equal<typeof event, CloseEvent>>();
@@ -132,6 +150,19 @@ async function reconnecting(url: string): Promise<void> {
   new ReconnectingWebSocketClient(url, { acknowledgements: { tag: (id: number) => String(id) } });
   const client = new ReconnectingWebSocketClient(url, options);
   new ReconnectingWebSocketClient(() => Promise.resolve(new URL(url))).free();
+  // Options as partysocket and reconnecting-websocket name them.
+  const partysocket: ReconnectOptions = {
+    maxRetries: 10,
+    minReconnectionDelay: 1000,
+    maxReconnectionDelay: 10_000,
+    reconnectionDelayGrowFactor: 1.3,
+    minUptime: 5000,
+    connectionTimeout: 4000,
+    maxEnqueuedMessages: 100,
+    debug: false,
+  };
+  const retries: number = new ReconnectingWebSocketClient(url, partysocket).retryCount;
+  void retries;
 
   const result: SendResult = client.send("subscribe");
   if (result === "queued") console.log("will be sent once connected");

@@ -70,8 +70,8 @@ export async function waitUntil(what, check, timeout = 15_000) {
 }
 
 /** Opens the engine's browser with one page of `viewport` size. */
-export async function openPage({ viewport = { width: 1280, height: 900 } } = {}) {
-  return ENGINE === 'webkit' ? WebKitPage.open(viewport) : ChromiumPage.open(viewport);
+export async function openPage({ viewport = { width: 1280, height: 900 }, chromiumArgs = [] } = {}) {
+  return ENGINE === 'webkit' ? WebKitPage.open(viewport) : ChromiumPage.open(viewport, chromiumArgs);
 }
 
 /** What both pages have: the DOM queries, written once as scripts run in the page. */
@@ -123,8 +123,8 @@ class Page {
 }
 
 class ChromiumPage extends Page {
-  static async open(viewport) {
-    const browser = await launchChromium();
+  static async open(viewport, args) {
+    const browser = await launchChromium(args);
     const page = await browser.newPage({ viewport });
     return new ChromiumPage(browser, page);
   }

@@ -4,12 +4,16 @@
 
 import init, {
   JsonRpcClient,
+  ConnectionClosedError,
+  NotOpenError,
+  QueueFullError,
   ReconnectingWebSocketClient,
   WebSocketClient,
   canvasToBlob,
   drawBlob,
   isError,
 } from './pkg/browser_ws.js';
+import * as all from './pkg/browser_ws.js';
 
 await init();
 
@@ -112,7 +116,7 @@ window.cases = {
     const client = await WebSocketClient.connect(`${base}/echo`);
     same(client.readyState, 1, 'readyState once connected');
     same(client.url, `${base}/echo`, 'url');
-    same([client.protocol, client.extensions, client.binaryType], ['', '', 'arraybuffer'], 'getters');
+    same([client.protocol, client.extensions, client.binaryType], ['', '', 'blob'], 'getters (binaryType "blob", as in browsers)');
     const messages = client.messages();
     client.send('héllo');
     client.send('');
@@ -143,7 +147,7 @@ window.cases = {
 
   /** Every binary type goes out as binary and comes back byte for byte, as ArrayBuffer or Blob. */
   async binary(base) {
-    const client = await WebSocketClient.connect(`${base}/echo`);
+    const client = await WebSocketClient.connect(`${base}/echo`, { binaryType: 'arraybuffer' });
     const messages = client.messages();
     const u8 = new Uint8Array([0, 1, 2, 253, 254, 255]);
     client.send(u8);
@@ -213,6 +217,7 @@ window.cases = {
     client.close(4001, 'done');
     const close = await within(5000, closed, 'onclose');
     same([close.code, close.reason, close.wasClean], [4001, 'done', true], 'close event');
+    check(close.target === client && close.currentTarget === client, 'event.target is the client');
     same(
       seen,
       ['onopen:open', 'open listener', 'onmessage:welcome', 'once:welcome', 'onmessage:again', 'handleEvent:close'],
@@ -445,6 +450,46 @@ window.cases = {
     return 'ok';
   },
 
+  /** Options under partysocket's and reconnecting-websocket's names work as theirs do; `retryCount` counts. */
+  async partysocketOptions(base, refusedUrl) {
+    const client = new ReconnectingWebSocketClient(refusedUrl, {
+      maxRetries: 2, // the first attempt and two retries
+      minReconnectionDelay: 10,
+      maxReconnectionDelay: 30,
+      reconnectionDelayGrowFactor: 3,
+      connectionTimeout: 2000,
+      maxEnqueuedMessages: 1,
+      debug: false,
+    });
+    const events = recordEvents(client);
+    const delays = [];
+    const retries = [];
+    client.addEventListener('waiting', (event) => delays.push(event.detail.delay));
+    client.addEventListener('connecting', () => retries.push(client.retryCount));
+    same(client.send('one'), 'queued', 'queued while connecting');
+    // A full queue throws, where partysocket would drop the message silently.
+    isNamed(await failure(() => client.send('two'), 'a second message'), 'QueueFullError', { maxMessages: 1 });
+    await within(5000, client.finished, 'giving up');
+    same(
+      events,
+      [
+        'connecting:1', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:2', 'disconnected:ConnectionClosedError:1006', 'waiting',
+        'connecting:3', 'disconnected:ConnectionClosedError:1006', 'gaveup',
+      ],
+      'three attempts, then gave up',
+    );
+    same(retries, [0, 1, 2], 'retryCount in each connecting event');
+    check(delays.length === 2 && delays.every((delay) => delay <= 30), `delays within maxReconnectionDelay: ${delays}`);
+    same(client.takeUnsent(), ['one'], 'the queued message is handed back');
+    // connectionTimeout is connectTimeout: a server that never answers the handshake times out.
+    const slow = new ReconnectingWebSocketClient(`${base}/no-handshake`, { connectionTimeout: 100, maxRetries: 0 });
+    const timedOut = recordEvents(slow);
+    await within(5000, slow.finished, 'the timeout');
+    same(timedOut, ['connecting:1', 'disconnected:ConnectTimeoutError', 'gaveup'], 'connectionTimeout');
+    return 'ok';
+  },
+
   /** Nothing is dropped silently: a full queue throws with the message attached; takeUnsent gives back the rest. */
   async reconnectingQueue(base, refusedUrl) {
     const client = new ReconnectingWebSocketClient(refusedUrl, {
@@ -595,6 +640,332 @@ window.cases = {
     const unlimited = new ReconnectingWebSocketClient(`${base}/echo`, { maxAttempts: Infinity });
     await unlimited.close(1000);
     isNamed(await failure(() => unlimited.close(1005), 'close(1005)'), 'InvalidCloseCodeError', { code: 1005 });
+    return 'ok';
+  },
+
+  /** The DOM's WebSocket semantics: target and this, constants, dispatchEvent, on<type> order and identity. */
+  async domParity(base, refusedUrl) {
+    for (const Class of [WebSocketClient, ReconnectingWebSocketClient]) {
+      same([Class.CONNECTING, Class.OPEN, Class.CLOSING, Class.CLOSED], [0, 1, 2, 3], `${Class.name} constants`);
+    }
+    const client = new WebSocketClient(`${base}/greet?text=hi`);
+    same([client.CONNECTING, client.OPEN, client.CLOSING, client.CLOSED], [0, 1, 2, 3], 'constants on instances');
+    same(client.binaryType, 'blob', 'binaryType defaults to "blob"');
+    const seen = [];
+    const shared = (event) => seen.push(`shared:${event.type}`);
+    client.addEventListener('message', () => seen.push('first'));
+    client.onmessage = shared;
+    client.addEventListener('message', shared);
+    client.addEventListener('message', function (event) {
+      seen.push(`this:${this === client}:${event.target === client}:${event.currentTarget === client}`);
+    });
+    // Replacing the handler keeps its place; the same function added as a listener still runs on its own.
+    client.onmessage = function (event) {
+      seen.push(`onmessage:${this === client}:${event.data}`);
+    };
+    const greeted = new Promise((resolve) => client.addEventListener('message', resolve, { once: true }));
+    await within(5000, greeted, 'the greeting');
+    same(seen, ['first', 'onmessage:true:hi', 'shared:message', 'this:true:true:true'], 'listener order, this, target');
+    // dispatchEvent reaches the same listeners with the client as target, and reports preventDefault.
+    seen.length = 0;
+    const custom = new Event('custom', { cancelable: true });
+    client.addEventListener('custom', (event) => {
+      seen.push(`custom:${event.target === client}`);
+      event.preventDefault();
+    });
+    same(client.dispatchEvent(custom), false, 'dispatchEvent returns false when cancelled');
+    same(seen, ['custom:true'], 'a dispatched event');
+    isNamed(await failure(() => client.dispatchEvent('custom'), 'dispatchEvent(string)'), 'TypeError');
+    // The error classes are exported, real subclasses of Error; the built-in classes stay themselves.
+    const errorNames = [
+      'InvalidUrlError', 'InvalidProtocolError', 'SecurityError', 'InvalidCloseCodeError', 'CloseReasonTooLongError',
+      'NotOpenError', 'ConnectionClosedError', 'ReceiveOverflowError', 'ConnectTimeoutError', 'ImageTooLargeError',
+      'ImageTooManyPixelsError', 'ImageDecodeError', 'ImageEncodeError', 'QueueFullError', 'HeartbeatTimeoutError',
+      'GaveUpError',
+    ];
+    for (const name of errorNames) {
+      const Class = all[name];
+      check(typeof Class === 'function' && Object.getPrototypeOf(Class.prototype) === Error.prototype, `${name} exported`);
+      same([Class.name, new Class('m').name, new Class('m') instanceof Error], [name, name, true], `${name} class`);
+    }
+    const refused = await failure(() => WebSocketClient.connect(refusedUrl), 'a refused connection');
+    check(refused instanceof ConnectionClosedError && refused instanceof Error, 'instanceof ConnectionClosedError');
+    const closedSend = await failure(() => new WebSocketClient(`${base}/echo`).send('x'), 'send while connecting');
+    check(closedSend instanceof NotOpenError && !(closedSend instanceof QueueFullError), 'instanceof NotOpenError');
+    check(isError(closedSend, 'NotOpenError'), 'isError still works');
+    const wrongType = await failure(() => client.send(42), 'send(42)');
+    check(wrongType instanceof TypeError, 'a TypeError is a TypeError');
+    const tagged = new ReconnectingWebSocketClient(`${base}/echo`, {
+      acknowledgements: { tag: () => 42, acknowledges: () => null },
+    });
+    const badTag = await failure(() => tagged.send('x'), 'a tag returning a number');
+    check(badTag instanceof TypeError, `the tag's TypeError is a TypeError: ${badTag.constructor.name}`);
+    const rangeTag = new ReconnectingWebSocketClient(`${base}/echo`, {
+      acknowledgements: {
+        tag: () => {
+          throw new RangeError('too far');
+        },
+        acknowledges: () => null,
+      },
+    });
+    const thrownRange = await failure(() => rangeTag.send('x'), 'a tag throwing a RangeError');
+    check(thrownRange instanceof RangeError && thrownRange.message === 'too far', 'a thrown RangeError stays one');
+    await Promise.all([tagged.close(), rangeTag.close()]);
+    // Script-dispatched events do not reach the client's own logic: readyState stays open.
+    client.dispatchEvent(new CloseEvent('close', { code: 1000 }));
+    same(client.readyState, WebSocketClient.OPEN, 'a fake close changes nothing');
+    await client.close();
+    return 'ok';
+  },
+
+  /** Lifetime as in the DOM: an unreferenced open client keeps working; a closed one is collected; free() ends all. */
+  async lifetime(base) {
+    // Only Chromium can be told to expose gc(); in another engine the case says it did not run.
+    if (typeof gc !== 'function' && !/Chrome\//.test(navigator.userAgent)) return 'skip: this engine cannot force a garbage collection';
+    check(typeof gc === 'function', 'the page runs with --js-flags=--expose-gc');
+    const collectGarbage = async () => {
+      for (let i = 0; i < 5; i += 1) {
+        gc();
+        await sleep(20);
+      }
+    };
+    // An open client only its own handlers can reach: three round trips through a slow echo, with GCs between.
+    const tag = `lifetime-${Math.random().toString(36).slice(2)}`;
+    const seen = [];
+    const ended = new Promise((resolve) => {
+      const client = new WebSocketClient(`${base}/slow?ms=150&tag=${tag}`);
+      client.onopen = function () {
+        this.send('1');
+      };
+      client.onmessage = function (event) {
+        seen.push(event.data);
+        if (seen.length < 3) this.send(String(seen.length + 1));
+        else this.close(4000, 'done');
+      };
+      client.onclose = (event) => resolve(event.code);
+    });
+    await collectGarbage();
+    await sleep(200);
+    await collectGarbage();
+    same(await within(10_000, ended, 'the unreferenced client to finish'), 4000, 'closed by itself, not by GC');
+    same(seen, ['1', '2', '3'], 'kept receiving after gc()');
+    // The same for the reconnecting client.
+    const reconnected = new Promise((resolve) => {
+      const client = new ReconnectingWebSocketClient(`${base}/slow?ms=150`);
+      let count = 0;
+      client.addEventListener('open', function () {
+        this.send('a');
+      });
+      client.onmessage = function () {
+        count += 1;
+        if (count < 3) this.send('b');
+        else this.close().then(() => resolve(count));
+      };
+    });
+    await collectGarbage();
+    await sleep(200);
+    await collectGarbage();
+    same(await within(10_000, reconnected, 'the unreferenced reconnecting client'), 3, 'reconnecting client kept');
+
+    // Closed clients are collected, even with listeners, iterators and promises that refer back to them.
+    const collected = new Set();
+    const registry = new FinalizationRegistry((name) => collected.add(name));
+    await (async () => {
+      const client = await WebSocketClient.connect(`${base}/echo`);
+      client.onmessage = () => client.send('again');
+      client.addEventListener('close', () => client.readyState);
+      const iterator = client.messages();
+      client.send('x');
+      await iterator.next();
+      client.closed.then(() => client.url);
+      registry.register(client, 'client');
+      await client.close();
+      const reconnecting = new ReconnectingWebSocketClient(`${base}/echo`);
+      reconnecting.onmessage = () => reconnecting.send('again');
+      reconnecting.addEventListener('closed', () => reconnecting.state);
+      await within(5000, new Promise((resolve) => reconnecting.addEventListener('open', resolve)), 'open');
+      registry.register(reconnecting, 'reconnecting');
+      await reconnecting.close();
+    })();
+    for (let i = 0; i < 50 && collected.size < 2; i += 1) {
+      gc();
+      await sleep(50);
+    }
+    same([...collected].sort(), ['client', 'reconnecting'], 'closed clients are garbage-collected');
+
+    // free() and Symbol.dispose end what waits: next() is done, closed resolves.
+    for (const dispose of [(c) => c.free(), (c) => c[Symbol.dispose]()]) {
+      const client = await WebSocketClient.connect(`${base}/echo`);
+      const iterator = client.messages();
+      const pending = iterator.next();
+      const closed = client.closed;
+      dispose(client);
+      same(await within(1000, pending, 'next() after free'), { done: true }, 'a pending next() ends');
+      const close = await within(1000, closed, 'closed after free');
+      same([close.code, close.wasClean], [1000, false], 'closed settles with code 1000');
+      const reconnecting = new ReconnectingWebSocketClient(`${base}/echo`);
+      const feed = reconnecting.messages();
+      const waiting = feed.next();
+      const finished = reconnecting.finished;
+      dispose(reconnecting);
+      same(await within(5000, waiting, 'next() after free'), { done: true }, 'a pending next() ends (reconnecting)');
+      await within(5000, finished, 'finished after free');
+    }
+    return 'ok';
+  },
+
+  /**
+   * Hostile caller objects at every entry point: getters, Proxies, Blob subclasses and views whose properties
+   * call back into the client or lie, and throwing callbacks. Nothing traps (a RuntimeError would be a Wasm
+   * trap); every call either works or throws an ordinary error.
+   */
+  async hostile(base, refusedUrl) {
+    const noTrap = (error, what) => {
+      if (error instanceof WebAssembly.RuntimeError) throw new Error(`${what} trapped: ${error.message}`);
+    };
+    const attempt = async (what, action) => {
+      try {
+        await action();
+      } catch (error) {
+        noTrap(error, what);
+      }
+    };
+    const client = await WebSocketClient.connect(`${base}/echo`, { binaryType: 'arraybuffer' });
+    const reconnecting = new ReconnectingWebSocketClient(refusedUrl, { backoff: { initialDelay: 60_000 } });
+    // Options whose getters call back into the client, as plain objects and as Proxies.
+    const reentrant = (target) => ({
+      get capacity() {
+        target.messages();
+        target.send('from a getter');
+        return 8;
+      },
+      get overflow() {
+        target.messages({ capacity: 2 });
+        return 'drop-oldest';
+      },
+    });
+    const proxy = (target) =>
+      new Proxy({}, {
+        get(_, key) {
+          target.messages();
+          return key === 'capacity' ? 4 : undefined;
+        },
+        has() {
+          target.messages();
+          return false;
+        },
+      });
+    for (const [name, target] of [['client', client], ['reconnecting', reconnecting]]) {
+      const iterator = target.messages(reentrant(target));
+      check(typeof iterator.next === 'function', `${name}.messages with re-entrant getters`);
+      check(typeof target.messages(proxy(target)).next === 'function', `${name}.messages with a Proxy`);
+      await attempt(`${name}.messages with a throwing getter`, () =>
+        target.messages({
+          get capacity() {
+            throw Object.create(null);
+          },
+        }),
+      );
+    }
+    // A Blob subclass whose size getter sends: the reconnecting client queues it (its queue counts bytes).
+    class CallingBlob extends Blob {
+      get size() {
+        reconnecting.send('from size');
+        return super.size;
+      }
+    }
+    reconnecting.takeUnsent();
+    same(reconnecting.send(new CallingBlob(['abc'])), 'queued', 'a Blob subclass is queued');
+    // Views whose byteLength lies: the true bytes are sent (the browser's own getters are read).
+    class Lying extends Uint8Array {
+      get byteLength() {
+        reconnecting.send('from byteLength');
+        return 1e9;
+      }
+    }
+    same(reconnecting.send(new Lying([1, 2, 3])), 'queued', 'a lying view is queued');
+    const unsent = reconnecting.takeUnsent();
+    same(unsent.length, 2, 'the two messages, and nothing sent from a getter (none was called)');
+    check(Object.getPrototypeOf(unsent[0]) === Blob.prototype && unsent[0].size === 3, 'a plain Blob is kept');
+    same(Array.from(unsent[1]), [1, 2, 3], 'the true bytes of the lying view');
+    const echoes = client.messages();
+    client.send(new Lying([4, 5]));
+    let echoed;
+    do echoed = (await within(5000, echoes.next(), 'the echo')).value;
+    while (typeof echoed === 'string');
+    same(await bytesOf(echoed), [4, 5], 'the direct path sends the true bytes');
+    // A Proxy of data is not data.
+    for (const data of [new Proxy(new Uint8Array(2), {}), new Proxy(new Blob(['x']), {}), { byteLength: 2 }]) {
+      isNamed(await failure(() => client.send(data), 'send(Proxy)'), 'TypeError');
+      isNamed(await failure(() => reconnecting.send(data), 'reconnecting send(Proxy)'), 'TypeError');
+    }
+    // Callbacks that throw what is not an Error, or call back in.
+    const tagged = new ReconnectingWebSocketClient(refusedUrl, {
+      backoff: { initialDelay: 60_000 },
+      acknowledgements: {
+        tag() {
+          throw Object.create(null);
+        },
+        acknowledges: () => null,
+      },
+    });
+    const thrown = await failure(() => tagged.send('x'), 'a tag throwing a null-prototype object');
+    check(thrown instanceof Error, 'becomes an Error');
+    tagged.close();
+    const provided = new ReconnectingWebSocketClient(
+      () => {
+        throw Object.create(null);
+      },
+      { maxAttempts: 1 },
+    );
+    const detail = await within(5000, new Promise((resolve) => provided.addEventListener('disconnected', (e) => resolve(e.detail))), 'disconnected');
+    check(detail.error instanceof Error, 'a urlProvider throwing a null-prototype object: an Error');
+    await within(5000, provided.finished, 'gave up');
+    // Constructor and close arguments that call back in (no client exists yet, or they are refused unread).
+    const sneaky = { toString: () => client.send('from toString'), [Symbol.toPrimitive]: () => 1000 };
+    isNamed(await failure(() => client.close(sneaky), 'close(object)'), 'TypeError');
+    isNamed(await failure(() => client.close(1000, sneaky), 'close(1000, object)'), 'TypeError');
+    isNamed(await failure(() => new WebSocketClient(sneaky), 'new WebSocketClient(object)'), 'TypeError');
+    await attempt('connect with a Proxy of options', () => WebSocketClient.connect(`${base}/echo`, proxy(client)).then((c) => c.close()));
+    await attempt('addEventListener with re-entrant options', () =>
+      client.addEventListener('message', () => {}, {
+        get once() {
+          client.onmessage = () => {};
+          client.removeEventListener('message', () => {});
+          return false;
+        },
+      }),
+    );
+    await attempt('drawBlob with re-entrant options', () => drawBlob(document.getElementById('destination'), new Blob(['x']), proxy(client)));
+    // The remaining entry points, each with an object that calls back in from every trap.
+    const trap = new Proxy(function () {}, {
+      get() {
+        client.messages();
+        return undefined;
+      },
+      getPrototypeOf() {
+        client.send('from getPrototypeOf');
+        return Error.prototype;
+      },
+    });
+    await attempt('isError(Proxy)', () => isError(trap, 'NotOpenError'));
+    await attempt('canvasToBlob(Proxy)', () => canvasToBlob(trap, trap, trap));
+    await attempt('binaryType = Proxy', () => {
+      client.binaryType = trap;
+    });
+    client.onmessage = trap;
+    client.onmessage = null;
+    await attempt('reconnecting.close(Proxy)', () => reconnecting.close(trap, trap));
+    await attempt('dispatchEvent(Proxy)', () => client.dispatchEvent(trap));
+    await attempt('messages(a function Proxy)', () => client.messages(trap));
+    const iterator = client.messages(proxy(client));
+    await attempt('iterator.next()/return()', async () => {
+      await iterator.return();
+      await iterator.next();
+    });
+    same(client.readyState, 1, 'still open');
+    await client.close();
+    reconnecting.close();
     return 'ok';
   },
 
