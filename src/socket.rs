@@ -134,10 +134,11 @@ impl WebSocket {
     /// Sends a binary message. The bytes are copied into a new JS `Uint8Array` first: a view into Wasm memory
     /// would break if memory is shared or grows. [`Error::NotOpen`] unless the socket is open.
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
+        // Checked before the copy: nothing is copied for a socket that cannot send.
         self.ensure_open()?;
         byte_length(bytes.len())?;
         // One copy, without zero-filling first.
-        self.send_value(&Uint8Array::from(bytes))
+        self.send_open(&Uint8Array::from(bytes))
     }
 
     /// Sends an `ArrayBuffer` as a binary message. [`Error::NotOpen`] unless the socket is open.
@@ -154,6 +155,11 @@ impl WebSocket {
     /// rather than web-sys's four. [`Error::NotOpen`] unless the socket is open.
     pub(crate) fn send_value(&self, data: &JsValue) -> Result<(), Error> {
         self.ensure_open()?;
+        self.send_open(data)
+    }
+
+    /// The browser's `send`, for a caller that has checked the socket is open.
+    fn send_open(&self, data: &JsValue) -> Result<(), Error> {
         self.raw
             .unchecked_ref::<AnySender>()
             .send(data)

@@ -108,13 +108,12 @@ impl WebSocketClient {
         #[wasm_bindgen(unchecked_param_type = "SendData")] data: JsValue,
     ) -> Result<(), JsValue> {
         let data = SendData::new(&data)?;
-        let socket = &self.inner.socket;
-        let state = socket.ready_state();
-        if state != ReadyState::Open {
-            return Err(to_js(&Error::NotOpen(state)));
-        }
-        // Each kind as it is, strings included (no round trip through UTF-8 in Wasm memory).
-        socket.send_value(data.as_value()).map_err(|e| to_js(&e))
+        // Each kind as it is, strings included (no round trip through UTF-8 in Wasm memory); `NotOpenError`
+        // (with `readyState`) unless open, checked there.
+        self.inner
+            .socket
+            .send_value(data.as_value())
+            .map_err(|e| to_js(&e))
     }
 
     /// Starts the closing handshake and returns the promise of the close event (see `closed`). `code` is 1000
