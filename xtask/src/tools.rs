@@ -35,6 +35,12 @@ const WASM_PACK_VERSION: &str = "0.15.1";
 /// The Trunk release that builds and serves the demo page (`cargo xtask demo`, the demo-e2e step).
 const TRUNK_VERSION: &str = "0.21.14";
 
+/// Profile overrides (cargo config, which wins over a crate's `[profile.release]`) for `cargo install`.
+const FAST_INSTALL_PROFILE: [(&str, &str); 2] = [
+    ("CARGO_PROFILE_RELEASE_LTO", "off"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+];
+
 /// Something a step needs besides cargo and rustc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tool {
@@ -162,6 +168,8 @@ struct CargoTool {
     version: Option<Version>,
     /// `--locked`: use the crate's own Cargo.lock (reproducible) when that lock builds.
     locked: bool,
+    /// Cargo features instead of the crate's defaults; `None` keeps the defaults.
+    features: Option<&'static str>,
 }
 
 struct Installer<'a> {
@@ -193,6 +201,7 @@ impl Installer<'_> {
                     // The lockfile published with wasm-bindgen-cli pins a crate version that is no
                     // longer available, so `--locked` fails.
                     locked: false,
+                    features: None,
                 })
             }
             Tool::WasmPack => self.ensure_cargo_tool(&CargoTool {
@@ -200,6 +209,7 @@ impl Installer<'_> {
                 bin: "wasm-pack",
                 version: Version::parse(WASM_PACK_VERSION),
                 locked: true,
+                features: None,
             }),
             Tool::NodeTools => self.ensure_node_tools(),
             Tool::Chrome => self.ensure_chrome(),
@@ -208,6 +218,8 @@ impl Installer<'_> {
                 bin: "trunk",
                 version: Version::parse(TRUNK_VERSION),
                 locked: true,
+                // The defaults add `update_check`, which asks crates.io for a newer Trunk at every start.
+                features: Some("rustls"),
             }),
             Tool::Firefox => self.ensure_firefox(),
             Tool::WebKit => self.ensure_webkit(),
@@ -263,13 +275,21 @@ impl Installer<'_> {
         if tool.locked {
             args.push("--locked");
         }
+        if let Some(features) = tool.features {
+            args.extend(["--no-default-features", "--features", features]);
+        }
         if !self.install {
             return Err(format!("{problem}; run `cargo {}`", args.join(" ")));
         }
         println!("tools: {}: {problem}; installing", tool.bin);
         // Replaces an installed copy of another version.
         args.push("--force");
-        cmd::run(self.ws.cargo().args(&args))?;
+        let mut install = self.ws.cargo();
+        install.args(&args);
+        // The tools' own release profiles ask for fat LTO in one codegen unit (Trunk's alone took ten
+        // minutes of a cold run on two cores); their speed does not need it.
+        install.envs(FAST_INSTALL_PROFILE);
+        cmd::run(&mut install)?;
         match (found(), &tool.version) {
             (Some((path, Some(have))), Some(want)) if have == *want => Ok(format!(
                 "installed {} {have} ({})",
@@ -356,6 +376,7 @@ impl Installer<'_> {
             // lockfile is not needed to build it.
             version: None,
             locked: false,
+            features: None,
         })?;
         let browser = match firefox_found(self.ws) {
             Ok(found) => found,
