@@ -303,15 +303,19 @@ pub(crate) fn js_string(value: &JsValue) -> String {
     js_string_or_throw(value).unwrap_or_else(|_| value.js_typeof().as_string().unwrap_or_default())
 }
 
-/// The `name` and `message` of a thrown JS value, whatever it is.
+/// The `name` and `message` of a thrown JS value, whatever it is. (With the `js` feature, the value is
+/// remembered as the `cause` of the error made from them: see `js::cause`.)
 pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
-    if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
-        return (exception.name(), exception.message());
-    }
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return (error.name().into(), error.message().into());
-    }
-    ("Error".to_owned(), js_string(value))
+    let (name, message) = if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
+        (exception.name(), exception.message())
+    } else if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        (error.name().into(), error.message().into())
+    } else {
+        ("Error".to_owned(), js_string(value))
+    };
+    #[cfg(feature = "js")]
+    crate::js::cause::remember(&name, &message, value);
+    (name, message)
 }
 
 impl Error {

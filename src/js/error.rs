@@ -11,6 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::close::CloseEvent;
 use crate::error::Error;
+use crate::js::cause;
 
 #[wasm_bindgen(inline_js = r#"
 const NAMES = [
@@ -34,10 +35,12 @@ export const {
   GaveUpError,
 } = classes;
 
-export function makeError(name, message) {
+export function makeError(name, message, cause) {
+  // As `new Error(message, { cause })` does: an own, non-enumerable `cause`, only when there is one.
+  const options = cause === undefined ? undefined : { cause };
   const Class = classes[name] ?? builtins[name];
-  if (Class !== undefined) return new Class(message);
-  const error = new Error(message);
+  if (Class !== undefined) return new Class(message, options);
+  const error = new Error(message, options);
   error.name = name;
   return error;
 }
@@ -45,9 +48,10 @@ export function makeError(name, message) {
 #[allow(non_snake_case, dead_code)]
 extern "C" {
     /// An instance of this package's error class called `name`, of the built-in class called `name`
-    /// (`TypeError`, `RangeError`, ...), or else an `Error` whose `name` is `name`.
+    /// (`TypeError`, `RangeError`, ...), or else an `Error` whose `name` is `name`; with `cause` unless it is
+    /// `undefined`.
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(name: &str, message: &str) -> js_sys::Error;
+    fn make_error(name: &str, message: &str, cause: &JsValue) -> js_sys::Error;
 
     // The error classes, exported from the package as they are (`error instanceof NotOpenError`); declared as
     // functions only so that `reexport` can export them (its type form would declare them `unknown` in the
@@ -90,10 +94,33 @@ extern "C" {
 const INVALID_CLOSE_CODE: &str = "InvalidCloseCodeError";
 
 /// The JS error for `error`: an `Error` whose `name` says which variant it is, with the variant's fields as
-/// properties (camelCase, numbers as numbers, durations in milliseconds).
+/// properties (camelCase, numbers as numbers, durations in milliseconds), and, for an error made from a thrown
+/// value, that value as `cause` (the browser's `DOMException`, or what a callback threw).
 pub(crate) fn to_js(error: &Error) -> JsValue {
+    let cause = match error {
+        Error::Browser { name, message } => cause::recall(Some(name), message),
+        Error::InvalidUrl { message, .. }
+        | Error::Security { message }
+        | Error::ImageDecode { message }
+        | Error::ImageEncode { message } => cause::recall(None, message),
+        _ => None,
+    };
+    let (name, message, properties) = parts(error);
+    let error = JsValue::from(make_error(
+        name,
+        &message,
+        cause.as_ref().unwrap_or(&JsValue::UNDEFINED),
+    ));
+    for (key, value) in properties {
+        set(&error, key, &value);
+    }
+    error
+}
+
+/// The name, message and properties of the JS error for `error`.
+fn parts(error: &Error) -> (&str, String, Vec<(&'static str, JsValue)>) {
     let number = |value: u64| JsValue::from_f64(value as f64);
-    let (name, properties): (&str, Vec<(&str, JsValue)>) = match error {
+    let (name, properties): (&str, Vec<(&'static str, JsValue)>) = match error {
         Error::InvalidUrl { url, .. } => ("InvalidUrlError", vec![("url", url.into())]),
         Error::InvalidProtocol { protocol, .. } => {
             ("InvalidProtocolError", vec![("protocol", protocol.into())])
@@ -170,13 +197,13 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
                 .as_deref()
                 .and_then(|data| js_sys::JSON::parse(data).ok())
                 .unwrap_or(JsValue::UNDEFINED);
-            let properties = [("code", JsValue::from_f64(*code as f64)), ("data", data)];
-            return named("RpcError", message, &properties);
+            let properties = vec![("code", JsValue::from_f64(*code as f64)), ("data", data)];
+            return ("RpcError", message.clone(), properties);
         }
         // Whatever the browser threw keeps its own name (`SyntaxError`, `InvalidStateError`, ...) and message.
-        Error::Browser { name, message } => return named(name, message, &[]),
+        Error::Browser { name, message } => return (name, message.clone(), vec![]),
     };
-    named(name, &error.to_string(), &properties)
+    (name, error.to_string(), properties)
 }
 
 /// A message that could not be decoded, as JS data: a string, an `ArrayBuffer`, or `null` for a Blob (only its
@@ -201,7 +228,7 @@ fn close_properties(close: &CloseEvent) -> Vec<(&'static str, JsValue)> {
 /// of that name (a subclass of `Error`), of the built-in class (`TypeError`, `RangeError`, ...), or else an
 /// `Error` with that `name`.
 pub(crate) fn named(name: &str, message: &str, properties: &[(&str, JsValue)]) -> JsValue {
-    let error = JsValue::from(make_error(name, message));
+    let error = JsValue::from(make_error(name, message, &JsValue::UNDEFINED));
     for (key, value) in properties {
         set(&error, key, value);
     }

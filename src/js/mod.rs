@@ -53,6 +53,7 @@
 
 mod args;
 mod canvas;
+pub(crate) mod cause;
 mod client;
 mod error;
 mod events;
@@ -140,8 +141,8 @@ export type ReadyState = 0 | 1 | 2 | 3;
 /** What `ReconnectingWebSocketClient.send` did: handed the message to the open connection, or queued it to send in order once one is open. */
 export type SendResult = "sent" | "queued";
 
-/** Where a `ReconnectingWebSocketClient` is; `gaveup` and `closed` are final. */
-export type ReconnectState = "connecting" | "open" | "disconnected" | "waiting" | "gaveup" | "closed";
+/** Where a `ReconnectingWebSocketClient` is; `idle` (made with `startClosed`) until `reconnect()`; `gaveup` and `closed` are final. */
+export type ReconnectState = "idle" | "connecting" | "open" | "disconnected" | "waiting" | "gaveup" | "closed";
 
 /** Options of `new WebSocketClient(url, options)`. */
 export interface WebSocketClientOptions {
@@ -190,7 +191,11 @@ export interface HeartbeatOptions {
 }
 
 /** Options of `new ReconnectingWebSocketClient(url, options)`. */
-export interface ReconnectOptions extends WebSocketClientOptions {
+export interface ReconnectOptions extends Omit<WebSocketClientOptions, "protocols"> {
+  /** Subprotocols to offer on every attempt, or a function called before each attempt (after the URL provider) that returns them or a promise of them, e.g. to carry a fresh token (partysocket's `ProtocolsProvider`). A throw, a rejection or an invalid subprotocol counts as a failed attempt. */
+  protocols?: string | readonly string[] | (() => string | readonly string[] | PromiseLike<string | readonly string[]>);
+  /** Do not connect until `reconnect()` is called (default `false`); `send` queues meanwhile, and `readyState` is `3`. */
+  startClosed?: boolean;
   backoff?: BackoffOptions;
   /** Give up after this many consecutive failed attempts; `null` or `Infinity` (the default) never gives up. */
   maxAttempts?: number | null;
