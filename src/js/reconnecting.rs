@@ -66,6 +66,9 @@ struct Shared {
     freed: Cell<bool>,
     /// Set once the client has stopped for good (`gaveup` or `closed`).
     stopped: Cell<bool>,
+    /// The client's JS object while it is idle (`startClosed`), held weakly: an idle client is not kept alive,
+    /// as a closed `WebSocket` is not; `reconnect()` starts keeping it alive.
+    idle_owner: RefCell<Option<js_sys::WeakRef<js_sys::Object>>>,
     /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
     /// attempt, less one.
     retry_count: Cell<u32>,
@@ -75,7 +78,7 @@ struct Shared {
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
 impl ReconnectingWebSocketClient {
-    /// Starts the client: it connects at once and keeps reconnecting as `options` say (see
+    /// Starts the client: it connects at once (unless `startClosed`) and keeps reconnecting as `options` say (see
     /// `ReconnectOptions`). `url` is a string, a `URL`, or a function returning one (or a promise of one),
     /// called before every attempt. Throws `TypeError` or `RangeError` for bad options.
     #[wasm_bindgen(constructor)]
@@ -90,9 +93,13 @@ impl ReconnectingWebSocketClient {
     ) -> Result<JsValue, JsValue> {
         let client = Self::new(url, options)?;
         let shared = client.shared.clone();
+        let idle = client.handle.state() == ClientState::Idle;
         let value = JsValue::from(client);
         // Kept alive, as the DOM keeps a WebSocket it may still fire events at, until it has stopped for good.
-        if !shared.stopped.get() {
+        if idle {
+            let object = value.unchecked_ref::<js_sys::Object>();
+            *shared.idle_owner.borrow_mut() = Some(js_sys::WeakRef::new(object));
+        } else if !shared.stopped.get() {
             shared.events.own(&value);
         }
         Ok(value)
@@ -137,6 +144,29 @@ impl ReconnectingWebSocketClient {
         Ok(self.shared.finished.clone())
     }
 
+    /// Starts over at once, as partysocket's `reconnect()`: closes the open connection with `code` (1000 by
+    /// default, or 3000..=4999) and `reason`, or abandons the attempt in progress or the wait before the next,
+    /// then connects again, with `retryCount` back at 0; starts a client made with `startClosed`. Queued
+    /// messages stay queued. Throws `GaveUpError` after `gaveup` and `NotOpenError` after `close()`: those are
+    /// final (the iterators have ended); make a new client, with `takeUnsent()` to carry the queue over.
+    pub fn reconnect(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] code: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let code = args::close_code(code.as_ref())?;
+        let reason = args::close_reason(reason.as_ref())?;
+        self.handle
+            .reconnect_with(code, &reason)
+            .map_err(|e| to_js(&e))?;
+        // Out of idleness: kept alive from now on, as a connecting client is.
+        let idle_owner = self.shared.idle_owner.borrow_mut().take();
+        if let Some(owner) = idle_owner.and_then(|weak| weak.deref()) {
+            self.shared.events.own(&owner);
+        }
+        Ok(())
+    }
+
     /// How many attempts failed in a row since the last connection that stayed up for `minUptime`, as
     /// partysocket's `retryCount`: 0 while the first attempt runs.
     #[wasm_bindgen(getter, js_name = retryCount)]
@@ -172,12 +202,16 @@ impl ReconnectingWebSocketClient {
     }
 
     /// The open connection's `readyState`; otherwise `0` (connecting) while the client keeps trying, `3`
-    /// (closed) once it has stopped.
+    /// (closed) while idle (`startClosed`) and once it has stopped.
     #[wasm_bindgen(getter, js_name = readyState, unchecked_return_type = "ReadyState")]
     pub fn ready_state(&self) -> u16 {
         match self.handle.connection() {
             Some(connection) => connection.ready_state().to_dom(),
-            None if self.handle.state().is_final() => ReadyState::Closed.to_dom(),
+            None if matches!(self.handle.state(), ClientState::Idle)
+                || self.handle.state().is_final() =>
+            {
+                ReadyState::Closed.to_dom()
+            }
             None => ReadyState::Connecting.to_dom(),
         }
     }
@@ -297,6 +331,7 @@ impl ReconnectingWebSocketClient {
             resolve_finished: RefCell::new(resolve),
             freed: Cell::new(false),
             stopped: Cell::new(false),
+            idle_owner: RefCell::new(None),
             retry_count: Cell::new(0),
             debug,
         });
@@ -338,7 +373,20 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     if let Some(provider) = provider {
         builder = builder.url_provider(move || call_url_provider(provider.clone(), base.clone()));
     }
-    builder = builder.protocols(&options.protocols("protocols")?);
+    // One read: a getter answers once.
+    match options.get("protocols")? {
+        Some(value) if value.is_function() => {
+            let provider: Function = value.unchecked_into();
+            builder = builder.protocols_provider(move || call_protocols_provider(provider.clone()));
+        }
+        Some(value) => {
+            builder = builder.protocols(&args::protocols(&value, &options.name("protocols"))?)
+        }
+        None => {}
+    }
+    if let Some(closed) = options.boolean("startClosed")? {
+        builder = builder.start_closed(closed);
+    }
     // `"blob"` by default, as in every browser.
     if options.one_of("binaryType", &["arraybuffer", "blob"])? != Some("arraybuffer") {
         builder = builder.binary(BinaryDelivery::Blob);
@@ -590,9 +638,20 @@ async fn call_url_provider(provider: Function, base: String) -> Result<String, E
     })
 }
 
+/// Calls the protocols provider and awaits its answer, if it is a promise.
+async fn call_protocols_provider(provider: Function) -> Result<Vec<String>, Error> {
+    let thrown = |exception: JsValue| Error::from_exception(&exception);
+    let value = provider.call0(&JsValue::UNDEFINED).map_err(thrown)?;
+    let value = JsFuture::from(Promise::resolve(&value))
+        .await
+        .map_err(thrown)?;
+    args::protocols(&value, "the protocols provider's answer").map_err(thrown)
+}
+
 /// The JS name of a state.
 fn state_name(state: &ClientState) -> &'static str {
     match state {
+        ClientState::Idle => "idle",
         ClientState::Connecting { .. } => "connecting",
         ClientState::Open => "open",
         ClientState::Disconnected(_) => "disconnected",
@@ -706,6 +765,8 @@ impl Shared {
             ClientState::Open | ClientState::GaveUp | ClientState::Closed => {
                 self.events.dispatch_plain(name);
             }
+            // Where a client made with `startClosed` begins: no event, as a `WebSocket` has none before `open`.
+            _ => {}
         }
     }
 }

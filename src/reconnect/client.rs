@@ -76,6 +76,8 @@ struct State {
     finished: bool,
     /// The acknowledgement tagger is running (see `Inner::tag`).
     tagging: bool,
+    /// [`ReconnectHandle::reconnect`] was called and the driver has not started over yet.
+    reconnect_requested: bool,
     gave_up_reported: bool,
     driver_waker: Option<Waker>,
     receive_waker: Option<Waker>,
@@ -85,6 +87,11 @@ struct State {
 impl Inner {
     fn new(settings: ReconnectBuilder) -> Self {
         let outbox = Outbox::new(settings.queue_messages, settings.queue_bytes);
+        let current = if settings.start_closed {
+            ClientState::Idle
+        } else {
+            ClientState::Connecting { attempt: 1 }
+        };
         Self {
             settings,
             state: RefCell::new(State {
@@ -94,11 +101,12 @@ impl Inner {
                 inbox: VecDeque::new(),
                 dropped: 0,
                 stream_gone: false,
-                current: ClientState::Connecting { attempt: 1 },
+                current,
                 subscribers: Subscribers::default(),
                 stop: None,
                 finished: false,
                 tagging: false,
+                reconnect_requested: false,
                 gave_up_reported: false,
                 driver_waker: None,
                 receive_waker: None,
@@ -297,6 +305,31 @@ impl Inner {
             [state.receive_waker.take(), state.send_waker.take()]
         };
         wakers.into_iter().flatten().for_each(Waker::wake);
+    }
+
+    /// Asks the driver to start over (see [`ReconnectHandle::reconnect`]); refused once the client is stopping
+    /// or has stopped.
+    fn request_reconnect(&self) -> Result<(), Error> {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            if state.current == ClientState::GaveUp {
+                return Err(Error::GaveUp);
+            }
+            if state.finished || state.stop.is_some() {
+                return Err(Error::NotOpen(ReadyState::Closed));
+            }
+            state.reconnect_requested = true;
+            state.driver_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Whether a reconnect was asked for since the last call.
+    pub(crate) fn take_reconnect(&self) -> bool {
+        std::mem::take(&mut self.state.borrow_mut().reconnect_requested)
     }
 
     pub(crate) fn close_requested(&self) -> bool {
@@ -572,6 +605,28 @@ impl ReconnectHandle {
     /// earlier takes them out of the queue.
     pub fn take_unsent(&self) -> Vec<Message> {
         self.inner().state.borrow_mut().outbox.take_all()
+    }
+
+    /// Starts over at once, as partysocket's `reconnect()`: closes the open connection with 1000, or abandons
+    /// the attempt in progress or the wait before the next, then connects again with the attempt count back at
+    /// one. Starts a client made with [`start_closed`](ReconnectBuilder::start_closed). Queued messages stay
+    /// queued.
+    ///
+    /// [`Error::GaveUp`] once the client gave up and [`Error::NotOpen`] once it was closed: those states are
+    /// final (its stream has ended); make a new client, with [`take_unsent`](Self::take_unsent) to carry the
+    /// queue over.
+    pub fn reconnect(&self) -> Result<(), Error> {
+        self.reconnect_with(ClientCloseCode::NORMAL, "")
+    }
+
+    /// [`reconnect`](Self::reconnect), closing an open connection with `code` and `reason` (checked first).
+    pub fn reconnect_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+        validate_close_reason(reason)?;
+        self.inner().request_reconnect()?;
+        match self.connection() {
+            Some(handle) => handle.close_with(code, reason),
+            None => Ok(()),
+        }
     }
 
     /// Closes normally (1000) and stops reconnecting.

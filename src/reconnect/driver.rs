@@ -26,19 +26,41 @@ enum End {
     Stopped,
 }
 
+/// What cut a wait or an attempt short.
+enum Interruption {
+    /// The client was closed or dropped.
+    Stopped,
+    /// [`reconnect`](crate::reconnect::ReconnectHandle::reconnect) was called.
+    Reconnect,
+}
+
 /// Runs until the client gives up or is closed or dropped.
 pub(crate) async fn drive(inner: Rc<Inner>) {
     let settings = inner.settings.clone();
+    if settings.start_closed {
+        inner.publish(ClientState::Idle);
+        let idle = pin!(std::future::pending::<()>());
+        if let Err(Interruption::Stopped) = until_interrupted(&inner, idle).await {
+            inner.finish(ClientState::Closed);
+            return;
+        }
+    }
     // Consecutive failed attempts: connections that did not open, or did not stay open for `min_uptime`. The
-    // end of a connection that did is no failure: the next attempt is number 1 again.
+    // end of a connection that did is no failure: the next attempt is number 1 again, as after `reconnect`.
     let mut failures: u32 = 0;
     let final_state = loop {
         inner.publish(ClientState::Connecting {
             attempt: failures.saturating_add(1),
         });
-        let attempt = pin!(connect(&settings.url, &inner));
-        let Some(result) = until_stopped(&inner, attempt).await else {
-            break ClientState::Closed;
+        let attempt = pin!(connect(&inner));
+        let result = match until_interrupted(&inner, attempt).await {
+            Ok(result) => result,
+            Err(Interruption::Stopped) => break ClientState::Closed,
+            // The abandoned attempt's socket closes as it is dropped.
+            Err(Interruption::Reconnect) => {
+                failures = 0;
+                continue;
+            }
         };
         let retry = match result {
             Ok(connection) => {
@@ -47,9 +69,11 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 let opened_at = js_sys::Date::now();
                 let end = watch(&inner, receiver, &handle, settings.heartbeat.as_ref()).await;
                 inner.detach();
+                // `reconnect` closed it (or was called as it ended): start over at once.
+                let restart = inner.take_reconnect();
                 let uptime =
                     Duration::from_secs_f64(((js_sys::Date::now() - opened_at) / 1000.0).max(0.0));
-                failures = if uptime >= settings.min_uptime {
+                failures = if restart || uptime >= settings.min_uptime {
                     0
                 } else {
                     failures.saturating_add(1)
@@ -68,18 +92,20 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 if inner.close_requested() {
                     break ClientState::Closed;
                 }
+                if restart {
+                    continue;
+                }
                 retry
             }
             Err(error) => {
                 failures = failures.saturating_add(1);
                 let retry = match &error {
                     Error::Closed(close) => (settings.should_reconnect)(close),
-                    // A fixed URL that the browser refuses will be refused again.
-                    Error::InvalidUrl { .. }
-                    | Error::InvalidProtocol { .. }
-                    | Error::Security { .. } => {
+                    // A fixed URL or subprotocol that the browser refuses will be refused again.
+                    Error::InvalidUrl { .. } | Error::Security { .. } => {
                         matches!(settings.url, UrlSource::Provider(_))
                     }
+                    Error::InvalidProtocol { .. } => settings.protocols_provider.is_some(),
                     _ => true,
                 };
                 inner.publish(ClientState::Disconnected(error));
@@ -94,20 +120,25 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
             .delay(failures.max(1), js_sys::Math::random());
         inner.publish(ClientState::Waiting { delay });
         let wait = pin!(wait(delay, settings.retry_on_online));
-        if until_stopped(&inner, wait).await.is_none() {
-            break ClientState::Closed;
+        match until_interrupted(&inner, wait).await {
+            Ok(()) => {}
+            Err(Interruption::Stopped) => break ClientState::Closed,
+            Err(Interruption::Reconnect) => failures = 0,
         }
     };
     inner.finish(final_state);
 }
 
-/// One attempt: ask for the URL, then connect within the timeout.
-async fn connect(url: &UrlSource, inner: &Inner) -> Result<Connection, Error> {
-    let url = match url {
+/// One attempt: ask for the URL and the subprotocols, then connect within the timeout.
+async fn connect(inner: &Inner) -> Result<Connection, Error> {
+    let url = match &inner.settings.url {
         UrlSource::Fixed(url) => url.clone(),
         UrlSource::Provider(provider) => provider().await?,
     };
     let mut builder = inner.settings.connection.clone();
+    if let Some(provider) = &inner.settings.protocols_provider {
+        builder = builder.protocols(&provider().await?);
+    }
     builder.url = url;
     // The connection's own queue only holds messages until this task takes them into the client's queue, which
     // has the capacity asked for. It must not overflow first: when the task runs late (a threads build wakes it
@@ -224,16 +255,20 @@ async fn heartbeat_failure(inner: &Inner, handle: &Handle, heartbeat: Option<&He
     }
 }
 
-/// Runs `future` unless the client is stopped first (`None`).
-async fn until_stopped<T>(
+/// Runs `future` unless the client is stopped or told to reconnect first.
+async fn until_interrupted<T>(
     inner: &Inner,
     mut future: std::pin::Pin<&mut impl Future<Output = T>>,
-) -> Option<T> {
+) -> Result<T, Interruption> {
     poll_fn(|cx| {
+        // `poll_stopped` keeps the waker that `reconnect` wakes too.
         if inner.poll_stopped(cx).is_ready() {
-            return Poll::Ready(None);
+            return Poll::Ready(Err(Interruption::Stopped));
         }
-        future.as_mut().poll(cx).map(Some)
+        if inner.take_reconnect() {
+            return Poll::Ready(Err(Interruption::Reconnect));
+        }
+        future.as_mut().poll(cx).map(Ok)
     })
     .await
 }

@@ -151,10 +151,18 @@ pub(crate) enum UrlSource {
     Provider(Rc<dyn Fn() -> UrlFuture>),
 }
 
+/// The subprotocols an attempt offers, being found.
+pub(crate) type ProtocolsFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, Error>>>>;
+
+/// Finds the subprotocols for each attempt.
+pub(crate) type ProtocolsProvider = Rc<dyn Fn() -> ProtocolsFuture>;
+
 /// The settings of a [`ReconnectingClient`](crate::reconnect::ReconnectingClient).
 #[derive(Clone)]
 pub struct ReconnectBuilder {
     pub(crate) url: UrlSource,
+    pub(crate) protocols_provider: Option<ProtocolsProvider>,
+    pub(crate) start_closed: bool,
     pub(crate) connection: ConnectionBuilder,
     pub(crate) backoff: Backoff,
     pub(crate) max_attempts: Option<u32>,
@@ -172,6 +180,8 @@ impl ReconnectBuilder {
     pub(crate) fn new(url: &str) -> Self {
         Self {
             url: UrlSource::Fixed(url.to_owned()),
+            protocols_provider: None,
+            start_closed: false,
             connection: ConnectionBuilder::new(url),
             backoff: Backoff::default(),
             max_attempts: None,
@@ -200,6 +210,26 @@ impl ReconnectBuilder {
     /// Offers these subprotocols on every attempt.
     pub fn protocols<S: AsRef<str>>(mut self, protocols: &[S]) -> Self {
         self.connection = self.connection.protocols(protocols);
+        self
+    }
+
+    /// Calls `provider` before every attempt (after the URL provider) for the subprotocols to offer, e.g. to
+    /// carry a fresh token in one; they replace [`protocols`](Self::protocols). An error, or a subprotocol that
+    /// is not a valid token ([`Error::InvalidProtocol`]), counts as a failed attempt.
+    pub fn protocols_provider<F, Fut>(mut self, provider: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<Vec<String>, Error>> + 'static,
+    {
+        self.protocols_provider = Some(Rc::new(move || Box::pin(provider())));
+        self
+    }
+
+    /// Starts idle ([`ClientState::Idle`](crate::reconnect::ClientState::Idle)) instead of connecting at once:
+    /// the first attempt waits for [`ReconnectHandle::reconnect`](crate::reconnect::ReconnectHandle::reconnect).
+    /// Messages sent meanwhile are queued.
+    pub fn start_closed(mut self, closed: bool) -> Self {
+        self.start_closed = closed;
         self
     }
 
@@ -308,6 +338,7 @@ impl fmt::Debug for ReconnectBuilder {
             .field("queue_messages", &self.queue_messages)
             .field("queue_bytes", &self.queue_bytes)
             .field("heartbeat", &self.heartbeat)
+            .field("start_closed", &self.start_closed)
             .finish_non_exhaustive()
     }
 }

@@ -17,6 +17,9 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientState {
+    /// Not connecting: made with [`start_closed`](crate::reconnect::ReconnectBuilder::start_closed), waiting for
+    /// [`reconnect`](crate::reconnect::ReconnectHandle::reconnect).
+    Idle,
     /// Opening a connection; `attempt` counts from 1 since the last connection that stayed up for `min_uptime`
     /// (failed attempts, and connections that closed sooner, count).
     Connecting {

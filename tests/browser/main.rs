@@ -20,6 +20,7 @@ mod listeners;
 mod open;
 mod races;
 mod reconnect;
+mod reconnect_control;
 mod reconnect_queues;
 mod reentrancy;
 mod send_receive;

@@ -268,6 +268,9 @@ window.cases = {
     for (const url of ['ftp://127.0.0.1/', 'ws://[::1', 'javascript:alert(1)']) {
       const error = await failure(() => WebSocketClient.connect(url), `connect(${url})`);
       isNamed(error, 'InvalidUrlError', { url });
+      // The browser's own exception is the cause, as `new Error(message, { cause })` sets it.
+      check(error.cause instanceof DOMException && error.cause.name === 'SyntaxError', `connect(${url}): cause ${error.cause}`);
+      check(!Object.keys(error).includes('cause'), 'cause is not enumerable');
     }
     isNamed(await failure(() => new WebSocketClient('file:///'), 'new WebSocketClient("file:///")'), 'InvalidUrlError');
     const url = new URL(`${base}/echo`);
@@ -487,6 +490,41 @@ window.cases = {
     const timedOut = recordEvents(slow);
     await within(5000, slow.finished, 'the timeout');
     same(timedOut, ['connecting:1', 'disconnected:ConnectTimeoutError', 'gaveup'], 'connectionTimeout');
+    return 'ok';
+  },
+
+  /** partysocket's controls: `startClosed`, `reconnect(code, reason)`, a protocols provider called per attempt. */
+  async partysocketControl(base) {
+    const tag = `control-${Math.random().toString(36).slice(2)}`;
+    let calls = 0;
+    const client = new ReconnectingWebSocketClient(`${base}/echo?tag=${tag}`, {
+      startClosed: true,
+      protocols: async () => [`token-${(calls += 1)}`],
+    });
+    const events = recordEvents(client);
+    same([client.state, client.readyState], ['idle', 3], 'idle, and CLOSED as partysocket reports it');
+    same(client.send('early'), 'queued', 'a send while idle is queued');
+    await sleep(200);
+    same([calls, (await stats(base, tag)).total, events], [0, 0, []], 'nothing connects while idle');
+    const opened = () => new Promise((resolve) => client.addEventListener('open', resolve, { once: true }));
+    let open = opened();
+    client.reconnect();
+    await within(5000, open, 'open after reconnect()');
+    same(client.protocol, 'token-1', 'the provider\'s subprotocol');
+    same(await within(5000, take(client, 1), 'the queued message'), ['early'], 'the queue went out');
+    open = opened();
+    client.reconnect(4000, 'again');
+    await within(5000, open, 'open after reconnect(4000)');
+    same(client.protocol, 'token-2', 'a fresh subprotocol for the new attempt');
+    same(client.retryCount, 0, 'retryCount starts over');
+    same(
+      events,
+      ['connecting:1', 'open', 'disconnected:ConnectionClosedError:4000', 'connecting:1', 'open'],
+      'no wait between the close and the new attempt',
+    );
+    isNamed(await failure(() => client.reconnect(1005), 'reconnect(1005)'), 'InvalidCloseCodeError');
+    await client.close();
+    isNamed(await failure(() => client.reconnect(), 'reconnect() after close()'), 'NotOpenError');
     return 'ok';
   },
 
@@ -900,32 +938,52 @@ window.cases = {
       isNamed(await failure(() => reconnecting.send(data), 'reconnecting send(Proxy)'), 'TypeError');
     }
     // Callbacks that throw what is not an Error, or call back in.
+    const nullProto = Object.create(null);
     const tagged = new ReconnectingWebSocketClient(refusedUrl, {
       backoff: { initialDelay: 60_000 },
       acknowledgements: {
         tag() {
-          throw Object.create(null);
+          throw nullProto;
         },
         acknowledges: () => null,
       },
     });
     const thrown = await failure(() => tagged.send('x'), 'a tag throwing a null-prototype object');
     check(thrown instanceof Error, 'becomes an Error');
+    check(thrown.cause === nullProto, 'with what was thrown as its cause');
     tagged.close();
     const provided = new ReconnectingWebSocketClient(
       () => {
-        throw Object.create(null);
+        throw nullProto;
       },
       { maxAttempts: 1 },
     );
     const detail = await within(5000, new Promise((resolve) => provided.addEventListener('disconnected', (e) => resolve(e.detail))), 'disconnected');
     check(detail.error instanceof Error, 'a urlProvider throwing a null-prototype object: an Error');
+    check(detail.error.cause === nullProto, 'with what was thrown as its cause');
     await within(5000, provided.finished, 'gave up');
     // Constructor and close arguments that call back in (no client exists yet, or they are refused unread).
     const sneaky = { toString: () => client.send('from toString'), [Symbol.toPrimitive]: () => 1000 };
     isNamed(await failure(() => client.close(sneaky), 'close(object)'), 'TypeError');
     isNamed(await failure(() => client.close(1000, sneaky), 'close(1000, object)'), 'TypeError');
     isNamed(await failure(() => new WebSocketClient(sneaky), 'new WebSocketClient(object)'), 'TypeError');
+    isNamed(await failure(() => reconnecting.reconnect(sneaky), 'reconnect(object)'), 'TypeError');
+    // A protocols provider that steers the client it belongs to, from inside an attempt.
+    let steered = false;
+    const steering = new ReconnectingWebSocketClient(`${base}/echo`, {
+      protocols() {
+        if (!steered) {
+          steered = true;
+          steering.reconnect();
+          steering.send('from the provider');
+        }
+        return 'steered';
+      },
+    });
+    await attempt('a protocols provider calling reconnect() and send()', () =>
+      within(5000, new Promise((resolve) => steering.addEventListener('open', resolve, { once: true })), 'open'));
+    same(steering.protocol, 'steered', 'the steered client opens');
+    await steering.close();
     await attempt('connect with a Proxy of options', () => WebSocketClient.connect(`${base}/echo`, proxy(client)).then((c) => c.close()));
     await attempt('addEventListener with re-entrant options', () =>
       client.addEventListener('message', () => {}, {

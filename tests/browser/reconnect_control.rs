@@ -1,0 +1,148 @@
+//! Steering the reconnecting client: `reconnect`, `start_closed`, and a subprotocols provider.
+//!
+//! Covers: `reconnect_with` closes the open connection with its code, and the client connects again at once
+//! (no wait, attempt 1) with the subprotocols the provider gives for that attempt; a provider's invalid
+//! subprotocol is a failed attempt that is retried; `reconnect` cuts a long backoff wait short and resets the
+//! attempt count; a client started closed is idle (no connection reaches the server, sends are queued) until
+//! `reconnect`, which connects and sends the queue; `reconnect` after `close` is `NotOpen` and after giving up
+//! `GaveUp`, and changes nothing.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::common::{refused_url, server_stats, sleep, unique_tag, url, wait_for, within};
+use browser_ws::reconnect::{Backoff, ClientState, Delivery, ReconnectingClient};
+use browser_ws::{ClientCloseCode, CloseCode, Error, Message, ReadyState};
+use futures::StreamExt;
+use wasm_bindgen_test::*;
+
+/// A fixed delay between attempts, long enough that a test which waits it out times out instead.
+const LONG_WAIT: Backoff = Backoff {
+    initial: Duration::from_secs(60),
+    max: Duration::from_secs(60),
+    factor: 1.0,
+    jitter: 0.0,
+};
+
+#[wasm_bindgen_test]
+async fn reconnect_closes_with_its_code_and_connects_again_at_once_with_fresh_protocols() {
+    let calls = Rc::new(Cell::new(0u32));
+    let counter = calls.clone();
+    let client = ReconnectingClient::builder(&url("/echo"))
+        .backoff(Backoff {
+            initial: Duration::from_millis(10),
+            ..LONG_WAIT
+        })
+        .protocols_provider(move || {
+            counter.set(counter.get() + 1);
+            let call = counter.get();
+            async move {
+                // The first answer is not a valid token: a failed attempt, retried since a provider may do better.
+                Ok(vec![if call == 1 {
+                    "bad token".to_owned()
+                } else {
+                    format!("token-{call}")
+                }])
+            }
+        })
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    let seen = wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let refused = |s: &ClientState| matches!(s, ClientState::Disconnected(Error::InvalidProtocol { protocol, .. }) if protocol == "bad token");
+    assert!(seen.iter().any(refused), "{seen:?}");
+    assert!(
+        seen.contains(&ClientState::Connecting { attempt: 2 }),
+        "{seen:?}"
+    );
+    assert_eq!(handle.connection().expect("open").protocol(), "token-2");
+
+    let code = ClientCloseCode::new(4000).expect("sendable");
+    handle.reconnect_with(code, "again").expect("reconnects");
+    let seen = wait_for(&mut states, |s| *s == ClientState::Open).await;
+    match seen.as_slice() {
+        [ClientState::Disconnected(Error::Closed(close)), ClientState::Connecting { attempt: 1 }, ClientState::Open] =>
+        {
+            assert_eq!(
+                (close.code, close.reason.as_str()),
+                (CloseCode::from(4000), "again")
+            );
+        }
+        other => panic!("expected a close, attempt 1 and open, with no wait: {other:?}"),
+    }
+    assert_eq!(handle.connection().expect("open").protocol(), "token-3");
+    assert_eq!(calls.get(), 3);
+    handle.close().expect("closes");
+}
+
+#[wasm_bindgen_test]
+async fn reconnect_cuts_a_wait_short_and_counts_from_one() {
+    let client = ReconnectingClient::builder(refused_url())
+        .backoff(LONG_WAIT)
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| matches!(s, ClientState::Waiting { .. })).await;
+    handle.reconnect().expect("reconnects");
+    // Within the test's event timeout, far less than the 60 s wait.
+    let seen = wait_for(&mut states, |s| matches!(s, ClientState::Connecting { .. })).await;
+    assert_eq!(seen, [ClientState::Connecting { attempt: 1 }]);
+    handle.close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_client_started_closed_waits_for_reconnect() {
+    let tag = unique_tag("idle");
+    let mut client = ReconnectingClient::builder(&url(&format!("/echo?tag={tag}")))
+        .start_closed(true)
+        .start();
+    let handle = client.handle().clone();
+    assert_eq!(handle.state(), ClientState::Idle);
+    assert_eq!(handle.try_send("queued early"), Ok(Delivery::Queued));
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(handle.state(), ClientState::Idle);
+    assert!(handle.connection().is_none());
+    assert_eq!(
+        server_stats(&tag).await,
+        (0, 0),
+        "no connection reached the server"
+    );
+
+    let mut states = handle.state_changes();
+    handle.reconnect().expect("starts");
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    assert_eq!(
+        within("the queued message's echo", client.next()).await,
+        Some(Ok(Message::text("queued early")))
+    );
+    handle.close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+    assert_eq!(handle.reconnect(), Err(Error::NotOpen(ReadyState::Closed)));
+    assert_eq!(handle.state(), ClientState::Closed);
+}
+
+#[wasm_bindgen_test]
+async fn reconnect_is_refused_once_the_client_stopped() {
+    // Closed while idle: final at once.
+    let idle = ReconnectingClient::builder(&url("/echo"))
+        .start_closed(true)
+        .start();
+    let mut states = idle.handle().state_changes();
+    idle.handle().close().expect("closes");
+    wait_for(&mut states, ClientState::is_final).await;
+    assert_eq!(
+        idle.handle().reconnect(),
+        Err(Error::NotOpen(ReadyState::Closed))
+    );
+
+    let gave_up = ReconnectingClient::builder(refused_url())
+        .max_attempts(Some(1))
+        .start();
+    let handle = gave_up.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::GaveUp).await;
+    assert_eq!(handle.reconnect(), Err(Error::GaveUp));
+    assert_eq!(handle.state(), ClientState::GaveUp);
+}
