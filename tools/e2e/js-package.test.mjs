@@ -156,7 +156,7 @@ test('the package is made as `cargo xtask package` makes it: exports, npm README
   if (checksTarball) packed = await packPackage(webPkg, pkgRoot);
 });
 
-test('the tarball holds everything the glue imports, and the npm README', { skip: !checksTarball }, async () => {
+test('the tarball holds everything the glue imports, and the npm README', { skip: !checksTarball && 'a check of the Chromium step' }, async () => {
   const { version } = await cargoPackage();
   assert.equal(path.basename(packed.tarball), `browser-ws-${version}.tgz`);
   const licenses = (await readdir(root)).filter((name) => /^LICENSE/.test(name));
@@ -229,7 +229,7 @@ test('the declarations are precise: no `any` in the public API', { skip: !checks
   }
 });
 
-test('a strict TypeScript consumer compiles against the installed tarball (moduleResolution bundler and nodenext)', { skip: !checksTarball }, async () => {
+test('a strict TypeScript consumer compiles against the installed tarball (moduleResolution bundler and nodenext)', { skip: !checksTarball && 'a check of the Chromium step' }, async () => {
   // No `paths`: tsc finds node_modules/browser-ws and its declarations through the `exports` map, as a user's does.
   const dir = path.join(await installed(), 'ts');
   run('tsc', ['--version']);
@@ -260,7 +260,7 @@ test('without the js feature, the build exports none of the JS API', { skip: !ch
   for (const name of EXPORTS) assert.ok(withJs.includes(name), `${name} is in the js build`);
 });
 
-test('the installed package imports in Node without browser globals (server-side rendering), through its exports map', { skip: !checksTarball }, async () => {
+test('the installed package imports in Node without browser globals (server-side rendering), through its exports map', { skip: !checksTarball && 'a check of the Chromium step' }, async () => {
   // Nothing runs at import that needs the browser: a page rendered on a server imports the package too. And the
   // names the npm README imports are there, the exported subpaths resolve, and nothing else can be imported.
   const dir = await installed();
@@ -382,7 +382,7 @@ const CONSUMERS = [
   },
 ];
 
-test('Vite (build and dev server), webpack 5 and esbuild (both ways) apps from the tarball echo in Chromium', { skip: !checksTarball, timeout: 300_000 }, async (t) => {
+test('Vite (build and dev server), webpack 5 and esbuild (both ways) apps from the tarball echo in Chromium', { skip: !checksTarball && 'a check of the Chromium step', timeout: 300_000 }, async (t) => {
   const dir = await installed();
   const echo = (await echoServerUrl()).replace(/\/$/, '');
   const page = await openPage();
