@@ -1,5 +1,5 @@
 // A TypeScript consumer of the npm package, compiled with `tsc --strict` against the declarations wasm-pack
-// generates (tests/ts/tsconfig.json maps "browser-ws" to target/js-pkg/web). It is never run: it checks that
+// generates, as installed from the packed tarball (see tests/ts/tsconfig.json). It is never run: it checks that
 // the public API is typed precisely, that correct code compiles, and (with @ts-expect-error) that wrong code
 // does not. Covers: connect/send/close/getters/events/async iteration of WebSocketClient, the reconnecting
 // client with every option and its events, the canvas helpers, the error types and `isError` narrowing,

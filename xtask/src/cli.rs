@@ -16,6 +16,8 @@ pub enum Command {
     Demo(DemoOptions),
     /// `cargo xtask bench [OPTIONS]`.
     Bench(BenchOptions),
+    /// `cargo xtask package [OPTIONS]`.
+    Package(PackageOptions),
     /// `xtask wasm-opt-runner WASM [ARGS...]`: cargo's test runner for the release browser tests (internal).
     WasmOptRunner(Vec<String>),
 }
@@ -55,6 +57,13 @@ pub struct BenchOptions {
     pub quick: bool,
 }
 
+/// Options of `cargo xtask package`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PackageOptions {
+    /// Install missing tools (default); `--no-install` makes a missing tool an error instead.
+    pub install: bool,
+}
+
 /// Options of `cargo xtask test`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TestOptions {
@@ -77,6 +86,7 @@ Commands:
   test    Install missing tools, start the echo server, run every check (what CI runs)
   demo    Serve the demo page with Trunk, the echo server behind its /echo (Ctrl-C stops both)
   bench   Benchmark browser-ws against raw JS and gloo-net in headless Chromium (table, JSON, chart)
+  package Build the npm package and pack it: target/npm/browser-ws-VERSION.tgz, for `npm publish`
   help    Print this help
 
 Options of `test`:
@@ -96,6 +106,9 @@ Options of `bench`:
       --no-install     Do not install missing tools: fail and say what to install
       --reps N         Runs of each workload per client [default: 7]
       --quick          2 runs and 1,000 memory cycles, to try it out; docs/bench.svg is not updated
+
+Options of `package`:
+      --no-install     Do not install missing tools: fail and say what to install
 ",
         steps.join(", ")
     )
@@ -111,6 +124,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "test" => parse_test(rest),
         "demo" => parse_demo(rest),
         "bench" => parse_bench(rest),
+        "package" => parse_package(rest),
         "wasm-opt-runner" => Ok(Command::WasmOptRunner(rest.to_vec())),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -235,6 +249,21 @@ fn parse_bench(args: &[String]) -> Result<Command, String> {
     Ok(Command::Bench(options))
 }
 
+fn parse_package(args: &[String]) -> Result<Command, String> {
+    let mut options = PackageOptions { install: true };
+    for arg in args {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--no-install" => options.install = false,
+            _ if arg.starts_with("--no-install=") => {
+                return Err("`--no-install` takes no value".into())
+            }
+            _ => return Err(format!("unknown option `{arg}` for `package`")),
+        }
+    }
+    Ok(Command::Package(options))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +364,21 @@ mod tests {
         assert!(parse_str("bench --reps").is_err());
         assert!(parse_str("bench --quick=yes").is_err());
         assert!(parse_str("bench --release").is_err());
+    }
+
+    #[test]
+    fn package_options() {
+        assert_eq!(
+            parse_str("package"),
+            Ok(Command::Package(PackageOptions { install: true }))
+        );
+        assert_eq!(
+            parse_str("package --no-install"),
+            Ok(Command::Package(PackageOptions { install: false }))
+        );
+        assert_eq!(parse_str("package --help"), Ok(Command::Help));
+        assert!(parse_str("package --no-install=yes").is_err());
+        assert!(parse_str("package --release").is_err());
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! `cargo xtask test` installs what is missing, starts the echo server and runs every check CI runs;
 //! `.ci/run` is nothing more than that command. `cargo xtask demo` serves the demo page; `cargo xtask bench`
-//! measures browser-ws against raw JS and gloo-net.
+//! measures browser-ws against raw JS and gloo-net; `cargo xtask package` makes the npm package.
 
 mod bench;
 mod cli;
 mod cmd;
 mod demo;
 mod display;
+mod package;
 mod server;
 mod steps;
 mod tools;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         cli::Command::Test(_) => Ok(ExitCode::FAILURE),
         cli::Command::Demo(options) => demo::run(&ws, &options).map(|()| ExitCode::SUCCESS),
         cli::Command::Bench(options) => bench::run(&ws, &options).map(|()| ExitCode::SUCCESS),
+        cli::Command::Package(options) => package::run(&ws, &options).map(|()| ExitCode::SUCCESS),
         cli::Command::WasmOptRunner(args) => wasm_opt_runner::run(&ws, &args),
     });
     ran.unwrap_or_else(|e| {

@@ -61,9 +61,11 @@ pub enum Step {
     BrowserTestsThreadsFirefox,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
-    /// The npm package: wasm-pack builds (web, bundler, and without `js`), `tsc --strict` on a consumer, and
-    /// the release build driven in headless Chromium by a plain page (tools/e2e/js-package.test.mjs); and the
-    /// size budget of the package and the minimal echo app (tools/e2e/size-budget.test.mjs).
+    /// The npm package: made as `cargo xtask package` makes it and packed, wasm-pack builds (bundler, and without
+    /// `js`), and from the tarball: `tsc --strict` on a consumer, a Node (server-side rendering) import, and Vite,
+    /// webpack 5 and esbuild apps in headless Chromium; the release build driven there by a plain page
+    /// (tools/e2e/js-package.test.mjs); and the size budget of the package and the minimal echo app
+    /// (tools/e2e/size-budget.test.mjs).
     JsPackage,
     /// The browser suite, the worker tests and the short soak in WebKit (WebKitGTK's MiniBrowser, driven by
     /// WebKitWebDriver as a Safari driver, on the run's virtual display), reusing the debug build.
@@ -336,7 +338,8 @@ impl Step {
             }
             Step::JsPackage => {
                 // The test runs the wasm-pack builds (release, always: the release build is what ships and
-                // what the browser must see) and `tsc` itself; playwright-core comes from tools/node_modules.
+                // what the browser must see), `npm pack`, `tsc` and the bundlers itself; playwright-core and the
+                // bundlers come from tools/node_modules.
                 cmd = ws.command("node");
                 cmd.args([
                     "--test",

@@ -52,7 +52,8 @@ pub enum Tool {
     WasmBindgen,
     /// `wasm-pack`, which drives wasm-bindgen, wasm-opt and the browser tests.
     WasmPack,
-    /// `tools/node_modules`: wasm-opt (binaryen), playwright-core, TypeScript.
+    /// `tools/node_modules`: wasm-opt (binaryen), playwright-core, TypeScript, and the bundlers (Vite, webpack,
+    /// esbuild) that the js-package step builds its consumer apps with.
     NodeTools,
     /// Chromium and a chromedriver of the same major version.
     Chrome,
