@@ -1,8 +1,12 @@
 // Sizes as a front end ships them: the bytes of Wasm and JS files, and of each gzipped at level 9. One
 // definition for `cargo xtask bench` (tools/bench/run.mjs) and the size budget test (tools/e2e/size-budget.test.mjs).
 
+import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import zlib from 'node:zlib';
+
+const budgetFile = path.resolve(import.meta.dirname, '..', 'bench', 'size', 'budget.json');
 
 /** Bytes of the Wasm and the JS among `files`, and of each gzipped (-9), with their gzipped total. */
 export async function measure(files) {
@@ -19,4 +23,18 @@ export async function measure(files) {
     }
   }
   return { ...m, gzipBytes: m.wasmGzipBytes + m.jsGzipBytes };
+}
+
+/**
+ * Fails when `measured` is more than bench/size/budget.json's tolerance over its `key` (`echoAppGzipBytes`,
+ * `npmPackageGzipBytes`); says by how much either way. The size budget of `cargo xtask test`.
+ */
+export async function assertWithinBudget(what, measured, key) {
+  const budget = JSON.parse(await readFile(budgetFile, 'utf8'));
+  const allowed = budget[key];
+  const limit = Math.floor(allowed * (1 + budget.tolerance));
+  const m = measured.gzipBytes;
+  console.error(`${what}: ${m} B gzipped (Wasm ${measured.wasmGzipBytes} B, JS ${measured.jsGzipBytes} B); budget ${allowed} B, limit ${limit} B`);
+  assert.ok(allowed > 0, `${what}: no ${key} in bench/size/budget.json`);
+  assert.ok(m <= limit, `${what} is ${m} B gzipped, over its budget of ${allowed} B + ${budget.tolerance * 100}% (${limit} B)`);
 }

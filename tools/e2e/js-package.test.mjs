@@ -44,6 +44,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { EXPORTS_MAP, NPM_README, finishPackage, packPackage, wasmPackWeb } from '../npm-package.mjs';
 import { ENGINE, openPage, sendPage } from './browser.mjs';
+import { assertWithinBudget, measure } from '../size.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pkgRoot = path.join(root, 'target', 'js-pkg');
@@ -154,6 +155,11 @@ test('the package is made as `cargo xtask package` makes it: exports, npm README
   await checkPackageJson(webPkg, 'web', { published: !prebuilt || checksTarball });
   // Into target/js-pkg/, where it stays for a look after the run.
   if (checksTarball) packed = await packPackage(webPkg, pkgRoot);
+});
+
+test('the package stays within its size budget (bench/size/budget.json)', { skip: !checksBuilds }, async () => {
+  const files = ['browser_ws_bg.wasm', 'browser_ws.js'].map((f) => path.join(webPkg, f));
+  await assertWithinBudget('the npm package', await measure(files), 'npmPackageGzipBytes');
 });
 
 test('the tarball holds everything the glue imports, and the npm README', { skip: !checksTarball && 'a check of the Chromium step' }, async () => {

@@ -64,7 +64,7 @@ pub enum Step {
     /// The npm package: made as `cargo xtask package` makes it and packed, wasm-pack builds (bundler, and without
     /// `js`), and from the tarball: `tsc --strict` on a consumer, a Node (server-side rendering) import, and Vite,
     /// webpack 5 and esbuild apps in headless Chromium; the release build driven there by a plain page
-    /// (tools/e2e/js-package.test.mjs); and the size budget of the package and the minimal echo app
+    /// (tools/e2e/js-package.test.mjs), with the package's size budget; and the minimal echo app's
     /// (tools/e2e/size-budget.test.mjs).
     JsPackage,
     /// The browser suite, the worker tests and the short soak in WebKit (WebKitGTK's MiniBrowser, driven by
@@ -344,7 +344,7 @@ impl Step {
                 cmd.args([
                     "--test",
                     "tools/e2e/js-package.test.mjs",
-                    // The size budget of the package and of the minimal echo app (bench/size/budget.json).
+                    // The minimal echo app's size budget (bench/size/budget.json).
                     "tools/e2e/size-budget.test.mjs",
                 ]);
                 if let Some(chromium) = ws.which("chromium") {
