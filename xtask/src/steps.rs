@@ -291,6 +291,10 @@ impl Step {
                 // Last: wasm-pack hands what follows its own options to `cargo build` and `cargo test`
                 // (tests/browser/js_api.rs needs the feature).
                 cmd.args(["--features", "js"]);
+                if self == Step::BrowserTestsFirefox {
+                    // The doc tests compile only, whatever the browser: browser-tests has them.
+                    cmd.arg("--tests");
+                }
             }
             Step::BrowserTestsRelease => {
                 // wasm-pack cannot run wasm-opt on test binaries, so cargo runs them through
@@ -304,6 +308,9 @@ impl Step {
                     "--features",
                     "js",
                     "--no-fail-fast",
+                    // The doc tests compile only, and browser-tests has them (in a release build each is one more
+                    // link, and a target directory holding other feature sets' rlibs can confuse rustdoc).
+                    "--tests",
                 ]);
                 let runner = std::env::current_exe()
                     .map_or_else(|_| "xtask".to_owned(), |exe| exe.display().to_string());
@@ -320,6 +327,8 @@ impl Step {
             }
             Step::BrowserTestsThreads => {
                 cmd = threads_build(ws, options);
+                // The doc tests compile only: browser-tests has them.
+                cmd.arg("--tests");
                 run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", Driver::Chrome);
             }
             Step::BrowserTestsThreadsFirefox => {
