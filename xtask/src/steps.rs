@@ -292,8 +292,9 @@ impl Step {
                 // (tests/browser/js_api.rs needs the feature).
                 cmd.args(["--features", "js"]);
                 if self == Step::BrowserTestsFirefox {
-                    // The doc tests compile only, whatever the browser: browser-tests has them.
-                    cmd.arg("--tests");
+                    // The doc tests compile only, whatever the browser: browser-tests has them. (Not `--tests`,
+                    // which wasm-pack already gives its `cargo build`.)
+                    cmd.args(["--lib", "--test", "*"]);
                 }
             }
             Step::BrowserTestsRelease => {
