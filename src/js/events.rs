@@ -74,6 +74,23 @@ export function retarget(event, owner) {
     Object.defineProperty(event, key, { value: owner, configurable: true });
   }
 }
+
+// One MessageEvent subclass per client, whose target is the client: a received message then costs one
+// construction, with no per-event property definitions (which also turn the event into a slow object).
+const messageEvents = new WeakMap();
+export function messageEvent(owner, data) {
+  if (owner === undefined) return new MessageEvent("message", { data });
+  let Class = messageEvents.get(owner);
+  if (Class === undefined) {
+    Class = class MessageEvent extends globalThis.MessageEvent {
+      get target() { return owner; }
+      get currentTarget() { return owner; }
+      get srcElement() { return owner; }
+    };
+    messageEvents.set(owner, Class);
+  }
+  return new Class("message", { data });
+}
 "#)]
 extern "C" {
     /// What is registered for `listener`: a function is wrapped (one wrapper per function, so that removing
@@ -101,6 +118,11 @@ extern "C" {
     /// Makes `event.target`, `currentTarget` and `srcElement` read `owner`.
     #[wasm_bindgen(catch)]
     fn retarget(event: &Event, owner: &JsValue) -> Result<(), JsValue>;
+
+    /// A `MessageEvent` carrying `data` whose `target`, `currentTarget` and `srcElement` are `owner` (unless it
+    /// is `undefined`).
+    #[wasm_bindgen(catch, js_name = messageEvent)]
+    fn message_event(owner: &JsValue, data: &JsValue) -> Result<Event, JsValue>;
 
     /// An `EventTarget`, for the methods below.
     #[wasm_bindgen(js_name = EventTarget)]
@@ -303,12 +325,14 @@ impl Events {
         }
     }
 
-    /// Dispatches a `MessageEvent` carrying `data`.
+    /// Dispatches a `MessageEvent` carrying `data`: the hot path, so the event is made retargeted.
     pub(crate) fn dispatch_message(&self, data: &JsValue) {
-        let init = web_sys::MessageEventInit::new();
-        init.set_data(data);
-        if let Ok(event) = web_sys::MessageEvent::new_with_event_init_dict("message", &init) {
-            self.dispatch(&event);
+        let Some(target) = self.target() else {
+            return;
+        };
+        let owner = self.owner.borrow().clone().unwrap_or(JsValue::UNDEFINED);
+        if let Ok(event) = message_event(&owner, data) {
+            let _ = target.dispatch_event(&event);
         }
     }
 }
