@@ -173,6 +173,8 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
             let properties = [("code", JsValue::from_f64(*code as f64)), ("data", data)];
             return named("RpcError", message, &properties);
         }
+        // The JS API offers no transport choice, so this cannot come from it; the DOM's own name if it ever does.
+        Error::Unsupported { .. } => ("NotSupportedError", vec![]),
         // Whatever the browser threw keeps its own name (`SyntaxError`, `InvalidStateError`, ...) and message.
         Error::Browser { name, message } => return named(name, message, &[]),
     };
