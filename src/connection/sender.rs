@@ -179,9 +179,8 @@ impl BufferWait {
         shared: &Shared,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
-        if shared.writes_wake() {
-            // The stream transport: a write completion (or the close) wakes the task; nothing to poll.
-            shared.wait_for_writes(cx);
+        // The stream transport: a write completion (or the close) wakes the task; nothing to poll.
+        if shared.wait_for_writes(cx) {
             return Poll::Pending;
         }
         shared.state.borrow_mut().send_waker = Some(cx.waker().clone());

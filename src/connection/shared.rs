@@ -71,14 +71,8 @@ pub(crate) struct State {
     /// Stream transport: the reader may still yield messages (open, and it has not ended), so the stream does
     /// not end at the close event before it has.
     reading: bool,
-    /// Stream transport: `close` was called.
-    closing: bool,
-    /// Stream transport: bytes handed to the writer whose write has not completed (`bufferedAmount`'s stand-in).
-    pub(crate) writing: u64,
     /// Stream transport: the reader task, waiting for room in the queue ([`Overflow::Backpressure`]).
     room_waker: Option<Waker>,
-    /// Stream transport: tasks waiting for writes to complete (the send watermarks, `drained`).
-    write_wakers: Vec<Waker>,
     connect_waker: Option<Waker>,
     receive_waker: Option<Waker>,
     pub(crate) send_waker: Option<Waker>,
@@ -198,7 +192,6 @@ impl Shared {
             let mut state = self.state.borrow_mut();
             state.close = Some(event);
             let mut wakers = std::mem::take(&mut state.close_wakers);
-            wakers.append(&mut state.write_wakers);
             wakers.extend(state.connect_waker.take());
             wakers.extend(state.receive_waker.take());
             wakers.extend(state.send_waker.take());
@@ -230,18 +223,7 @@ impl Shared {
     pub(crate) fn ready_state(&self) -> ReadyState {
         match &self.link {
             Link::Classic { socket, .. } => socket.ready_state(),
-            Link::Stream(_) => {
-                let state = self.state.borrow();
-                if state.close.is_some() {
-                    ReadyState::Closed
-                } else if state.closing {
-                    ReadyState::Closing
-                } else if state.opened {
-                    ReadyState::Open
-                } else {
-                    ReadyState::Connecting
-                }
-            }
+            Link::Stream(stream) => stream.ready_state(),
         }
     }
 
@@ -249,7 +231,7 @@ impl Shared {
     pub(crate) fn buffered_amount(&self) -> u32 {
         match &self.link {
             Link::Classic { socket, .. } => socket.buffered_amount(),
-            Link::Stream(_) => u32::try_from(self.state.borrow().writing).unwrap_or(u32::MAX),
+            Link::Stream(stream) => stream.buffered_amount(),
         }
     }
 
@@ -291,10 +273,10 @@ impl Shared {
     }
 
     /// Sends on an open connection (the caller checked).
-    pub(crate) fn send(self: &Rc<Self>, message: &Message) -> Result<(), Error> {
+    pub(crate) fn send(&self, message: &Message) -> Result<(), Error> {
         match &self.link {
             Link::Classic { socket, .. } => socket.send(message),
-            Link::Stream(stream) => stream.send(self, message),
+            Link::Stream(stream) => stream.send(message),
         }
     }
 
@@ -303,51 +285,20 @@ impl Shared {
     pub(crate) fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
         match &self.link {
             Link::Classic { socket, .. } => socket.close_with(code, reason),
-            Link::Stream(stream) => {
-                let opened = {
-                    let state = self.state.borrow();
-                    if state.close.is_some() || state.closing {
-                        return crate::close::validate_close_reason(reason);
-                    }
-                    state.opened
-                };
-                stream.close_with(opened, code, reason)?;
-                self.state.borrow_mut().closing = true;
-                Ok(())
-            }
+            Link::Stream(stream) => stream.close_with(code, reason),
         }
     }
 
-    /// Whether waits for the send buffer are woken by write completions (stream transport) rather than polled.
-    pub(crate) fn writes_wake(&self) -> bool {
-        matches!(self.link, Link::Stream(_))
-    }
-
-    /// Stream transport: a write of `len` bytes was handed to the writer.
-    pub(crate) fn write_started(&self, len: u64) {
-        let mut state = self.state.borrow_mut();
-        state.writing = state.writing.saturating_add(len);
-    }
-
-    /// Stream transport: a write completed (`done`) or failed, the connection closing (then its bytes stay
-    /// counted, as `bufferedAmount` keeps what never left).
-    pub(crate) fn write_finished(&self, len: u64, done: bool) {
-        let wakers = {
-            let mut state = self.state.borrow_mut();
-            if done {
-                state.writing = state.writing.saturating_sub(len);
+    /// Stream transport: wakes the task at the next write completion (or close), and says so; `false` for the
+    /// classic socket, whose `bufferedAmount` must be polled.
+    pub(crate) fn wait_for_writes(&self, cx: &mut Context<'_>) -> bool {
+        match &self.link {
+            Link::Classic { .. } => false,
+            Link::Stream(stream) => {
+                stream.wait_for_writes(cx);
+                true
             }
-            std::mem::take(&mut state.write_wakers)
-        };
-        wakers.into_iter().for_each(Waker::wake);
-    }
-
-    /// Stream transport: wakes the task at the next write completion (or close).
-    pub(crate) fn wait_for_writes(&self, cx: &mut Context<'_>) {
-        let mut state = self.state.borrow_mut();
-        let waker = cx.waker();
-        state.write_wakers.retain(|known| !known.will_wake(waker));
-        state.write_wakers.push(waker.clone());
+        }
     }
 
     /// Stream transport: ready when the reader may read another message: always, but with

@@ -16,9 +16,10 @@
 //! Everything here is reached through [`StreamOps`] from a function pointer that only
 //! [`ConnectionBuilder::transport`](crate::connection::ConnectionBuilder::transport) stores: an app that never names another transport links none of it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::rc::{Rc, Weak};
+use std::task::{Context, Waker};
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -32,6 +33,7 @@ use crate::connection::transport::Transport;
 use crate::error::Error;
 use crate::message::Message;
 use crate::socket::open_error;
+use crate::state::ReadyState;
 
 #[wasm_bindgen]
 extern "C" {
@@ -131,9 +133,15 @@ pub(crate) trait StreamOps {
     /// Starts the reader and close tasks; called once, right after the connection's state exists.
     fn start(&self, shared: Weak<Shared>);
     /// Writes a message; the connection is open (checked by the caller).
-    fn send(&self, shared: &Rc<Shared>, message: &Message) -> Result<(), Error>;
-    /// Starts the closing handshake, or abandons a handshake still under way.
-    fn close_with(&self, opened: bool, code: ClientCloseCode, reason: &str) -> Result<(), Error>;
+    fn send(&self, message: &Message) -> Result<(), Error>;
+    /// Starts the closing handshake, or abandons a handshake still under way; nothing once closing.
+    fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error>;
+    /// The state, from what the promises said so far and whether `close` was called.
+    fn ready_state(&self) -> ReadyState;
+    /// The bytes of writes not completed yet: `bufferedAmount`'s stand-in.
+    fn buffered_amount(&self) -> u32;
+    /// Wakes the task at the next write completion or at the close.
+    fn wait_for_writes(&self, cx: &mut Context<'_>);
     fn url(&self) -> String;
     fn protocol(&self) -> String;
     fn extensions(&self) -> String;
@@ -168,6 +176,7 @@ pub(crate) fn open(settings: &ConnectionBuilder) -> Result<Option<Box<dyn Stream
         raw,
         abort,
         io: Rc::default(),
+        progress: Rc::default(),
         binary: settings.binary,
     })))
 }
@@ -178,7 +187,29 @@ struct StreamLink {
     abort: Abort,
     /// Set by the reader task once open.
     io: Rc<RefCell<Option<Io>>>,
+    progress: Rc<Progress>,
     binary: BinaryDelivery,
+}
+
+/// What the classic socket's `readyState` and `bufferedAmount` would say, kept here since `WebSocketStream` has
+/// neither; shared with the tasks.
+#[derive(Default)]
+struct Progress {
+    opened: Cell<bool>,
+    closing: Cell<bool>,
+    closed: Cell<bool>,
+    /// Bytes handed to the writer whose write has not completed; a failed write's stay counted, as
+    /// `bufferedAmount` keeps what never left.
+    writing: Cell<u64>,
+    /// Tasks waiting for a write to complete (the send watermarks, `drained`).
+    write_wakers: RefCell<Vec<Waker>>,
+}
+
+impl Progress {
+    fn wake_writers(&self) {
+        let wakers = std::mem::take(&mut *self.write_wakers.borrow_mut());
+        wakers.into_iter().for_each(Waker::wake);
+    }
 }
 
 /// What `opened` gave.
@@ -194,9 +225,11 @@ impl StreamOps for StreamLink {
             shared.clone(),
             self.raw.clone(),
             self.io.clone(),
+            self.progress.clone(),
             self.binary,
         ));
         let closed = JsFuture::from(self.raw.closed());
+        let progress = self.progress.clone();
         spawn_local(async move {
             let event = match closed.await {
                 Ok(info) => CloseEvent {
@@ -212,13 +245,15 @@ impl StreamOps for StreamLink {
                     was_clean: false,
                 },
             };
+            progress.closed.set(true);
+            progress.wake_writers();
             if let Some(shared) = shared.upgrade() {
                 shared.handle_close(event);
             }
         });
     }
 
-    fn send(&self, shared: &Rc<Shared>, message: &Message) -> Result<(), Error> {
+    fn send(&self, message: &Message) -> Result<(), Error> {
         let (chunk, len): (JsValue, usize) = match message {
             Message::Text(text) => (JsValue::from_str(text), text.len()),
             // Copied into a new array: a view into Wasm memory breaks when memory is shared or grows.
@@ -234,27 +269,64 @@ impl StreamOps for StreamLink {
             None => return Err(Error::NotOpen(crate::state::ReadyState::Connecting)),
         };
         let len = u64::try_from(len).unwrap_or(u64::MAX);
-        shared.write_started(len);
-        let shared = Rc::downgrade(shared);
+        let progress = &self.progress;
+        progress
+            .writing
+            .set(progress.writing.get().saturating_add(len));
+        let progress = progress.clone();
         spawn_local(async move {
-            let done = written.await.is_ok();
-            if let Some(shared) = shared.upgrade() {
-                shared.write_finished(len, done);
+            if written.await.is_ok() {
+                progress
+                    .writing
+                    .set(progress.writing.get().saturating_sub(len));
             }
+            progress.wake_writers();
         });
         Ok(())
     }
 
-    fn close_with(&self, opened: bool, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+    fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
         validate_close_reason(reason)?;
-        if !opened {
-            self.abort.abort();
+        let progress = &self.progress;
+        if progress.closed.get() || progress.closing.get() {
             return Ok(());
         }
-        let info = Object::new();
-        set(&info, "closeCode", &JsValue::from(code.code()));
-        set(&info, "reason", &JsValue::from_str(reason));
-        self.raw.close(&info).map_err(|e| Error::from_exception(&e))
+        if !progress.opened.get() {
+            self.abort.abort();
+        } else {
+            let info = Object::new();
+            set(&info, "closeCode", &JsValue::from(code.code()));
+            set(&info, "reason", &JsValue::from_str(reason));
+            self.raw
+                .close(&info)
+                .map_err(|e| Error::from_exception(&e))?;
+        }
+        progress.closing.set(true);
+        Ok(())
+    }
+
+    fn ready_state(&self) -> ReadyState {
+        let progress = &self.progress;
+        if progress.closed.get() {
+            ReadyState::Closed
+        } else if progress.closing.get() {
+            ReadyState::Closing
+        } else if progress.opened.get() {
+            ReadyState::Open
+        } else {
+            ReadyState::Connecting
+        }
+    }
+
+    fn buffered_amount(&self) -> u32 {
+        u32::try_from(self.progress.writing.get()).unwrap_or(u32::MAX)
+    }
+
+    fn wait_for_writes(&self, cx: &mut Context<'_>) {
+        let mut wakers = self.progress.write_wakers.borrow_mut();
+        let waker = cx.waker();
+        wakers.retain(|known| !known.will_wake(waker));
+        wakers.push(waker.clone());
     }
 
     fn url(&self) -> String {
@@ -307,6 +379,7 @@ async fn read_task(
     shared: Weak<Shared>,
     raw: RawStream,
     io: Rc<RefCell<Option<Io>>>,
+    progress: Rc<Progress>,
     binary: BinaryDelivery,
 ) {
     // A rejection means it never opened; the close task reports how.
@@ -331,6 +404,7 @@ async fn read_task(
             protocol: info.protocol().as_string().unwrap_or_default(),
             extensions: info.extensions().as_string().unwrap_or_default(),
         });
+        progress.opened.set(true);
         shared.handle_open();
     }
     loop {
