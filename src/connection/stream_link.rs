@@ -203,6 +203,10 @@ struct Progress {
     writing: Cell<u64>,
     /// Tasks waiting for a write to complete (the send watermarks, `drained`).
     write_wakers: RefCell<Vec<Waker>>,
+    /// The latest write's promise and the bytes written since the tracker took the previous batch.
+    batch: RefCell<Option<(Promise, u64)>>,
+    /// [`track_writes`] is running.
+    tracking: Cell<bool>,
 }
 
 impl Progress {
@@ -265,7 +269,7 @@ impl StreamOps for StreamLink {
             }
         };
         let written = match self.io.borrow().as_ref() {
-            Some(io) => JsFuture::from(io.writer.write(&chunk)),
+            Some(io) => io.writer.write(&chunk),
             None => return Err(Error::NotOpen(crate::state::ReadyState::Connecting)),
         };
         let len = u64::try_from(len).unwrap_or(u64::MAX);
@@ -273,15 +277,16 @@ impl StreamOps for StreamLink {
         progress
             .writing
             .set(progress.writing.get().saturating_add(len));
-        let progress = progress.clone();
-        spawn_local(async move {
-            if written.await.is_ok() {
-                progress
-                    .writing
-                    .set(progress.writing.get().saturating_sub(len));
-            }
-            progress.wake_writers();
-        });
+        // Writes complete in order, so the latest one's promise stands for every write since the tracker last
+        // looked: one promise awaited per batch, not one per message.
+        {
+            let mut batch = progress.batch.borrow_mut();
+            let bytes = batch.take().map_or(0, |(_, bytes)| bytes);
+            *batch = Some((written, bytes.saturating_add(len)));
+        }
+        if !progress.tracking.replace(true) {
+            spawn_local(track_writes(progress.clone()));
+        }
         Ok(())
     }
 
@@ -437,6 +442,25 @@ async fn read_task(
         shared.handle_message(message_of_chunk(chunk.value(), binary));
     }
     let _ = reader.release_lock();
+}
+
+/// Counts the completed writes off, one batch at a time (see `send`), until no write is pending.
+async fn track_writes(progress: Rc<Progress>) {
+    loop {
+        let next = progress.batch.borrow_mut().take();
+        let Some((written, bytes)) = next else {
+            progress.tracking.set(false);
+            return;
+        };
+        // A failed write means the connection failed: the batch stays counted (some of it may have left before;
+        // nothing can tell which), as the classic socket's `bufferedAmount` keeps what it could not send.
+        if JsFuture::from(written).await.is_ok() {
+            progress
+                .writing
+                .set(progress.writing.get().saturating_sub(bytes));
+        }
+        progress.wake_writers();
+    }
 }
 
 /// The connection is gone and its socket closing: reads and discards what still arrives until the stream ends.
