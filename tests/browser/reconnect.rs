@@ -1,6 +1,7 @@
 //! The reconnecting client, against routes that drop, close, stay silent, or do not exist.
 //!
-//! The async cases run under each transport the browser has (`common::transports`: both in Chromium).
+//! The async cases run under each transport the browser has (`common::transports`: both in Chromium), but for the
+//! two where the server drops connections mid-send (a Chromium crash over `WebSocketStream`, see `sink.rs`).
 //!
 //! Covers: 1,000 sequence-numbered messages while `/drop?after=100` cuts every connection: in default mode
 //! nothing arrives twice or out of order and every message queued while disconnected arrives; in acknowledged
@@ -60,9 +61,11 @@ fn count_disconnects(states: &[ClientState]) -> usize {
         .count()
 }
 
+/// Classic transport only: the server drops connections while messages are being written, which crashes
+/// Chromium 156's renderer over `WebSocketStream` (see `sink.rs`; measured here in the threads build).
 #[wasm_bindgen_test]
 async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue() {
-    each_transport(default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over).await;
+    default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over(Transport::Classic).await;
 }
 
 async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over(
@@ -116,9 +119,11 @@ async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over(
     );
 }
 
+/// Classic transport only: the server drops connections while messages are being written, which crashes
+/// Chromium 156's renderer over `WebSocketStream` (see `sink.rs`; measured here in the threads build).
 #[wasm_bindgen_test]
 async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
-    each_transport(acknowledged_mode_delivers_everything_at_least_once_in_order_over).await;
+    acknowledged_mode_delivers_everything_at_least_once_in_order_over(Transport::Classic).await;
 }
 
 async fn acknowledged_mode_delivers_everything_at_least_once_in_order_over(transport: Transport) {

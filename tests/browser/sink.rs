@@ -82,9 +82,9 @@ async fn close_sends_the_close_frame_without_waiting_for_the_buffer_over(transpo
 }
 
 /// Classic transport only: Chromium 156's renderer crashes (the tab dies) when a server drops a
-/// `WebSocketStream` connection while a large write is still pending, in plain JS too (measured: an awaited 16 MiB
-/// `writer.write` on `/drop?after=1`, with or without a reader). Nothing a library can do about it; the README's
-/// Transports section says so.
+/// `WebSocketStream` connection while writes are still pending, in plain JS too (measured on `/drop?after=1`: an
+/// awaited 16 MiB `writer.write`, with or without a reader; four 1 KiB writes not awaited, with a reader).
+/// Nothing a library can do about it; the README's Transports section says so.
 #[wasm_bindgen_test]
 async fn drained_fails_when_the_connection_closes_with_data_buffered() {
     drained_fails_when_the_connection_closes_with_data_buffered_over(Transport::Classic).await;
