@@ -198,6 +198,16 @@ pub enum Error {
         /// The error's `data` member as JSON text, if it had one.
         data: Option<String>,
     },
+    /// This browser lacks what was asked for: [`Transport::Stream`](crate::connection::Transport::Stream) where
+    /// the global scope has no `WebSocketStream` (Firefox, WebKit), or an operation the stream transport does
+    /// not have (sending a `Blob`). Nothing was opened or sent.
+    ///
+    /// Use [`Transport::Auto`](crate::connection::Transport::Auto), which falls back to the classic `WebSocket`,
+    /// or read the Blob into bytes first.
+    Unsupported {
+        /// What is missing, e.g. `WebSocketStream`.
+        feature: String,
+    },
     /// Any other exception the browser threw, with its `name` and `message` copied.
     Browser {
         /// The exception's name, e.g. `InvalidStateError`.
@@ -279,6 +289,7 @@ impl fmt::Display for Error {
             Self::UnknownReply { id: None, raw } => write!(f, "a reply with no usable id: {raw}"),
             #[cfg(feature = "typed")]
             Self::Rpc { code, message, .. } => write!(f, "the server answered error {code}: {message}"),
+            Self::Unsupported { feature } => write!(f, "not supported by this browser: {feature}"),
             Self::Browser { name, message } => write!(f, "{name}: {message}"),
         }
     }

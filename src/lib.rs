@@ -9,7 +9,9 @@
 //!   to closures owned by [`EventListener`]s that remove themselves on drop: nothing leaks.
 //! - [`connection`], the async API: [`connect`]`(url).await` resolves once open, a [`Connection`] is a `Stream`
 //!   and a `Sink` with backpressure on `bufferedAmount`, and `split()` gives a control handle that can close
-//!   from anywhere.
+//!   from anywhere. It runs over the classic `WebSocket` or over `WebSocketStream`
+//!   ([`connection::Transport`]), where a full receive queue stops the reading of the socket
+//!   ([`connection::Overflow::Backpressure`]): a slow reader slows the server instead of losing messages.
 //! - [`reconnect`]: a client that reconnects with jittered backoff, queues while disconnected without ever
 //!   dropping a message silently, detects dead peers with a heartbeat, and can resend until acknowledged.
 //! - [`canvas`]: draw a received `Blob` image on a canvas and turn a canvas into a `Blob` to send.

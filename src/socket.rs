@@ -62,18 +62,9 @@ impl WebSocket {
                 .collect();
             web_sys::WebSocket::new_with_str_sequence(url, &list)
         };
-        result.map(Self::from_raw).map_err(|exception| {
-            let (name, message) = exception_parts(&exception);
-            match name.as_str() {
-                // Subprotocols were checked, so a SyntaxError can only be about the URL.
-                "SyntaxError" => Error::InvalidUrl {
-                    url: url.to_owned(),
-                    message,
-                },
-                "SecurityError" => Error::Security { message },
-                _ => Error::Browser { name, message },
-            }
-        })
+        result
+            .map(Self::from_raw)
+            .map_err(|exception| open_error(url, &exception))
     }
 
     /// Wraps a browser `WebSocket` made elsewhere. Listeners added through this wrapper are detached when it is
@@ -251,6 +242,20 @@ extern "C" {
 
     #[wasm_bindgen(method, catch)]
     fn send(this: &AnySender, data: &JsValue) -> Result<(), JsValue>;
+}
+
+/// The typed error for what a WebSocket (or WebSocketStream) constructor threw, subprotocols checked already.
+pub(crate) fn open_error(url: &str, exception: &JsValue) -> Error {
+    let (name, message) = exception_parts(exception);
+    match name.as_str() {
+        // Subprotocols were checked, so a SyntaxError can only be about the URL.
+        "SyntaxError" => Error::InvalidUrl {
+            url: url.to_owned(),
+            message,
+        },
+        "SecurityError" => Error::Security { message },
+        _ => Error::Browser { name, message },
+    }
 }
 
 /// The message a `message` event carries.

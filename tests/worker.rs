@@ -3,7 +3,8 @@
 //! Covers: the callback socket (text, bytes, a close with code and reason); the async API (`Sink`/`Stream`, a
 //! connect timeout, which needs the global `setTimeout`); the reconnecting client (it listens for `online` on
 //! the global scope and for visibility on a `document` that is not there) through a server that drops it;
-//! decoding an image with `createImageBitmap`, and a clear error for the image-element decoder; drawing on and
+//! `Transport::Auto` finds `WebSocketStream` on the worker's global where the browser has it (Chromium) and
+//! echoes over it, or falls back; decoding an image with `createImageBitmap`, and a clear error for the image-element decoder; drawing on and
 //! encoding an `OffscreenCanvas` (pixels exact, and a canvas with no area refused); with the `js` feature, the
 //! JS `WebSocketClient` (connect, send, its message iterator, the close promise's `CloseEvent`) and `drawBlob` on
 //! an `OffscreenCanvas`.
@@ -16,7 +17,7 @@ use std::time::Duration;
 use browser_ws::canvas::{
     canvas_to_blob, draw_blob, draw_bytes, DecodedImage, Decoder, DrawOptions, Fit,
 };
-use browser_ws::connection::Connection;
+use browser_ws::connection::{Connection, Transport};
 use browser_ws::reconnect::{Backoff, ClientState, ReconnectingClient};
 use browser_ws::{BinaryType, ClientCloseCode, CloseCode, Error, Message};
 use common::{open, url, within};
@@ -75,6 +76,31 @@ async fn the_async_api_works_and_times_out() {
         Err(Error::ConnectTimeout { .. }) => {}
         other => panic!("expected a connect timeout, got {other:?}"),
     }
+}
+
+#[wasm_bindgen_test]
+async fn auto_finds_websocketstream_on_the_worker_global() {
+    let has_stream = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into())
+        .expect("the global is an object");
+    let mut connection = Connection::builder(&url("/echo"))
+        .transport(Transport::Auto)
+        .connect()
+        .await
+        .expect("connects");
+    let expected = if has_stream {
+        Transport::Stream
+    } else {
+        Transport::Classic
+    };
+    assert_eq!(connection.handle().transport(), expected);
+    connection
+        .send(Message::text("worker stream"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        within("the echo", connection.next()).await,
+        Some(Ok(Message::text("worker stream")))
+    );
 }
 
 #[wasm_bindgen_test]

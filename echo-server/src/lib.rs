@@ -357,6 +357,20 @@ async fn serve(
             }
             conn.ws.flush().await.map_err(End::from_ws)?;
         }
+        Route::Flood { count, bytes } => {
+            let started = Instant::now();
+            for i in 0..*count {
+                conn.ws
+                    .feed(Message::text(burst_message(i, *bytes)))
+                    .await
+                    .map_err(End::from_ws)?;
+            }
+            conn.ws.flush().await.map_err(End::from_ws)?;
+            let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            if let Some(guard) = &conn.guard {
+                guard.flooded(took);
+            }
+        }
         Route::InvalidUtf8 => {
             let frame = Frame::message(vec![0xff, 0xfe, 0xfd], OpCode::Data(Data::Text), true);
             send(conn, Message::Frame(frame)).await?;

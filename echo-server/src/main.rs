@@ -34,6 +34,7 @@ ROUTES (query values are URL-decoded):
     /slow?ms=100                        echo, pausing `ms` after each received message
     /sink?ms=100                        like /slow without echo
     /burst?count=1000&bytes=16          send `count` texts of `bytes` bytes: \"0:....\", \"1:....\"; then echo
+    /flood?count=1000&bytes=16          like /burst, and record the time the sending took (floodMs in /stats)
     /invalid-utf8                       send a text frame that is not UTF-8
     /no-handshake                       read the HTTP request, never answer (held up to 60 s)
     /stats?tag=T                        send {\"open\":O,\"total\":N} for tag T (all if no tag); close 1000

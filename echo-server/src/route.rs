@@ -67,6 +67,15 @@ pub enum Route {
         /// Length of each message (at least the `i:` prefix).
         bytes: usize,
     },
+    /// `/flood`: like `/burst`, sent as fast as the client takes them, and the time the sending took (until the
+    /// last message was handed to the kernel) recorded for `/stats` (`floodMs`); then echo. A client that reads
+    /// slowly with backpressure holds the sending back, so the time shows whether it did.
+    Flood {
+        /// Number of messages.
+        count: usize,
+        /// Length of each message (at least the `i:` prefix).
+        bytes: usize,
+    },
     /// `/invalid-utf8`: send a text frame whose payload is not UTF-8.
     InvalidUtf8,
     /// `/no-handshake`: read the HTTP request and never answer it.
@@ -142,7 +151,7 @@ impl Request {
                 delay: Duration::from_millis(params.num("ms", 100, MAX_DELAY_MS)?),
                 echo: path == "/slow",
             },
-            "/burst" => {
+            "/burst" | "/flood" => {
                 let count = params.num("count", 1000, MAX_GENERATED_BYTES)?;
                 let bytes = params.num("bytes", 16, MAX_GENERATED_BYTES)?;
                 if count.saturating_mul(bytes.max(12)) > MAX_GENERATED_BYTES {
@@ -150,7 +159,11 @@ impl Request {
                         "count * bytes must be at most {MAX_GENERATED_BYTES}"
                     )));
                 }
-                Route::Burst { count, bytes }
+                if path == "/burst" {
+                    Route::Burst { count, bytes }
+                } else {
+                    Route::Flood { count, bytes }
+                }
             }
             "/invalid-utf8" => Route::InvalidUtf8,
             "/no-handshake" => Route::NoHandshake,
@@ -319,6 +332,13 @@ mod tests {
             Route::Burst {
                 count: 1000,
                 bytes: 16
+            }
+        );
+        assert_eq!(
+            Request::parse("/flood?count=3&bytes=1024").unwrap().route,
+            Route::Flood {
+                count: 3,
+                bytes: 1024
             }
         );
         assert_eq!(

@@ -12,16 +12,22 @@ pub struct Count {
     pub total: u64,
     /// The code of the latest close frame a client sent (1005 for a frame without one), if any did.
     pub last_client_close: Option<u16>,
+    /// How long the latest `/flood` took to send everything, in milliseconds, once one has.
+    pub flood_ms: Option<u64>,
 }
 
 impl Count {
-    /// The `/stats` reply: `{"open":O,"total":N,"lastClientClose":C}` (C is `null` until a client closed).
+    /// The `/stats` reply: `{"open":O,"total":N,"lastClientClose":C}` (C is `null` until a client closed), with
+    /// `"floodMs":F` after them once a `/flood` has sent everything.
     pub fn to_json(self) -> String {
         let last = self
             .last_client_close
             .map_or_else(|| "null".to_owned(), |code| code.to_string());
+        let flood = self
+            .flood_ms
+            .map_or_else(String::new, |ms| format!(",\"floodMs\":{ms}"));
         format!(
-            "{{\"open\":{},\"total\":{},\"lastClientClose\":{last}}}",
+            "{{\"open\":{},\"total\":{},\"lastClientClose\":{last}{flood}}}",
             self.open, self.total
         )
     }
@@ -81,6 +87,16 @@ impl OpenGuard {
     }
 }
 
+impl OpenGuard {
+    /// Records how long a `/flood` on this connection took to send everything.
+    pub fn flooded(&self, ms: u64) {
+        let mut counters = self.stats.lock();
+        for count in counters.groups(self.tag.as_deref()) {
+            count.flood_ms = Some(ms);
+        }
+    }
+}
+
 impl Counters {
     fn groups(&mut self, tag: Option<&str>) -> impl Iterator<Item = &mut Count> {
         let tagged = tag.map(|tag| self.tags.entry(tag.to_owned()).or_default());
@@ -119,6 +135,7 @@ mod tests {
             open,
             total,
             last_client_close,
+            flood_ms: None,
         };
         assert_eq!(stats.snapshot(Some("a")), count(1, 1, None));
         assert_eq!(stats.snapshot(None), count(2, 2, None));
@@ -134,6 +151,12 @@ mod tests {
         assert_eq!(
             stats.snapshot(Some("zzz")).to_json(),
             r#"{"open":0,"total":0,"lastClientClose":null}"#
+        );
+        let flood = stats.open(Some("f".into()));
+        flood.flooded(1234);
+        assert_eq!(
+            stats.snapshot(Some("f")).to_json(),
+            r#"{"open":1,"total":1,"lastClientClose":null,"floodMs":1234}"#
         );
     }
 }

@@ -3,8 +3,8 @@
 //! Covers: /echo (text, binary, order, 20 MiB message above tungstenite's 16 MiB default frame limit),
 //! /close (default, code + non-ASCII reason after K echoes), /drop (no close frame; mid-message),
 //! /binary and /text patterns, /greet with URL-decoding, /protocol and subprotocol selection
-//! (first offered, `protocol=none`), /silent, /slow, /burst order, /invalid-utf8 (client error),
-//! /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close),
+//! (first offered, `protocol=none`), /silent, /slow, /burst order, /flood order and its `floodMs`,
+//! /invalid-utf8 (client error), /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close),
 //! /rpc (replies by id, a `sleep` answered after later requests, notifications before their reply, a stray
 //! reply, `drop` without a close frame), HTTP 404 for unknown paths and 400 for bad parameters, 100 concurrent
 //! connections.
@@ -334,6 +334,34 @@ async fn burst_is_numbered_in_order() {
         assert!(text.starts_with(&format!("{i}:")), "{i}: {text}");
         assert_eq!(text.len(), 10);
     }
+}
+
+#[tokio::test]
+async fn flood_sends_in_order_and_records_its_time() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/flood?count=300&bytes=1000&tag=flood")).await;
+    // Loopback's buffers hold all of this, so the time is not asserted (the browser test does that with a
+    // flood larger than any buffer); only its presence and the order.
+    for i in 0..300 {
+        let text = next_text(&mut ws).await;
+        assert!(text.starts_with(&format!("{i}:")), "{i}: {text}");
+        assert_eq!(text.len(), 1000);
+    }
+    // Recorded once the last message is handed to the kernel, which may be just after the client read it.
+    let mut json = stats(&url, Some("flood")).await;
+    for _ in 0..50 {
+        if json.contains("floodMs") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        json = stats(&url, Some("flood")).await;
+    }
+    assert!(
+        json.starts_with(r#"{"open":1,"total":1,"lastClientClose":null,"floodMs":"#),
+        "{json}"
+    );
+    ws.send(Message::text("then echo")).await.expect("sends");
+    assert_eq!(next_text(&mut ws).await, "then echo");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::sender::Drained;
 use crate::connection::shared::Shared;
+use crate::connection::transport::Transport;
 use crate::error::Error;
 use crate::state::ReadyState;
 
@@ -20,32 +21,44 @@ pub struct Handle {
 impl Handle {
     /// The connection's state.
     pub fn ready_state(&self) -> ReadyState {
-        self.shared.socket.ready_state()
+        self.shared.ready_state()
     }
 
-    /// Bytes queued in the browser but not yet sent.
+    /// Bytes queued in the browser but not yet sent: `bufferedAmount`, or with [`Transport::Stream`] the bytes of
+    /// writes that have not completed.
     pub fn buffered_amount(&self) -> u32 {
-        self.shared.socket.buffered_amount()
+        self.shared.buffered_amount()
     }
 
     /// The URL as the browser resolved it.
     pub fn url(&self) -> String {
-        self.shared.socket.url()
+        self.shared.url()
     }
 
     /// The subprotocol the server selected (empty if none).
     pub fn protocol(&self) -> String {
-        self.shared.socket.protocol()
+        self.shared.protocol()
     }
 
     /// The extensions the server selected (empty if none).
     pub fn extensions(&self) -> String {
-        self.shared.socket.extensions()
+        self.shared.extensions()
     }
 
-    /// The web-sys object, for what this crate does not wrap.
-    pub fn as_raw(&self) -> &web_sys::WebSocket {
-        self.shared.socket.as_raw()
+    /// The transport this connection got: [`Transport::Classic`] or [`Transport::Stream`], never `Auto`.
+    pub fn transport(&self) -> Transport {
+        self.shared.transport()
+    }
+
+    /// The web-sys `WebSocket`, for what this crate does not wrap; `None` with [`Transport::Stream`] (see
+    /// [`as_js`](Self::as_js)).
+    pub fn as_raw(&self) -> Option<&web_sys::WebSocket> {
+        self.shared.as_raw()
+    }
+
+    /// The browser object, whichever the transport: a `WebSocket` or a `WebSocketStream`.
+    pub fn as_js(&self) -> &wasm_bindgen::JsValue {
+        self.shared.as_js()
     }
 
     /// Closes normally: code 1000, no reason. Harmless if already closing or closed.
@@ -55,7 +68,7 @@ impl Handle {
 
     /// Closes with a code and a reason of at most 123 UTF-8 bytes (checked first: on error nothing changes).
     pub fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
-        self.shared.socket.close_with(code, reason)
+        self.shared.close_with(code, reason)
     }
 
     /// Ends the message stream after what was already received and closes the socket (best effort), for a

@@ -26,6 +26,9 @@
 //! # }
 //! ```
 //!
+//! The same API runs over the classic `WebSocket` or over `WebSocketStream`, whose reading stops while the
+//! receive queue is full ([`Overflow::Backpressure`]): see [`Transport`].
+//!
 //! Everything here is `!Send`: spawn it with `wasm_bindgen_futures::spawn_local`.
 
 mod handle;
@@ -33,6 +36,8 @@ mod options;
 mod receiver;
 mod sender;
 mod shared;
+mod stream_link;
+mod transport;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -49,6 +54,7 @@ pub use handle::{Closed, Handle};
 pub use options::{BinaryDelivery, ConnectionBuilder, Overflow};
 pub use receiver::Receiver;
 pub use sender::{Drained, Sender};
+pub use transport::Transport;
 
 use crate::error::Error;
 use crate::message::Message;

@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::connection::stream_link::StreamOps;
+use crate::connection::transport::Transport;
 use crate::connection::{Connect, Connection};
 use crate::error::Error;
 
@@ -14,10 +16,13 @@ pub enum BinaryDelivery {
     #[default]
     Bytes,
     /// As the browser's `Blob`, [`Message::Blob`](crate::Message::Blob), received in `Blob` mode: the data may
-    /// stay out of Wasm memory, e.g. to draw it with [`canvas`](crate::canvas) helpers.
+    /// stay out of Wasm memory, e.g. to draw it with [`canvas`](crate::canvas) helpers. `WebSocketStream` has no
+    /// Blob mode: with [`Transport::Stream`] each binary message is wrapped in a new `Blob` (its bytes do not
+    /// pass through Wasm memory either).
     Blob,
     /// Received in `Blob` mode, then read into bytes, [`Message::Binary`](crate::Message::Binary). Reading a Blob
-    /// is asynchronous; messages still come out in arrival order.
+    /// is asynchronous; messages still come out in arrival order. With [`Transport::Stream`] the bytes come as
+    /// bytes at once, as with [`Bytes`](Self::Bytes).
     BlobBytes,
 }
 
@@ -34,6 +39,37 @@ pub enum Overflow {
     /// ([`Handle::dropped_messages`](crate::connection::Handle::dropped_messages)). For feeds where only the
     /// latest values matter.
     DropOldest,
+    /// Stop reading until the stream takes a message: nothing is lost and the queue never holds more than its
+    /// capacity. With [`Transport::Stream`] (or [`Transport::Auto`] where the browser has `WebSocketStream`), the
+    /// browser then stops reading the socket, TCP's flow control holds the server's sends back, and reading
+    /// resumes as messages are taken. The classic `WebSocket` cannot stop reading: there this policy acts as
+    /// [`Fail`](Self::Fail) (nothing is lost silently), so where `Auto` may fall back, give the queue the room
+    /// a classic connection needs ([`Handle::transport`](crate::connection::Handle::transport) tells which one a
+    /// connection got).
+    Backpressure,
+}
+
+/// Opens a `WebSocketStream` for the settings, or `None` to use the classic socket.
+pub(crate) type StreamOpen = fn(&ConnectionBuilder) -> Result<Option<Box<dyn StreamOps>>, Error>;
+
+/// Opens the stream transport. Only [`ConnectionBuilder::transport`] sets it, so an app that keeps the classic
+/// transport links none of the `WebSocketStream` code.
+#[derive(Clone, Copy)]
+pub(crate) struct StreamOpener(pub(crate) StreamOpen);
+
+/// There is one opener; whether a builder has it follows from its `transport`, which is compared.
+impl PartialEq for StreamOpener {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for StreamOpener {}
+
+impl std::fmt::Debug for StreamOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamOpener")
+    }
 }
 
 /// A received Blob being read into bytes.
@@ -87,6 +123,8 @@ pub struct ConnectionBuilder {
     pub(crate) low_water: u32,
     pub(crate) poll_interval: Duration,
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) transport: Transport,
+    pub(crate) stream_opener: Option<StreamOpener>,
 }
 
 impl ConnectionBuilder {
@@ -112,6 +150,8 @@ impl ConnectionBuilder {
             low_water: Self::DEFAULT_LOW_WATER,
             poll_interval: Self::DEFAULT_POLL_INTERVAL,
             connect_timeout: None,
+            transport: Transport::Classic,
+            stream_opener: None,
         }
     }
 
@@ -138,8 +178,9 @@ impl ConnectionBuilder {
         self
     }
 
-    /// Send backpressure: `Sink::poll_ready` waits while the browser's `bufferedAmount` is above `high` bytes,
-    /// until it falls to `low` or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`. The reconnecting
+    /// Send backpressure: `Sink::poll_ready` waits while the browser's `bufferedAmount` (with
+    /// [`Transport::Stream`]: the bytes of writes not yet completed) is above `high` bytes, until it falls to `low`
+    /// or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`. The reconnecting
     /// client queues above `high` instead of handing more to the browser.
     pub fn send_watermarks(mut self, high: u32, low: u32) -> Self {
         self.high_water = high;
@@ -150,9 +191,20 @@ impl ConnectionBuilder {
     /// The longest interval between reads of `bufferedAmount` while a send or
     /// [`drained`](crate::connection::Handle::drained) waits for it (default 5 ms; the first re-read is in the next
     /// task, then they double from 1 ms up to this). The browser has no event for it, so polling is the only
-    /// way; it runs only while a task is actually waiting.
+    /// way; it runs only while a task is actually waiting. (The stream transport does not poll: its writes
+    /// complete with a promise.)
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Which browser API carries the connection (default [`Transport::Classic`]); see [`Transport`].
+    /// [`Transport::Stream`] where the browser has no `WebSocketStream` makes `connect` fail with
+    /// [`Error::Unsupported`]; [`Transport::Auto`] falls back to the classic `WebSocket` there.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self.stream_opener = (transport != Transport::Classic)
+            .then_some(StreamOpener(crate::connection::stream_link::open));
         self
     }
 

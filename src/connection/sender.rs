@@ -59,14 +59,14 @@ impl Sender {
     pub fn send_now(&self, message: &Message) -> Result<(), Error> {
         match self.shared.not_open_error() {
             Some(error) => Err(error),
-            None => self.shared.socket.send(message),
+            None => self.shared.send(message),
         }
     }
 
     /// Whether `poll_ready` would wait now: the buffer went above the high-water mark and has not yet fallen to
     /// the low-water mark.
     pub(crate) fn is_throttled(&mut self) -> bool {
-        let buffered = self.shared.socket.buffered_amount();
+        let buffered = self.shared.buffered_amount();
         let settings = &self.shared.settings;
         self.throttled = if self.throttled {
             buffered > settings.low_water
@@ -108,8 +108,8 @@ impl Sink<Message> for Sender {
     /// Starts the closing handshake with 1000 (the browser sends what it buffered first) and waits for the
     /// close event.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.shared.socket.ready_state() == ReadyState::Open {
-            self.shared.socket.close_with(ClientCloseCode::NORMAL, "")?;
+        if self.shared.ready_state() == ReadyState::Open {
+            self.shared.close_with(ClientCloseCode::NORMAL, "")?;
         }
         ready!(self.shared.poll_closed(cx));
         Poll::Ready(Ok(()))
@@ -139,7 +139,7 @@ impl Future for Drained {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = &mut *self;
         loop {
-            if this.shared.socket.buffered_amount() == 0 {
+            if this.shared.buffered_amount() == 0 {
                 this.wait.reset();
                 return Poll::Ready(Ok(()));
             }
@@ -179,6 +179,10 @@ impl BufferWait {
         shared: &Shared,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
+        // The stream transport: a write completion (or the close) wakes the task; nothing to poll.
+        if shared.wait_for_writes(cx) {
+            return Poll::Pending;
+        }
         shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
         let ticks = self.ticks;
         let tick = self.tick.get_or_insert_with(|| {

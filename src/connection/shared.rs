@@ -3,6 +3,10 @@
 //! Listeners are attached in the same JS task that creates the socket, so no event (not even a message the
 //! server sends right on accept) can be missed. They hold only a `Weak` reference: when the last part of the
 //! connection is dropped, the socket is dropped, which detaches them and closes the connection.
+//!
+//! With the `WebSocketStream` transport ([`Link::Stream`]) the same state is fed by the tasks of
+//! `stream_link.rs`, which hold a `Weak` reference too; the ready state and the count of bytes being written are
+//! kept here, since that API has neither `readyState` nor `bufferedAmount`.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -13,6 +17,8 @@ use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::options::{
     BinaryDelivery, BlobRead, BlobReader, ConnectionBuilder, Overflow,
 };
+use crate::connection::stream_link::StreamOps;
+use crate::connection::transport::Transport;
 use crate::error::Error;
 use crate::listener::EventListener;
 use crate::message::Message;
@@ -24,11 +30,21 @@ use crate::state::{BinaryType, ReadyState};
 pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
 
 pub(crate) struct Shared {
-    /// First, so they are detached before the socket's drop closes it: no event is delivered after that.
-    _listeners: [EventListener; 3],
-    pub(crate) socket: WebSocket,
+    link: Link,
     pub(crate) state: RefCell<State>,
     pub(crate) settings: ConnectionBuilder,
+}
+
+/// The browser object that carries the connection.
+enum Link {
+    Classic {
+        /// First, so they are detached before the socket's drop closes it: no event is delivered after that.
+        _listeners: [EventListener; 3],
+        socket: WebSocket,
+    },
+    /// Behind a trait object, made only where [`ConnectionBuilder::transport`] asked for it, so that the classic
+    /// path links none of it.
+    Stream(Box<dyn StreamOps>),
 }
 
 /// A received message, or a Blob being read into bytes.
@@ -52,6 +68,11 @@ pub(crate) struct State {
     receiver_gone: bool,
     /// Given up on by its owner: the stream ends after what is queued, whatever the socket does.
     abandoned: bool,
+    /// Stream transport: the reader may still yield messages (open, and it has not ended), so the stream does
+    /// not end at the close event before it has.
+    reading: bool,
+    /// Stream transport: the reader task, waiting for room in the queue ([`Overflow::Backpressure`]).
+    room_waker: Option<Waker>,
     connect_waker: Option<Waker>,
     receive_waker: Option<Waker>,
     pub(crate) send_waker: Option<Waker>,
@@ -62,6 +83,19 @@ impl Shared {
     /// Opens the socket and attaches the listeners.
     pub(crate) fn open(settings: ConnectionBuilder) -> Result<Rc<Self>, Error> {
         settings.validate()?;
+        if let Some(open_stream) = settings.stream_opener {
+            if let Some(stream) = (open_stream.0)(&settings)? {
+                let shared = Rc::new(Self {
+                    link: Link::Stream(stream),
+                    state: RefCell::new(State::default()),
+                    settings,
+                });
+                if let Link::Stream(stream) = &shared.link {
+                    stream.start(Rc::downgrade(&shared));
+                }
+                return Ok(shared);
+            }
+        }
         // Checked by the builder already.
         let socket = WebSocket::create(&settings.url, &settings.protocols)?;
         socket.set_binary_type(match settings.binary {
@@ -90,24 +124,27 @@ impl Shared {
                 }),
             ];
             Self {
-                socket,
+                link: Link::Classic {
+                    socket,
+                    _listeners: listeners,
+                },
                 state: RefCell::new(State::default()),
                 settings,
-                _listeners: listeners,
             }
         }))
     }
 
-    fn handle_open(&self) {
+    pub(crate) fn handle_open(&self) {
         let wakers = {
             let mut state = self.state.borrow_mut();
             state.opened = true;
+            state.reading = matches!(self.link, Link::Stream(_));
             [state.connect_waker.take(), state.send_waker.take()]
         };
         wakers.into_iter().flatten().for_each(Waker::wake);
     }
 
-    fn handle_message(&self, message: Message) {
+    pub(crate) fn handle_message(&self, message: Message) {
         let incoming = match (message, self.settings.blob_reader) {
             // The read starts now, in parallel with later ones; the queue keeps the order.
             (Message::Blob(blob), Some(BlobReader(read))) => Incoming::Reading(read(&blob)),
@@ -126,7 +163,9 @@ impl Shared {
                         state.queue.pop_front();
                         state.dropped += 1;
                     }
-                    Overflow::Fail => {
+                    // The classic socket cannot stop reading; the stream transport reads only while there is
+                    // room, so it never gets here.
+                    Overflow::Fail | Overflow::Backpressure => {
                         state.failure = Some(Error::ReceiveOverflow {
                             capacity: self.settings.receive_capacity,
                         });
@@ -141,16 +180,14 @@ impl Shared {
         };
         if overflowed {
             // Best effort: if the socket is already closing, the close event comes anyway.
-            let _ = self
-                .socket
-                .close_with(ClientCloseCode::RECEIVE_OVERFLOW, OVERFLOW_REASON);
+            let _ = self.close_with(ClientCloseCode::RECEIVE_OVERFLOW, OVERFLOW_REASON);
         }
         if let Some(waker) = waker {
             waker.wake();
         }
     }
 
-    fn handle_close(&self, event: CloseEvent) {
+    pub(crate) fn handle_close(&self, event: CloseEvent) {
         let wakers: Vec<Waker> = {
             let mut state = self.state.borrow_mut();
             state.close = Some(event);
@@ -168,9 +205,126 @@ impl Shared {
         if let Some(close) = &self.state.borrow().close {
             return Some(Error::Closed(close.clone()));
         }
-        match self.socket.ready_state() {
+        match self.ready_state() {
             ReadyState::Open => None,
             state => Some(Error::NotOpen(state)),
+        }
+    }
+
+    /// Which transport carries the connection.
+    pub(crate) fn transport(&self) -> Transport {
+        match self.link {
+            Link::Classic { .. } => Transport::Classic,
+            Link::Stream(_) => Transport::Stream,
+        }
+    }
+
+    /// The connection's state: the socket's, or for the stream transport what its promises said so far.
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.ready_state(),
+            Link::Stream(stream) => stream.ready_state(),
+        }
+    }
+
+    /// Bytes sent but not yet handed to the network: `bufferedAmount`, or the bytes of writes not completed.
+    pub(crate) fn buffered_amount(&self) -> u32 {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.buffered_amount(),
+            Link::Stream(stream) => stream.buffered_amount(),
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.url(),
+            Link::Stream(stream) => stream.url(),
+        }
+    }
+
+    pub(crate) fn protocol(&self) -> String {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.protocol(),
+            Link::Stream(stream) => stream.protocol(),
+        }
+    }
+
+    pub(crate) fn extensions(&self) -> String {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.extensions(),
+            Link::Stream(stream) => stream.extensions(),
+        }
+    }
+
+    /// The classic socket's web-sys object; `None` for the stream transport.
+    pub(crate) fn as_raw(&self) -> Option<&web_sys::WebSocket> {
+        match &self.link {
+            Link::Classic { socket, .. } => Some(socket.as_raw()),
+            Link::Stream(_) => None,
+        }
+    }
+
+    /// The browser object: a `WebSocket` or a `WebSocketStream`.
+    pub(crate) fn as_js(&self) -> &wasm_bindgen::JsValue {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.as_raw(),
+            Link::Stream(stream) => stream.raw(),
+        }
+    }
+
+    /// Sends on an open connection (the caller checked).
+    pub(crate) fn send(&self, message: &Message) -> Result<(), Error> {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.send(message),
+            Link::Stream(stream) => stream.send(message),
+        }
+    }
+
+    /// Closes with a code and a reason (checked first); harmless once closing or closed. A connection still
+    /// opening is abandoned.
+    pub(crate) fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+        match &self.link {
+            Link::Classic { socket, .. } => socket.close_with(code, reason),
+            Link::Stream(stream) => stream.close_with(code, reason),
+        }
+    }
+
+    /// Stream transport: wakes the task at the next write completion (or close), and says so; `false` for the
+    /// classic socket, whose `bufferedAmount` must be polled.
+    pub(crate) fn wait_for_writes(&self, cx: &mut Context<'_>) -> bool {
+        match &self.link {
+            Link::Classic { .. } => false,
+            Link::Stream(stream) => {
+                stream.wait_for_writes(cx);
+                true
+            }
+        }
+    }
+
+    /// Stream transport: ready when the reader may read another message: always, but with
+    /// [`Overflow::Backpressure`], where it waits for room in the queue.
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state.borrow_mut();
+        if self.settings.overflow != Overflow::Backpressure
+            || state.receiver_gone
+            || state.abandoned
+            || state.queue.len() < self.settings.receive_capacity
+        {
+            return Poll::Ready(());
+        }
+        state.room_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+
+    /// Stream transport: the reader has ended (the socket closed, or failed); the stream may end after the queue.
+    pub(crate) fn reading_ended(&self) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            state.reading = false;
+            state.receive_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
@@ -186,6 +340,12 @@ impl Shared {
             return Poll::Ready(Some(read.map(Message::Binary)));
         }
         if let Some(Incoming::Ready(message)) = state.queue.pop_front() {
+            // Room again: the stream transport's reader may read on.
+            let room = state.room_waker.take();
+            drop(state);
+            if let Some(waker) = room {
+                waker.wake();
+            }
             return Poll::Ready(Some(Ok(message)));
         }
         if state.ended {
@@ -199,7 +359,8 @@ impl Shared {
             state.ended = true;
             return Poll::Ready(None);
         }
-        if let Some(close) = &state.close {
+        // The close may come before the reader has yielded everything the socket received.
+        if let (Some(close), false) = (&state.close, state.reading) {
             let item = (!close.was_clean).then(|| Err(Error::Closed(close.clone())));
             state.ended = true;
             return Poll::Ready(item);
@@ -251,7 +412,7 @@ impl Shared {
             state.abandoned = true;
             state.receive_waker.take()
         };
-        let _ = self.socket.close_with(ClientCloseCode::NORMAL, reason);
+        let _ = self.close_with(ClientCloseCode::NORMAL, reason);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -259,10 +420,16 @@ impl Shared {
 
     /// The receiver is gone: nobody can take messages any more, so stop queueing them.
     pub(crate) fn release_receiver(&self) {
-        let mut state = self.state.borrow_mut();
-        state.receiver_gone = true;
-        state.queue.clear();
-        state.receive_waker = None;
+        let room = {
+            let mut state = self.state.borrow_mut();
+            state.receiver_gone = true;
+            state.queue.clear();
+            state.receive_waker = None;
+            state.room_waker.take()
+        };
+        if let Some(waker) = room {
+            waker.wake();
+        }
     }
 }
 
@@ -278,7 +445,8 @@ impl std::fmt::Debug for Shared {
         let state = self.state.borrow();
         f.debug_struct("Connection")
             .field("url", &self.settings.url)
-            .field("ready_state", &self.socket.ready_state())
+            .field("transport", &self.transport())
+            .field("ready_state", &self.ready_state())
             .field("queued", &state.queue.len())
             .field("close", &state.close)
             .finish_non_exhaustive()

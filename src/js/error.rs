@@ -200,6 +200,8 @@ fn parts(error: &Error) -> (&str, String, Vec<(&'static str, JsValue)>) {
             let properties = vec![("code", JsValue::from_f64(*code as f64)), ("data", data)];
             return ("RpcError", message.clone(), properties);
         }
+        // The JS API offers no transport choice, so this cannot come from it; the DOM's own name if it ever does.
+        Error::Unsupported { .. } => ("NotSupportedError", vec![]),
         // Whatever the browser threw keeps its own name (`SyntaxError`, `InvalidStateError`, ...) and message.
         Error::Browser { name, message } => return (name, message.clone(), vec![]),
     };

@@ -72,7 +72,9 @@ impl Feed {
                     self.queue.pop_front();
                     self.dropped += 1;
                 }
-                Overflow::Fail => {
+                // The JS client runs on the classic socket, which cannot pause (the JS API offers no
+                // Backpressure; if a Rust caller ever passes it here, it acts as Fail, as on any classic socket).
+                Overflow::Fail | Overflow::Backpressure => {
                     let error = to_js(&Error::ReceiveOverflow {
                         capacity: self.capacity,
                     });

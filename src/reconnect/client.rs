@@ -241,7 +241,9 @@ impl Inner {
                         state.inbox.pop_front();
                         state.dropped += 1;
                     }
-                    Overflow::Fail => {
+                    // Backpressure: the driver takes nothing while the queue is full, so only a classic
+                    // connection's own overflow gets here.
+                    Overflow::Fail | Overflow::Backpressure => {
                         let error = Error::ReceiveOverflow { capacity };
                         drop(state);
                         self.report_overflow(error.clone());
@@ -256,6 +258,15 @@ impl Inner {
             waker.wake();
         }
         Ok(())
+    }
+
+    /// Whether the driver may take another message off the connection: always, but with
+    /// [`Overflow::Backpressure`], while the stream's queue is full.
+    pub(crate) fn has_room(&self) -> bool {
+        let state = self.state.borrow();
+        self.settings.connection.overflow != Overflow::Backpressure
+            || state.stream_gone
+            || state.inbox.len() < self.settings.connection.receive_capacity
     }
 
     /// Puts an overflow in the stream, after what was queued: messages were lost. One in a row is enough; a
@@ -466,6 +477,14 @@ impl Inner {
     fn poll_next_message(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         let mut state = self.state.borrow_mut();
         if let Some(item) = state.inbox.pop_front() {
+            // Room again: with backpressure the driver may take the next message off the connection.
+            let driver = (self.settings.connection.overflow == Overflow::Backpressure)
+                .then(|| state.driver_waker.take())
+                .flatten();
+            drop(state);
+            if let Some(waker) = driver {
+                waker.wake();
+            }
             return Poll::Ready(Some(item));
         }
         if !state.finished {

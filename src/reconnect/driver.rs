@@ -9,7 +9,9 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use crate::close::{ClientCloseCode, CloseEvent};
-use crate::connection::{Connection, ConnectionBuilder, Handle, Receiver, OVERFLOW_REASON};
+use crate::connection::{
+    Connection, ConnectionBuilder, Handle, Overflow, Receiver, Transport, OVERFLOW_REASON,
+};
 use crate::error::Error;
 use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
@@ -106,6 +108,8 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                         matches!(settings.url, UrlSource::Provider(_))
                     }
                     Error::InvalidProtocol { .. } => settings.protocols_provider.is_some(),
+                    // No WebSocketStream here: it will not appear on the next attempt.
+                    Error::Unsupported { .. } => false,
                     _ => true,
                 };
                 inner.publish(ClientState::Disconnected(error));
@@ -144,9 +148,19 @@ async fn connect(inner: &Inner) -> Result<Connection, Error> {
     // has the capacity asked for. It must not overflow first: when the task runs late (a threads build wakes it
     // behind pending network events), a burst would fail the connection although the client's queue has room,
     // or no stream reads it at all. So it takes at least the default capacity; both stay bounded.
-    builder.receive_capacity = builder
-        .receive_capacity
-        .max(ConnectionBuilder::DEFAULT_RECEIVE_CAPACITY);
+    // With backpressure over WebSocketStream the connection's queue cannot overflow (its reader waits for room),
+    // so it keeps the capacity asked for and the two queues bound memory together.
+    let pauses = builder.overflow == Overflow::Backpressure
+        && match builder.transport {
+            Transport::Stream => true,
+            Transport::Auto => Transport::stream_available(),
+            Transport::Classic => false,
+        };
+    if !pauses {
+        builder.receive_capacity = builder
+            .receive_capacity
+            .max(ConnectionBuilder::DEFAULT_RECEIVE_CAPACITY);
+    }
     builder
         .connect_timeout(inner.settings.connect_timeout)
         .connect()
@@ -184,7 +198,8 @@ async fn watch(
         if inner.poll_stopped(cx).is_ready() {
             return Poll::Ready(End::Stopped);
         }
-        while !received_all {
+        // With backpressure, nothing is taken while the client's queue is full; taking one wakes this task.
+        while !received_all && inner.has_room() {
             match Pin::new(&mut receiver).poll_next(cx) {
                 Poll::Pending => break,
                 Poll::Ready(None | Some(Err(Error::Closed(_)))) => received_all = true,

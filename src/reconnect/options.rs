@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::close::{CloseCode, CloseEvent};
-use crate::connection::{BinaryDelivery, ConnectionBuilder, Overflow};
+use crate::connection::{BinaryDelivery, ConnectionBuilder, Overflow, Transport};
 use crate::error::Error;
 use crate::message::Message;
 
@@ -247,13 +247,30 @@ impl ReconnectBuilder {
     /// stream yields [`Error::ReceiveOverflow`] after what was queued, and the client reconnects (the error counts
     /// as a disconnection, whatever [`should_reconnect`](Self::should_reconnect) says).
     /// [`Overflow::DropOldest`] drops and counts
-    /// ([`ReconnectHandle::dropped_messages`](crate::reconnect::ReconnectHandle::dropped_messages)). Dropping the
+    /// ([`ReconnectHandle::dropped_messages`](crate::reconnect::ReconnectHandle::dropped_messages)).
+    /// [`Overflow::Backpressure`] stops taking messages off the connection while the queue is full; with the
+    /// stream transport ([`transport`](Self::transport)) that stops the reading of the socket, and the
+    /// connection's own queue then has the capacity asked for here (it acts as `Fail` on a classic one). Dropping the
     /// [`ReconnectingClient`](crate::reconnect::ReconnectingClient) while keeping a handle stops the queueing.
     /// (Until the client's task takes them, messages wait on their connection, in a queue of at least the
     /// default capacity with the same overflow policy: only a burst larger than that, arriving before the task
     /// runs, can overflow there.)
     pub fn receive_queue(mut self, capacity: usize, overflow: Overflow) -> Self {
         self.connection = self.connection.receive_queue(capacity, overflow);
+        self
+    }
+
+    /// Which browser API carries every connection (default [`Transport::Classic`]); see [`Transport`].
+    /// [`Transport::Stream`] where the browser has no `WebSocketStream` fails each attempt with
+    /// [`Error::Unsupported`], and the client gives up (a retry cannot help); [`Transport::Auto`] falls back to
+    /// the classic `WebSocket`.
+    ///
+    /// With [`Overflow::Backpressure`] over `WebSocketStream`, a full receive queue stops the taking of messages
+    /// off the connection, whose reading then stops: nothing is lost, and the server is slowed. Pongs and
+    /// acknowledgements are recognised only as messages are taken, so a heartbeat timeout shorter than the
+    /// reader's pauses would take a paused connection for a dead one.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.connection = self.connection.transport(transport);
         self
     }
 

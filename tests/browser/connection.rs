@@ -1,5 +1,9 @@
 //! The async API: `connect().await`, `Stream`/`Sink`, `split()` with a handle, queues and backpressure.
 //!
+//! Every case runs under each transport the browser has (`common::transports`: the classic `WebSocket`, and
+//! `WebSocketStream` in Chromium), where the meaning is the same; what only one transport does is in
+//! `transport.rs`.
+//!
 //! Covers: connect resolves once open / fails with close 1006 when refused / fails with `InvalidUrl` at once;
 //! a connect timeout fires against a server that never answers the handshake; dropping the connect future
 //! closes the socket (the server sees the disconnect); the first message a server sends on accept is never lost;
@@ -13,18 +17,22 @@
 use std::time::Duration;
 
 use crate::common::{
-    blob_bytes, keeps_abandoned_handshakes_open, refused_url, server_sees_all_closed, server_stats,
-    sleep, unique_tag, until, url, within,
+    blob_bytes, connect_over, each_transport, keeps_abandoned_handshakes_open, refused_url,
+    server_sees_all_closed, server_stats, sleep, unique_tag, until, url, within,
 };
-use browser_ws::connection::{BinaryDelivery, Connection, Overflow};
-use browser_ws::{connect, ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
+use browser_ws::connection::{BinaryDelivery, Connection, Overflow, Transport};
+use browser_ws::{ClientCloseCode, CloseCode, CloseEvent, Error, Message, ReadyState};
 use futures::stream::FusedStream;
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 async fn connect_resolves_once_open() {
-    let connection = within("connect", connect(&url("/echo")))
+    each_transport(connect_resolves_once_open_over).await;
+}
+
+async fn connect_resolves_once_open_over(transport: Transport) {
+    let connection = within("connect", connect_over(transport, &url("/echo")))
         .await
         .expect("connects");
     assert_eq!(connection.handle().ready_state(), ReadyState::Open);
@@ -33,7 +41,11 @@ async fn connect_resolves_once_open() {
 
 #[wasm_bindgen_test]
 async fn connect_to_no_server_fails_with_1006() {
-    match within("connect", connect(refused_url())).await {
+    each_transport(connect_to_no_server_fails_with_1006_over).await;
+}
+
+async fn connect_to_no_server_fails_with_1006_over(transport: Transport) {
+    match within("connect", connect_over(transport, refused_url())).await {
         Err(Error::Closed(CloseEvent {
             code, was_clean, ..
         })) => {
@@ -46,11 +58,16 @@ async fn connect_to_no_server_fails_with_1006() {
 
 #[wasm_bindgen_test]
 async fn connect_to_a_bad_url_fails_at_once() {
+    each_transport(connect_to_a_bad_url_fails_at_once_over).await;
+}
+
+async fn connect_to_a_bad_url_fails_at_once_over(transport: Transport) {
     assert!(matches!(
-        connect("ftp://127.0.0.1/").await,
+        connect_over(transport, "ftp://127.0.0.1/").await,
         Err(Error::InvalidUrl { .. })
     ));
     let bad_protocols = Connection::builder(&url("/echo"))
+        .transport(transport)
         .protocols(&["a b"])
         .connect()
         .await;
@@ -59,8 +76,13 @@ async fn connect_to_a_bad_url_fails_at_once() {
 
 #[wasm_bindgen_test]
 async fn connect_timeout_fires_when_the_handshake_never_ends() {
+    each_transport(connect_timeout_fires_when_the_handshake_never_ends_over).await;
+}
+
+async fn connect_timeout_fires_when_the_handshake_never_ends_over(transport: Transport) {
     let tag = unique_tag("timeout");
     let attempt = Connection::builder(&url(&format!("/no-handshake?tag={tag}")))
+        .transport(transport)
         .connect_timeout(Duration::from_millis(300))
         .connect();
     let result = within("the connect timeout", attempt).await;
@@ -77,13 +99,17 @@ async fn connect_timeout_fires_when_the_handshake_never_ends() {
 
 #[wasm_bindgen_test]
 async fn dropping_the_connect_future_closes_the_socket() {
+    each_transport(dropping_the_connect_future_closes_the_socket_over).await;
+}
+
+async fn dropping_the_connect_future_closes_the_socket_over(transport: Transport) {
     // Browsers let only one socket per host be in CONNECTING, so the server is asked only after the drop; had
     // the drop not abandoned the handshake, that question would never be answered. Chromium may also delay a
     // connection attempt after earlier failures: if the attempt had not reached the server before the drop,
     // try again with a longer wait.
     for wait in [300, 1000, 3000] {
         let tag = unique_tag("dropped-connect");
-        let attempt = connect(&url(&format!("/no-handshake?tag={tag}")));
+        let attempt = connect_over(transport, &url(&format!("/no-handshake?tag={tag}")));
         sleep(Duration::from_millis(wait)).await;
         drop(attempt);
         if keeps_abandoned_handshakes_open() {
@@ -107,8 +133,14 @@ async fn dropping_the_connect_future_closes_the_socket() {
 
 #[wasm_bindgen_test]
 async fn the_first_message_after_open_is_never_lost() {
+    each_transport(the_first_message_after_open_is_never_lost_over).await;
+}
+
+async fn the_first_message_after_open_is_never_lost_over(transport: Transport) {
     for _ in 0..20 {
-        let mut connection = connect(&url("/greet?text=first")).await.expect("connects");
+        let mut connection = connect_over(transport, &url("/greet?text=first"))
+            .await
+            .expect("connects");
         assert_eq!(
             within("the greeting", connection.next()).await,
             Some(Ok(Message::text("first")))
@@ -118,8 +150,14 @@ async fn the_first_message_after_open_is_never_lost() {
 
 #[wasm_bindgen_test]
 async fn a_thousand_messages_echo_in_order() {
-    let (mut sender, mut receiver, _handle) =
-        connect(&url("/echo")).await.expect("connects").split();
+    each_transport(a_thousand_messages_echo_in_order_over).await;
+}
+
+async fn a_thousand_messages_echo_in_order_over(transport: Transport) {
+    let (mut sender, mut receiver, _handle) = connect_over(transport, &url("/echo"))
+        .await
+        .expect("connects")
+        .split();
     for i in 0..1000 {
         sender
             .feed(Message::text(format!("#{i}")))
@@ -135,8 +173,14 @@ async fn a_thousand_messages_echo_in_order() {
 
 #[wasm_bindgen_test]
 async fn close_after_split_from_the_handle_ends_the_stream_cleanly() {
-    let (mut sender, mut receiver, handle) =
-        connect(&url("/echo")).await.expect("connects").split();
+    each_transport(close_after_split_from_the_handle_ends_the_stream_cleanly_over).await;
+}
+
+async fn close_after_split_from_the_handle_ends_the_stream_cleanly_over(transport: Transport) {
+    let (mut sender, mut receiver, handle) = connect_over(transport, &url("/echo"))
+        .await
+        .expect("connects")
+        .split();
     let other_handle = receiver.handle();
     sender
         .send(Message::text("before close"))
@@ -167,7 +211,11 @@ async fn close_after_split_from_the_handle_ends_the_stream_cleanly() {
 
 #[wasm_bindgen_test]
 async fn a_server_close_ends_the_stream_with_none() {
-    let mut connection = connect(&url("/close?code=1000&reason=done"))
+    each_transport(a_server_close_ends_the_stream_with_none_over).await;
+}
+
+async fn a_server_close_ends_the_stream_with_none_over(transport: Transport) {
+    let mut connection = connect_over(transport, &url("/close?code=1000&reason=done"))
         .await
         .expect("connects");
     assert!(!connection.is_terminated());
@@ -182,7 +230,13 @@ async fn a_server_close_ends_the_stream_with_none() {
 
 #[wasm_bindgen_test]
 async fn an_abrupt_drop_yields_one_error_then_none() {
-    let mut connection = connect(&url("/drop?after=1")).await.expect("connects");
+    each_transport(an_abrupt_drop_yields_one_error_then_none_over).await;
+}
+
+async fn an_abrupt_drop_yields_one_error_then_none_over(transport: Transport) {
+    let mut connection = connect_over(transport, &url("/drop?after=1"))
+        .await
+        .expect("connects");
     connection
         .send(Message::text("last words"))
         .await
@@ -203,11 +257,16 @@ async fn an_abrupt_drop_yields_one_error_then_none() {
 
 #[wasm_bindgen_test]
 async fn backpressure_bounds_the_browser_buffer() {
+    each_transport(backpressure_bounds_the_browser_buffer_over).await;
+}
+
+async fn backpressure_bounds_the_browser_buffer_over(transport: Transport) {
     const HIGH: u32 = 1 << 20;
     const LOW: u32 = 256 << 10;
     const MESSAGE: usize = 256 << 10;
     const TOTAL: usize = 64 << 20;
     let connection = Connection::builder(&url("/sink?ms=5"))
+        .transport(transport)
         .send_watermarks(HIGH, LOW)
         .connect()
         .await
@@ -237,7 +296,12 @@ async fn backpressure_bounds_the_browser_buffer() {
 
 #[wasm_bindgen_test]
 async fn a_full_receive_queue_fails_the_connection_by_default() {
+    each_transport(a_full_receive_queue_fails_the_connection_by_default_over).await;
+}
+
+async fn a_full_receive_queue_fails_the_connection_by_default_over(transport: Transport) {
     let mut connection = Connection::builder(&url("/burst?count=100&bytes=16"))
+        .transport(transport)
         .receive_queue(10, Overflow::Fail)
         .connect()
         .await
@@ -272,7 +336,12 @@ async fn a_full_receive_queue_fails_the_connection_by_default() {
 
 #[wasm_bindgen_test]
 async fn drop_oldest_keeps_the_newest_and_counts() {
+    each_transport(drop_oldest_keeps_the_newest_and_counts_over).await;
+}
+
+async fn drop_oldest_keeps_the_newest_and_counts_over(transport: Transport) {
     let mut connection = Connection::builder(&url("/burst?count=100&bytes=16"))
+        .transport(transport)
         .receive_queue(10, Overflow::DropOldest)
         .connect()
         .await
@@ -313,8 +382,9 @@ fn mixed_messages() -> Vec<Message> {
 }
 
 /// A connection to `/echo` with binary messages delivered as `delivery`, to which `mixed_messages` were sent.
-async fn echoing_mixed_messages(delivery: BinaryDelivery) -> Connection {
+async fn echoing_mixed_messages(transport: Transport, delivery: BinaryDelivery) -> Connection {
     let mut connection = Connection::builder(&url("/echo"))
+        .transport(transport)
         .binary(delivery)
         .connect()
         .await
@@ -327,7 +397,11 @@ async fn echoing_mixed_messages(delivery: BinaryDelivery) -> Connection {
 
 #[wasm_bindgen_test]
 async fn blob_bytes_delivery_keeps_arrival_order() {
-    let mut connection = echoing_mixed_messages(BinaryDelivery::BlobBytes).await;
+    each_transport(blob_bytes_delivery_keeps_arrival_order_over).await;
+}
+
+async fn blob_bytes_delivery_keeps_arrival_order_over(transport: Transport) {
+    let mut connection = echoing_mixed_messages(transport, BinaryDelivery::BlobBytes).await;
     for expected in mixed_messages() {
         assert_eq!(
             within("an echo", connection.next()).await,
@@ -338,7 +412,11 @@ async fn blob_bytes_delivery_keeps_arrival_order() {
 
 #[wasm_bindgen_test]
 async fn blob_delivery_hands_out_blobs_in_order() {
-    let mut connection = echoing_mixed_messages(BinaryDelivery::Blob).await;
+    each_transport(blob_delivery_hands_out_blobs_in_order_over).await;
+}
+
+async fn blob_delivery_hands_out_blobs_in_order_over(transport: Transport) {
+    let mut connection = echoing_mixed_messages(transport, BinaryDelivery::Blob).await;
     for expected in mixed_messages() {
         match (within("an echo", connection.next()).await, expected) {
             (Some(Ok(Message::Blob(blob))), Message::Binary(bytes)) => {

@@ -26,6 +26,7 @@ mod reentrancy;
 mod send_receive;
 mod sink;
 mod threads;
+mod transport;
 #[cfg(feature = "typed")]
 mod typed;
 

@@ -70,7 +70,7 @@ async fn script_dispatched_events_change_nothing_in_the_async_api() {
     let mut connection = within("connect", connect(&url("/echo")))
         .await
         .expect("connects");
-    dispatch_fake_events(connection.handle().as_raw());
+    dispatch_fake_events(connection.handle().as_raw().expect("a classic connection"));
     assert_eq!(connection.handle().close_event(), None);
     assert_eq!(connection.handle().received_messages(), 0);
     connection.send(Message::text("real")).await.expect("sends");
@@ -98,7 +98,11 @@ async fn dropping_a_connection_closes_with_1000() {
     let connection = within("connect", connect(&url(&format!("/echo?tag={tag}"))))
         .await
         .expect("connects");
-    let raw = connection.handle().as_raw().clone();
+    let raw = connection
+        .handle()
+        .as_raw()
+        .expect("a classic connection")
+        .clone();
     drop(connection);
     until("the socket to close", || {
         raw.ready_state() == web_sys::WebSocket::CLOSED

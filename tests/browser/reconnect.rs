@@ -1,5 +1,8 @@
 //! The reconnecting client, against routes that drop, close, stay silent, or do not exist.
 //!
+//! The async cases run under each transport the browser has (`common::transports`: both in Chromium), but for the
+//! two where the server drops connections mid-send (a Chromium crash over `WebSocketStream`, see `sink.rs`).
+//!
 //! Covers: 1,000 sequence-numbered messages while `/drop?after=100` cuts every connection: in default mode
 //! nothing arrives twice or out of order and every message queued while disconnected arrives; in acknowledged
 //! mode every message arrives at least once and first arrivals are in order (the echo is the ack); backoff
@@ -14,7 +17,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::common::{refused_url, sleep, until, url, wait_for, within};
+use crate::common::{each_transport, refused_url, sleep, until, url, wait_for, within};
+use browser_ws::connection::Transport;
 use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectHandle,
     ReconnectingClient,
@@ -57,9 +61,18 @@ fn count_disconnects(states: &[ClientState]) -> usize {
         .count()
 }
 
+/// Classic transport only: the server drops connections while messages are being written, which crashes
+/// Chromium 156's renderer over `WebSocketStream` (see `sink.rs`; measured here in the threads build).
 #[wasm_bindgen_test]
 async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue() {
+    default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over(Transport::Classic).await;
+}
+
+async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue_over(
+    transport: Transport,
+) {
     let client = ReconnectingClient::builder(&url("/drop?after=100"))
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .start();
     let handle = client.handle().clone();
@@ -112,13 +125,20 @@ async fn default_mode_never_duplicates_or_reorders_and_delivers_the_queue() {
     );
 }
 
+/// Classic transport only: the server drops connections while messages are being written, which crashes
+/// Chromium 156's renderer over `WebSocketStream` (see `sink.rs`; measured here in the threads build).
 #[wasm_bindgen_test]
 async fn acknowledged_mode_delivers_everything_at_least_once_in_order() {
+    acknowledged_mode_delivers_everything_at_least_once_in_order_over(Transport::Classic).await;
+}
+
+async fn acknowledged_mode_delivers_everything_at_least_once_in_order_over(transport: Transport) {
     let acks = Acknowledgements::new(
         |id, message| Message::text(format!("{id}:{}", message.as_text().unwrap_or_default())),
         |echo| echo.as_text()?.split(':').next()?.parse().ok(),
     );
     let client = ReconnectingClient::builder(&url("/drop?after=100"))
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .acknowledgements(acks)
         .send_queue(200, 1 << 20)
@@ -257,7 +277,12 @@ fn the_tagger_may_use_the_client_but_not_send_from_inside_it() {
 
 #[wasm_bindgen_test]
 async fn backoff_grows_to_the_maximum_and_is_waited() {
+    each_transport(backoff_grows_to_the_maximum_and_is_waited_over).await;
+}
+
+async fn backoff_grows_to_the_maximum_and_is_waited_over(transport: Transport) {
     let client = ReconnectingClient::builder(refused_url())
+        .transport(transport)
         .backoff(Backoff {
             initial: ms(40),
             max: ms(200),
@@ -292,7 +317,13 @@ async fn backoff_grows_to_the_maximum_and_is_waited() {
 
 #[wasm_bindgen_test]
 async fn a_requested_close_does_not_reconnect() {
-    let mut client = ReconnectingClient::new(&url("/echo"));
+    each_transport(a_requested_close_does_not_reconnect_over).await;
+}
+
+async fn a_requested_close_does_not_reconnect_over(transport: Transport) {
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .transport(transport)
+        .start();
     let handle = client.handle().clone();
     let mut states = handle.state_changes();
     wait_for(&mut states, |s| *s == ClientState::Open).await;
@@ -310,8 +341,13 @@ async fn a_requested_close_does_not_reconnect() {
 
 #[wasm_bindgen_test]
 async fn the_reconnect_hook_is_obeyed() {
+    each_transport(the_reconnect_hook_is_obeyed_over).await;
+}
+
+async fn the_reconnect_hook_is_obeyed_over(transport: Transport) {
     // By default an application close code is final.
     let client = ReconnectingClient::builder(&url("/close?code=4001"))
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .start();
     let mut states = client.handle().state_changes();
@@ -321,6 +357,7 @@ async fn the_reconnect_hook_is_obeyed() {
 
     // A hook that says yes makes it retry.
     let client = ReconnectingClient::builder(&url("/close?code=4001"))
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .should_reconnect(|close| close.code == CloseCode::from(4001))
         .start();
@@ -335,7 +372,12 @@ async fn the_reconnect_hook_is_obeyed() {
 
 #[wasm_bindgen_test]
 async fn a_full_queue_hands_the_message_back() {
+    each_transport(a_full_queue_hands_the_message_back_over).await;
+}
+
+async fn a_full_queue_hands_the_message_back_over(transport: Transport) {
     let client = ReconnectingClient::builder(refused_url())
+        .transport(transport)
         .backoff(fixed_backoff(1000))
         .send_queue(3, 1 << 20)
         .start();
@@ -361,7 +403,12 @@ async fn a_full_queue_hands_the_message_back() {
 
 #[wasm_bindgen_test]
 async fn giving_up_hands_back_the_unsent_messages() {
+    each_transport(giving_up_hands_back_the_unsent_messages_over).await;
+}
+
+async fn giving_up_hands_back_the_unsent_messages_over(transport: Transport) {
     let mut client = ReconnectingClient::builder(refused_url())
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .max_attempts(Some(2))
         .start();
@@ -383,7 +430,12 @@ async fn giving_up_hands_back_the_unsent_messages() {
 
 #[wasm_bindgen_test]
 async fn the_heartbeat_detects_a_silent_server_and_reconnects() {
+    each_transport(the_heartbeat_detects_a_silent_server_and_reconnects_over).await;
+}
+
+async fn the_heartbeat_detects_a_silent_server_and_reconnects_over(transport: Transport) {
     let client = ReconnectingClient::builder(&url("/silent"))
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .heartbeat(Heartbeat::new(ms(100), ms(200), "ping"))
         .start();
@@ -399,7 +451,12 @@ async fn the_heartbeat_detects_a_silent_server_and_reconnects() {
 
 #[wasm_bindgen_test]
 async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs() {
+    each_transport(the_heartbeat_keeps_a_live_connection_and_hides_pongs_over).await;
+}
+
+async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs_over(transport: Transport) {
     let mut client = ReconnectingClient::builder(&url("/echo"))
+        .transport(transport)
         .heartbeat(
             Heartbeat::new(ms(50), ms(500), "ping").with_pong(|m| m.as_text() == Some("ping")),
         )
@@ -431,9 +488,14 @@ async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs() {
 
 #[wasm_bindgen_test]
 async fn the_url_provider_is_called_before_every_attempt() {
+    each_transport(the_url_provider_is_called_before_every_attempt_over).await;
+}
+
+async fn the_url_provider_is_called_before_every_attempt_over(transport: Transport) {
     let calls = Rc::new(RefCell::new(0u32));
     let counter = calls.clone();
     let client = ReconnectingClient::builder("unused")
+        .transport(transport)
         .backoff(fixed_backoff(10))
         .url_provider(move || {
             *counter.borrow_mut() += 1;

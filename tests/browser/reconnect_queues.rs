@@ -1,6 +1,8 @@
 //! The reconnecting client's queues and attempt count: nothing grows on its own account, and a slow reader or a
 //! long-lived connection's end never makes it give up.
 //!
+//! The async cases run under each transport the browser has (`common::transports`: both in Chromium).
+//!
 //! Covers: a receive-queue overflow the client caused (nobody reads a burst) fails that connection with 4429,
 //! which the server sees, is reported in the stream after the queued messages and as `Disconnected`, and the
 //! client reconnects; a client whose stream was dropped (handles kept, to send) stops queueing, so a burst
@@ -14,10 +16,11 @@
 use std::time::Duration;
 
 use crate::common::{
-    refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until, url, wait_for,
-    within,
+    each_transport, refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until,
+    url, wait_for, within,
 };
 use browser_ws::connection::Overflow;
+use browser_ws::connection::Transport;
 use browser_ws::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectingClient,
 };
@@ -45,9 +48,14 @@ fn is_burst_message(item: Option<Result<Message, Error>>, i: usize) -> bool {
 
 #[wasm_bindgen_test]
 async fn an_overflow_fails_the_connection_and_the_client_reconnects() {
+    each_transport(an_overflow_fails_the_connection_and_the_client_reconnects_over).await;
+}
+
+async fn an_overflow_fails_the_connection_and_the_client_reconnects_over(transport: Transport) {
     let tag = unique_tag("reconnect-overflow");
     let mut client =
         ReconnectingClient::builder(&url(&format!("/burst?count=50&bytes=16&tag={tag}")))
+            .transport(transport)
             .receive_queue(4, Overflow::Fail)
             .backoff(short_backoff())
             .start();
@@ -82,8 +90,13 @@ async fn an_overflow_fails_the_connection_and_the_client_reconnects() {
 
 #[wasm_bindgen_test]
 async fn a_client_without_its_stream_stops_queueing() {
+    each_transport(a_client_without_its_stream_stops_queueing_over).await;
+}
+
+async fn a_client_without_its_stream_stops_queueing_over(transport: Transport) {
     let tag = unique_tag("reconnect-no-stream");
     let client = ReconnectingClient::builder(&url(&format!("/burst?count=80&bytes=16&tag={tag}")))
+        .transport(transport)
         .receive_queue(8, Overflow::Fail)
         .start();
     let handle = client.handle().clone();
@@ -110,8 +123,13 @@ async fn a_client_without_its_stream_stops_queueing() {
 
 #[wasm_bindgen_test]
 async fn acknowledgements_and_pongs_are_recognised_unread() {
+    each_transport(acknowledgements_and_pongs_are_recognised_unread_over).await;
+}
+
+async fn acknowledgements_and_pongs_are_recognised_unread_over(transport: Transport) {
     let tag = unique_tag("reconnect-unread");
     let mut client = ReconnectingClient::builder(&url(&format!("/echo?tag={tag}")))
+        .transport(transport)
         .receive_queue(4, Overflow::Fail)
         .acknowledgements(Acknowledgements::new(
             |id, message| Message::text(format!("{id}:{}", message.as_text().unwrap_or(""))),
@@ -149,7 +167,12 @@ async fn acknowledgements_and_pongs_are_recognised_unread() {
 
 #[wasm_bindgen_test]
 async fn try_send_above_the_high_water_mark_queues_and_drains() {
+    each_transport(try_send_above_the_high_water_mark_queues_and_drains_over).await;
+}
+
+async fn try_send_above_the_high_water_mark_queues_and_drains_over(transport: Transport) {
     let mut client = ReconnectingClient::builder(&url("/echo"))
+        .transport(transport)
         .send_watermarks(1024, 0)
         .send_queue(3, 1 << 20)
         .start();
@@ -181,8 +204,13 @@ async fn try_send_above_the_high_water_mark_queues_and_drains() {
 
 #[wasm_bindgen_test]
 async fn the_end_of_a_connection_that_stayed_up_is_no_failed_attempt() {
+    each_transport(the_end_of_a_connection_that_stayed_up_is_no_failed_attempt_over).await;
+}
+
+async fn the_end_of_a_connection_that_stayed_up_is_no_failed_attempt_over(transport: Transport) {
     // Every connection counts as long-lived; the server echoes one message, then closes with 1001 (retried).
     let client = ReconnectingClient::builder(&url("/close?code=1001&after=1"))
+        .transport(transport)
         .min_uptime(Duration::ZERO)
         .max_attempts(Some(1))
         .backoff(short_backoff())
@@ -205,7 +233,12 @@ async fn the_end_of_a_connection_that_stayed_up_is_no_failed_attempt() {
 
 #[wasm_bindgen_test]
 async fn attempts_count_from_1() {
+    each_transport(attempts_count_from_1_over).await;
+}
+
+async fn attempts_count_from_1_over(transport: Transport) {
     let mut client = ReconnectingClient::builder(refused_url())
+        .transport(transport)
         .max_attempts(Some(3))
         .backoff(short_backoff())
         .start();

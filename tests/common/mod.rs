@@ -277,3 +277,44 @@ pub async fn server_sees_all_closed(tag: &str) {
     })
     .await
 }
+
+/// How long the latest `/flood` with `tag` took the server to send, in milliseconds, once it has sent all.
+pub async fn server_flood_ms(tag: &str) -> Option<u64> {
+    let text = stats_reply(tag).await;
+    text.contains("\"floodMs\":")
+        .then(|| field(&text, "floodMs"))
+        .flatten()
+}
+
+/// The transports the async suite runs each case under here: both where the browser has `WebSocketStream`
+/// (Chromium), the classic one elsewhere (where `tests/browser/transport.rs` proves the fallback).
+pub fn transports() -> Vec<browser_ws::connection::Transport> {
+    use browser_ws::connection::Transport;
+    if Transport::stream_available() {
+        vec![Transport::Classic, Transport::Stream]
+    } else {
+        vec![Transport::Classic]
+    }
+}
+
+/// Runs `case` under each of [`transports`], saying which on the console (shown when a test fails).
+pub async fn each_transport<F, Fut>(case: F)
+where
+    F: Fn(browser_ws::connection::Transport) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for transport in transports() {
+        web_sys::console::log_1(&format!("transport: {transport:?}").into());
+        case(transport).await;
+    }
+}
+
+/// `connect(url)` over `transport`.
+pub fn connect_over(
+    transport: browser_ws::connection::Transport,
+    url: &str,
+) -> browser_ws::connection::Connect {
+    browser_ws::Connection::builder(url)
+        .transport(transport)
+        .connect()
+}

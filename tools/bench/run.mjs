@@ -43,8 +43,9 @@ const ALL_CLIENTS = {
   'bws-callback': 'browser-ws callback (Rust)',
   'bws-js': 'browser-ws JS API (npm)',
   'gloo-net': 'gloo-net 0.6 (Rust)',
+  'bws-stream': 'browser-ws async, WebSocketStream (Rust)',
 };
-const clients = (process.env.BENCH_CLIENTS || 'raw-js,bws-async,bws-callback,bws-js,gloo-net').split(',');
+const clients = (process.env.BENCH_CLIENTS || 'raw-js,bws-async,bws-callback,bws-js,gloo-net,bws-stream').split(',');
 for (const id of clients) if (!(id in ALL_CLIENTS)) throw new Error(`unknown client ${id}`);
 if (clients[0] !== 'raw-js') throw new Error('raw-js must be the first client: it is the reference');
 
@@ -97,6 +98,22 @@ const WORKLOADS = [
     metrics: [{ key: 'rate', label: 'send w/ backpressure', unit: 'MB/s', better: 'higher', value: (r, p) => p.total / MB / (r.ms / 1000) }],
   },
 ];
+/**
+ * The slow-reader workload (`slowreader`): the server floods 32 MiB as fast as it can, 1,000 texts of 32 KiB, at a
+ * reader that takes one message every 2 ms (a timer each; Chromium clamps nested timers to 4 ms). One run per
+ * client, each on the same page after a forced GC. browser-ws gets a receive queue of 64 messages: over the
+ * classic WebSocket with Overflow::DropOldest, over WebSocketStream with Overflow::Backpressure.
+ */
+const SLOW_READER = {
+  params: { count: 1000, bytes: 32 << 10, delayMs: 2, capacity: 64 },
+  clients: {
+    'bws-stream': 'browser-ws, WebSocketStream, Backpressure (queue 64)',
+    'bws-classic': 'browser-ws, classic WebSocket, DropOldest (queue 64)',
+    'raw-js': 'raw JS WebSocket (JS array queue)',
+    'gloo-net': 'gloo-net 0.6 (unbounded channel)',
+  },
+};
+
 const selected = process.env.BENCH_WORKLOADS ? new Set(process.env.BENCH_WORKLOADS.split(',')) : null;
 const wanted = (id) => !selected || selected.has(id);
 
@@ -248,6 +265,19 @@ function markdown(results) {
       out.push(`| browser-ws | ${b(npm.wasmBytes)} (${b(npm.wasmGzipBytes)} gzipped) | ${b(npm.jsBytes)} (${b(npm.jsGzipBytes)} gzipped) | **${b(npm.gzipBytes)}** |`);
     }
   }
+  if (results.slowReader) {
+    const s = results.slowReader;
+    const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    out.push(
+      '',
+      `| slow reader: ${s.params.count.toLocaleString('en-US')} × ${s.params.bytes >> 10} KiB flooded, one taken every ${s.params.delayMs} ms | peak JS heap | Wasm memory grew | lost | reader's time | server's send time |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...s.runs.map(
+        (r) =>
+          `| ${SLOW_READER.clients[r.client]} | ${mib(r.heapPeakBytes)} | ${mib(r.wasmGrowthBytes)} | ${r.lost} | ${(r.ms / 1000).toFixed(1)} s | ${r.serverMs === null ? '–' : `${(r.serverMs / 1000).toFixed(1)} s`} |`,
+      ),
+    );
+  }
   if (results.memory) {
     const m = results.memory;
     out.push(
@@ -271,6 +301,7 @@ const COLORS = {
   'bws-callback': '#60a5fa',
   'bws-js': '#7c3aed',
   'gloo-net': '#f59e0b',
+  'bws-stream': '#059669',
 };
 
 const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -468,7 +499,7 @@ function versionOf(program, args = ['--version']) {
 async function main() {
   if (!echoUrl) throw new Error('BROWSER_WS_ECHO_URL must be the ws://HOST:PORT of a running echo-server');
   const { server, url: pageUrl } = await serve();
-  const browser = await launchChromium(['--js-flags=--expose-gc']);
+  const browser = await launchChromium(['--js-flags=--expose-gc', '--enable-precise-memory-info']);
   const started = Date.now();
   const log = (line) => process.stderr.write(`${line}\n`);
   try {
@@ -535,6 +566,26 @@ async function main() {
       results.workloads.push({ id: workload.id, title: workload.title, params: workload.params, metrics, na, ...extra });
     }
     await page.close();
+
+    if (wanted('slowreader')) {
+      log(`bench: slowreader: ${SLOW_READER.params.count} × ${SLOW_READER.params.bytes} B flooded at a reader taking one every ${SLOW_READER.params.delayMs} ms`);
+      const slowPage = await openPage(browser, pageUrl);
+      const tag = `bench-slow-${Date.now()}`;
+      const runs = [];
+      for (const client of Object.keys(SLOW_READER.clients)) {
+        const run = await evaluate(
+          slowPage.page,
+          `slowreader ${client}`,
+          ([base, c, p]) => window.bench.slowReader(base, c, p),
+          [echoUrl, client, { ...SLOW_READER.params, tag }],
+        );
+        log(`bench:   ${client}: ${(run.ms / 1000).toFixed(1)} s, ${run.lost} lost, JS heap +${(run.heapPeakBytes / 2 ** 20).toFixed(1)} MiB, Wasm +${(run.wasmGrowthBytes / 2 ** 20).toFixed(1)} MiB, server ${run.serverMs} ms`);
+        runs.push(run);
+      }
+      errors.push(...slowPage.errors);
+      await slowPage.page.close();
+      results.slowReader = { params: SLOW_READER.params, runs };
+    }
 
     if (wanted('memory')) {
       log(`bench: memory: ${cycles.toLocaleString('en-US')} connect/close cycles with browser-ws's async API`);

@@ -8,7 +8,9 @@
 //! timing is taken in Rust with `performance.now()`, after the connection is open and before it is closed.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+
+use browser_ws::connection::{Overflow, Transport};
 use std::fmt::Display;
 use std::rc::Rc;
 use std::time::Duration;
@@ -75,6 +77,32 @@ async fn pause(ms: u32) {
     let _ = JsFuture::from(sleep(ms)).await;
 }
 
+thread_local! {
+    /// The transport of the `bws-async` workloads: `Stream` when the client is `bws-stream`.
+    static TRANSPORT: Cell<Transport> = const { Cell::new(Transport::Classic) };
+}
+
+/// The client's name, with `bws-stream` run as `bws-async` over `WebSocketStream`.
+fn async_client(client: &str) -> &str {
+    let stream = client == "bws-stream";
+    TRANSPORT.with(|t| {
+        t.set(if stream {
+            Transport::Stream
+        } else {
+            Transport::Classic
+        })
+    });
+    if stream {
+        "bws-async"
+    } else {
+        client
+    }
+}
+
+fn transport() -> Transport {
+    TRANSPORT.with(Cell::get)
+}
+
 /// Settings of the send-with-backpressure workload: the Rust Sink's watermarks and poll interval, which the
 /// other clients copy in their bounded loops.
 struct Watermarks {
@@ -91,7 +119,7 @@ pub async fn ping_pong(
     rounds: u32,
     payload: String,
 ) -> Result<Float64Array> {
-    let samples = match client.as_str() {
+    let samples = match async_client(&client) {
         "bws-async" => bws_async::ping_pong(&url, rounds, &payload).await?,
         "bws-callback" => bws_callback::ping_pong(&url, rounds, &payload).await?,
         "gloo-net" => gloo::ping_pong(&url, rounds, &payload).await?,
@@ -103,7 +131,7 @@ pub async fn ping_pong(
 /// Milliseconds to send `count` text messages without waiting and receive all their echoes.
 #[wasm_bindgen]
 pub async fn pipelined(client: String, url: String, count: u32, payload: String) -> Result<f64> {
-    match client.as_str() {
+    match async_client(&client) {
         "bws-async" => bws_async::pipelined(&url, count, &payload).await,
         "bws-callback" => bws_callback::pipelined(&url, count, &payload).await,
         "gloo-net" => gloo::pipelined(&url, count, &payload).await,
@@ -116,7 +144,7 @@ pub async fn pipelined(client: String, url: String, count: u32, payload: String)
 #[wasm_bindgen]
 pub async fn binary_echo(client: String, url: String, count: u32, bytes: u32) -> Result<f64> {
     let data: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
-    match client.as_str() {
+    match async_client(&client) {
         "bws-async" => bws_async::binary_echo(&url, count, data).await,
         "bws-callback" => bws_callback::binary_echo(&url, count, data).await,
         "gloo-net" => gloo::binary_echo(&url, count, data).await,
@@ -127,7 +155,7 @@ pub async fn binary_echo(client: String, url: String, count: u32, bytes: u32) ->
 /// Milliseconds for `count` echoes, one after the other, of the text message `text` (each echo is sent again).
 #[wasm_bindgen]
 pub async fn text_echo(client: String, url: String, count: u32, text: String) -> Result<f64> {
-    match client.as_str() {
+    match async_client(&client) {
         "bws-async" => bws_async::text_echo(&url, count, text).await,
         "bws-callback" => bws_callback::text_echo(&url, count, text).await,
         "gloo-net" => gloo::text_echo(&url, count, text).await,
@@ -141,7 +169,7 @@ pub async fn text_echo(client: String, url: String, count: u32, text: String) ->
 pub async fn connect_close(client: String, url: String, count: u32) -> Result<f64> {
     let start = now();
     for _ in 0..count {
-        match client.as_str() {
+        match async_client(&client) {
             "bws-async" => bws_async::close(bws_async::open(&url).await?).await?,
             "bws-callback" => bws_callback::close(bws_callback::open(&url).await?).await?,
             "gloo-net" => gloo::close(gloo::open(&url).await?).await?,
@@ -167,12 +195,84 @@ pub async fn backpressure(
     let chunk = vec![0x5a_u8; chunk as usize];
     let count = total / chunk.len() as u32;
     let marks = Watermarks { high, low, poll_ms };
-    let (elapsed, max) = match client.as_str() {
+    let (elapsed, max) = match async_client(&client) {
         "bws-async" => bws_async::backpressure(&url, count, &chunk, &marks).await?,
         "bws-callback" => bws_callback::backpressure(&url, count, &chunk, &marks).await?,
         other => return Err(error(format!("unknown client {other}"))),
     };
     Ok(Float64Array::from(&[elapsed, f64::from(max)][..]))
+}
+
+/// The slow-reader workload: the server floods `count` texts (`url` is a `/flood` route) while the reader takes
+/// each with a pause of `delay_ms`. `[milliseconds until the last message was taken, messages taken]`.
+/// `bws-classic` is browser-ws over the classic `WebSocket` with a queue of `capacity` and
+/// `Overflow::DropOldest` (memory bounded, the oldest dropped); `bws-stream` the same over `WebSocketStream`
+/// with `Overflow::Backpressure` (memory bounded, nothing lost); gloo-net queues without bound.
+#[wasm_bindgen]
+pub async fn slow_reader(
+    client: String,
+    url: String,
+    count: u32,
+    delay_ms: u32,
+    capacity: u32,
+) -> Result<Float64Array> {
+    let last = format!("{}:", count.saturating_sub(1));
+    let (elapsed, taken) = match client.as_str() {
+        "bws-classic" | "bws-stream" => {
+            let (transport, overflow) = if client == "bws-stream" {
+                (Transport::Stream, Overflow::Backpressure)
+            } else {
+                (Transport::Classic, Overflow::DropOldest)
+            };
+            let mut connection = browser_ws::Connection::builder(&url)
+                .transport(transport)
+                .receive_queue(capacity as usize, overflow)
+                .connect()
+                .await
+                .map_err(error)?;
+            let start = now();
+            let mut taken = 0u32;
+            loop {
+                let message = match connection.next().await {
+                    Some(Ok(message)) => message,
+                    Some(Err(e)) => return Err(error(e)),
+                    None => return Err(error("the connection closed")),
+                };
+                taken += 1;
+                // The newest message is never dropped: it ends the run for every policy.
+                if message.as_text().is_some_and(|t| t.starts_with(&last)) {
+                    break;
+                }
+                pause(delay_ms).await;
+            }
+            let elapsed = now() - start;
+            bws_async::close(connection).await?;
+            (elapsed, taken)
+        }
+        "gloo-net" => {
+            let mut opened = gloo::open(&url).await?;
+            let start = now();
+            let mut taken = 0u32;
+            loop {
+                let message = match opened.socket.next().await {
+                    Some(Ok(message)) => message,
+                    Some(Err(e)) => return Err(error(e)),
+                    None => return Err(error("the connection closed")),
+                };
+                taken += 1;
+                if matches!(&message, gloo_net::websocket::Message::Text(t) if t.starts_with(&last))
+                {
+                    break;
+                }
+                pause(delay_ms).await;
+            }
+            let elapsed = now() - start;
+            gloo::close(opened).await?;
+            (elapsed, taken)
+        }
+        other => return Err(error(format!("unknown client {other}"))),
+    };
+    Ok(Float64Array::from(&[elapsed, f64::from(taken)][..]))
 }
 
 /// The memory workload: `count` connect/close cycles with `connect().await`, one after the other.
@@ -203,7 +303,14 @@ mod bws_async {
     use browser_ws::{connect, Connection, Message};
 
     pub(crate) async fn open(url: &str) -> Result<Connection> {
-        connect(url).await.map_err(error)
+        match transport() {
+            Transport::Classic => connect(url).await.map_err(error),
+            other => Connection::builder(url)
+                .transport(other)
+                .connect()
+                .await
+                .map_err(error),
+        }
     }
 
     pub(crate) async fn close(connection: Connection) -> Result<()> {
@@ -301,6 +408,7 @@ mod bws_async {
         marks: &Watermarks,
     ) -> Result<(f64, u32)> {
         let mut connection = Connection::builder(url)
+            .transport(transport())
             .send_watermarks(marks.high, marks.low)
             .poll_interval(Duration::from_millis(marks.poll_ms.into()))
             .connect()
@@ -499,7 +607,7 @@ mod gloo {
 
     /// A gloo-net socket and the browser's socket inside it (see `start_capture`), to await its close event.
     pub(crate) struct Socket {
-        socket: WebSocket,
+        pub(crate) socket: WebSocket,
         raw: web_sys::WebSocket,
     }
 

@@ -146,6 +146,49 @@ async function memory(base, p) {
   return { cycles: p.cycles, warmup: p.warmup, ms, before, after, server, gc: typeof globalThis.gc === 'function' };
 }
 
+/** The page's JS heap in use (Chromium's `performance.memory`; precise with --enable-precise-memory-info). */
+const heap = () => performance.memory?.usedJSHeapSize ?? NaN;
+
+/**
+ * The slow-reader workload for one client (`raw-js`, `gloo-net`, `bws-classic`, `bws-stream`): the server floods
+ * `p.count` texts of `p.bytes` at a reader that takes one every `p.delayMs`. Measures the time, the messages
+ * taken (so the ones lost), and the peak of the JS heap (sampled every 10 ms) and of the Wasm memory, each above
+ * what it was before the run, and the server's time to send everything.
+ */
+async function slowReader(base, client, p) {
+  await settle();
+  const heapBefore = heap();
+  const wasmBefore = rust.wasm_memory_bytes();
+  let heapPeak = heapBefore;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, heap());
+  }, 10);
+  const tag = `${p.tag}-${client}`;
+  const url = `${base}/flood?count=${p.count}&bytes=${p.bytes}&tag=${tag}`;
+  let result;
+  try {
+    result =
+      client === 'raw-js'
+        ? await js['raw-js'].slowReader(url, p.count, p.delayMs)
+        : Array.from(await rust.slow_reader(client, url, p.count, p.delayMs, p.capacity));
+  } finally {
+    clearInterval(sampler);
+  }
+  heapPeak = Math.max(heapPeak, heap());
+  const [ms, taken] = result;
+  const server = await serverStats(base, tag);
+  return {
+    client,
+    ms,
+    taken,
+    lost: p.count - taken,
+    heapPeakBytes: heapPeak - heapBefore,
+    wasmGrowthBytes: rust.wasm_memory_bytes() - wasmBefore,
+    wasmBytes: rust.wasm_memory_bytes(),
+    serverMs: server.floodMs ?? null,
+  };
+}
+
 /** Loads a minimal echo app of the size comparison and resolves with what it received (or "timeout"). */
 async function sizeApp(name, base) {
   const app = await import(`/size/${name}/app.js`);
@@ -159,6 +202,7 @@ async function sizeApp(name, base) {
 window.bench = {
   run,
   memory,
+  slowReader,
   sizeApp,
   info: () => ({ userAgent: navigator.userAgent, crossOriginIsolated, gc: typeof globalThis.gc === 'function' }),
 };

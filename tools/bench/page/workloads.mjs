@@ -145,3 +145,33 @@ export async function backpressure(url, total, chunk, high, low, pollMs) {
   await close(ws);
   return [elapsed, max];
 }
+
+/**
+ * The slow-reader workload with the browser's `WebSocket`: the server floods `count` texts (`url` is a `/flood`
+ * route); `onmessage` queues each, as any JS reader must (the socket cannot be paused), and the reader takes
+ * them one by one with a pause of `delayMs`. [milliseconds until the last was taken, messages taken].
+ */
+export async function slowReader(url, count, delayMs) {
+  const ws = await open(url);
+  const queue = [];
+  let wake = null;
+  ws.onmessage = (event) => {
+    queue.push(event.data);
+    wake?.();
+  };
+  const last = `${count - 1}:`;
+  const start = performance.now();
+  let taken = 0;
+  for (;;) {
+    while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
+    wake = null;
+    const message = queue.shift();
+    taken += 1;
+    if (message.startsWith(last)) break;
+    await pause(delayMs);
+  }
+  const elapsed = performance.now() - start;
+  ws.onmessage = null;
+  await close(ws);
+  return [elapsed, taken];
+}

@@ -1,0 +1,263 @@
+//! The transport choice: what only `WebSocketStream` does, and the fallback where a browser lacks it.
+//!
+//! Covers: `Transport::Auto` picks `WebSocketStream` exactly where the global has it (Chromium) and the classic
+//! `WebSocket` elsewhere (Firefox, WebKit), and echoes either way; `Transport::Stream` where it is absent fails
+//! `connect` with `Error::Unsupported` (and opens where present); `Overflow::Backpressure` over the stream
+//! transport: a server floods 20 MiB at a reader with a 2-message queue that takes one message every 2 ms, and
+//! every message arrives, in order, none dropped, while the server's `floodMs` shows it was held back for most
+//! of the reading; on the classic transport the same policy fails the connection as `Overflow::Fail` does
+//! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone;
+//! stream specifics: subprotocols and `protocol()`, a Blob send refused with `Error::Unsupported`, `as_raw()`
+//! `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the reconnecting client with
+//! `Overflow::Backpressure` over the stream transport loses nothing either.
+
+use std::time::Duration;
+
+use browser_ws::connection::{BinaryDelivery, Connection, Overflow, Transport};
+use browser_ws::reconnect::ReconnectingClient;
+use browser_ws::{ClientCloseCode, CloseCode, Error, Message};
+use futures::StreamExt;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+use crate::common::{
+    blob_bytes, server_flood_ms, server_sees_all_closed, server_sees_client_close, sleep,
+    unique_tag, until, url, within,
+};
+
+#[wasm_bindgen_test]
+async fn auto_picks_websocketstream_where_the_browser_has_it() {
+    let has_stream = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into())
+        .expect("the global is an object");
+    assert_eq!(Transport::stream_available(), has_stream);
+    let mut connection = Connection::builder(&url("/echo"))
+        .transport(Transport::Auto)
+        .connect()
+        .await
+        .expect("connects");
+    let expected = if has_stream {
+        Transport::Stream
+    } else {
+        Transport::Classic
+    };
+    assert_eq!(connection.handle().transport(), expected);
+    assert_eq!(connection.handle().as_raw().is_some(), !has_stream);
+    futures::SinkExt::send(&mut connection, Message::text("either way"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        within("the echo", connection.next()).await,
+        Some(Ok(Message::text("either way")))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn stream_is_refused_where_the_browser_lacks_it() {
+    let result = Connection::builder(&url("/echo"))
+        .transport(Transport::Stream)
+        .connect()
+        .await;
+    if Transport::stream_available() {
+        let connection = result.expect("connects");
+        assert_eq!(connection.handle().transport(), Transport::Stream);
+    } else {
+        assert_eq!(
+            result.err(),
+            Some(Error::Unsupported {
+                feature: "WebSocketStream".to_owned()
+            })
+        );
+    }
+}
+
+/// 20 MiB, more than loopback's socket buffers and the browser's own hold, in 64 KiB messages.
+const FLOOD_COUNT: usize = 320;
+const FLOOD_BYTES: usize = 64 << 10;
+
+#[wasm_bindgen_test]
+async fn backpressure_slows_the_server_and_loses_nothing() {
+    if !Transport::stream_available() {
+        // The classic socket cannot stop reading: the policy fails the connection as `Fail` does.
+        let mut connection = Connection::builder(&url("/burst?count=100&bytes=16"))
+            .transport(Transport::Auto)
+            .receive_queue(10, Overflow::Backpressure)
+            .connect()
+            .await
+            .expect("connects");
+        // Nothing is read until the burst has overflowed the queue and closed the socket.
+        until("the overflow", || {
+            connection.handle().ready_state() != browser_ws::ReadyState::Open
+        })
+        .await;
+        let mut items = Vec::new();
+        while let Some(item) = within("the stream", connection.next()).await {
+            items.push(item);
+        }
+        assert_eq!(items.len(), 11, "10 queued messages, then the overflow");
+        assert_eq!(
+            items.last(),
+            Some(&Err(Error::ReceiveOverflow { capacity: 10 }))
+        );
+        let close = connection.handle().closed().await;
+        assert_eq!(
+            close.code,
+            CloseCode::from(ClientCloseCode::RECEIVE_OVERFLOW)
+        );
+        return;
+    }
+    let tag = unique_tag("flood");
+    let mut connection = Connection::builder(&url(&format!(
+        "/flood?count={FLOOD_COUNT}&bytes={FLOOD_BYTES}&tag={tag}"
+    )))
+    .transport(Transport::Stream)
+    .receive_queue(2, Overflow::Backpressure)
+    .connect()
+    .await
+    .expect("connects");
+    let started = js_sys::Date::now();
+    for i in 0..FLOOD_COUNT {
+        let message = within("a flood message", connection.next())
+            .await
+            .expect("not the end")
+            .expect("a message");
+        let text = message.as_text().expect("text");
+        assert_eq!(text.len(), FLOOD_BYTES);
+        assert!(text.starts_with(&format!("{i}:")), "message {i} in order");
+        sleep(Duration::from_millis(2)).await;
+    }
+    let reading = js_sys::Date::now() - started;
+    assert_eq!(connection.handle().dropped_messages(), 0);
+    assert_eq!(connection.handle().received_messages(), FLOOD_COUNT as u64);
+    let flood_ms = within("the server's figure", async {
+        loop {
+            if let Some(ms) = server_flood_ms(&tag).await {
+                return ms;
+            }
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    web_sys::console::log_1(&format!("server {flood_ms} ms, reader {reading} ms").into());
+    // Without backpressure the browser takes 20 MiB off loopback in well under the reader's time; held back,
+    // the server finishes only once the reader has taken all but what the buffers on the way hold.
+    assert!(
+        flood_ms as f64 > reading * 0.5,
+        "the server sent everything in {flood_ms} ms while the reader took {reading} ms: it was not held back"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_paused_stream_connection_dropped_closes_with_1000() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let tag = unique_tag("paused-drop");
+    let mut connection = Connection::builder(&url(&format!(
+        "/flood?count={FLOOD_COUNT}&bytes={FLOOD_BYTES}&tag={tag}"
+    )))
+    .transport(Transport::Stream)
+    .receive_queue(1, Overflow::Backpressure)
+    .connect()
+    .await
+    .expect("connects");
+    within("a message", connection.next())
+        .await
+        .expect("one")
+        .expect("a message");
+    // The queue fills again and the reader pauses, holding the reader's lock.
+    until("the queue to fill", || {
+        connection.handle().received_messages() >= 2
+    })
+    .await;
+    drop(connection);
+    // The reader task reads and discards what still arrives, so the server's sending goes on and it reads
+    // the close frame (Chromium reads the network only as fast as the readable is read).
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+    server_sees_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_stream_transport_keeps_the_connection_api() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let mut connection = Connection::builder(&url("/protocol"))
+        .transport(Transport::Stream)
+        .protocols(&["chat.v1", "chat.v2"])
+        .binary(BinaryDelivery::Blob)
+        .connect()
+        .await
+        .expect("connects");
+    let handle = connection.handle().clone();
+    assert_eq!(handle.protocol(), "chat.v1");
+    assert_eq!(handle.url(), url("/protocol"));
+    assert!(handle.as_raw().is_none());
+    assert_eq!(
+        handle
+            .as_js()
+            .unchecked_ref::<js_sys::Object>()
+            .constructor()
+            .name()
+            .as_string()
+            .as_deref(),
+        Some("WebSocketStream")
+    );
+    assert_eq!(
+        within("the protocol", connection.next()).await,
+        Some(Ok(Message::text("chat.v1")))
+    );
+    let blob = web_sys::Blob::new().expect("a Blob");
+    assert_eq!(
+        futures::SinkExt::send(&mut connection, Message::Blob(blob)).await,
+        Err(Error::Unsupported {
+            feature: "sending a Blob over WebSocketStream".to_owned()
+        })
+    );
+    futures::SinkExt::send(&mut connection, Message::binary(vec![1, 2, 3]))
+        .await
+        .expect("bytes go");
+    match within("the echo", connection.next()).await {
+        Some(Ok(Message::Blob(blob))) => {
+            assert!(blob.dyn_ref::<web_sys::Blob>().is_some());
+            assert_eq!(blob_bytes(&blob).await, [1, 2, 3]);
+        }
+        other => panic!("expected a Blob, got {other:?}"),
+    }
+    handle
+        .close_with(ClientCloseCode::new(4001).expect("sendable"), "bye")
+        .expect("closes");
+    let close = within("the close", handle.closed()).await;
+    assert_eq!(
+        (close.code, close.reason.as_str(), close.was_clean),
+        (CloseCode::from(4001), "bye", true)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_reconnecting_client_with_backpressure_loses_nothing() {
+    if !Transport::stream_available() {
+        return;
+    }
+    const COUNT: usize = 2000;
+    let mut client = ReconnectingClient::builder(&url(&format!("/flood?count={COUNT}&bytes=1024")))
+        .transport(Transport::Stream)
+        .receive_queue(2, Overflow::Backpressure)
+        .start();
+    for i in 0..COUNT {
+        let message = within("a flood message", client.next())
+            .await
+            .expect("not the end")
+            .expect("a message");
+        assert!(
+            message
+                .as_text()
+                .expect("text")
+                .starts_with(&format!("{i}:")),
+            "message {i} in order"
+        );
+        if i % 100 == 0 {
+            sleep(Duration::from_millis(5)).await;
+        }
+    }
+    assert_eq!(client.handle().dropped_messages(), 0);
+}
