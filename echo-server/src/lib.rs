@@ -348,24 +348,10 @@ async fn serve(
         Route::Protocol => send(conn, Message::text(protocol)).await?,
         Route::Silent | Route::NoHandshake => return Ok(echo_all(conn, false, None).await),
         Route::Slow { delay, echo } => return Ok(echo_all(conn, *echo, Some(*delay)).await),
-        Route::Burst { count, bytes } => {
-            for i in 0..*count {
-                conn.ws
-                    .feed(Message::text(burst_message(i, *bytes)))
-                    .await
-                    .map_err(End::from_ws)?;
-            }
-            conn.ws.flush().await.map_err(End::from_ws)?;
-        }
+        Route::Burst { count, bytes } => send_burst(conn, *count, *bytes).await?,
         Route::Flood { count, bytes } => {
             let started = Instant::now();
-            for i in 0..*count {
-                conn.ws
-                    .feed(Message::text(burst_message(i, *bytes)))
-                    .await
-                    .map_err(End::from_ws)?;
-            }
-            conn.ws.flush().await.map_err(End::from_ws)?;
+            send_burst(conn, *count, *bytes).await?;
             let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             if let Some(guard) = &conn.guard {
                 guard.flooded(took);
@@ -383,6 +369,17 @@ async fn serve(
         Route::Rpc => return Ok(serve_rpc(conn).await),
     }
     Ok(echo_all(conn, true, None).await)
+}
+
+/// Sends `count` numbered texts of `bytes` bytes as fast as the connection takes them, flushed once at the end.
+async fn send_burst(conn: &mut Conn, count: usize, bytes: usize) -> Result<(), End> {
+    for i in 0..count {
+        conn.ws
+            .feed(Message::text(burst_message(i, bytes)))
+            .await
+            .map_err(End::from_ws)?;
+    }
+    conn.ws.flush().await.map_err(End::from_ws)
 }
 
 async fn send(conn: &mut Conn, message: Message) -> Result<(), End> {
