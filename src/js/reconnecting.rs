@@ -622,13 +622,7 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Calls the URL provider with the base URL and awaits its answer, if it is a promise.
 async fn call_url_provider(provider: Function, base: String) -> Result<String, Error> {
-    let thrown = |exception: JsValue| Error::from_exception(&exception);
-    let value = provider
-        .call1(&JsValue::UNDEFINED, &JsValue::from_str(&base))
-        .map_err(thrown)?;
-    let value = JsFuture::from(Promise::resolve(&value))
-        .await
-        .map_err(thrown)?;
+    let value = answer(provider.call1(&JsValue::UNDEFINED, &JsValue::from_str(&base))).await?;
     args::url_string(&value).ok_or_else(|| Error::InvalidUrl {
         url: String::new(),
         message: format!(
@@ -640,12 +634,19 @@ async fn call_url_provider(provider: Function, base: String) -> Result<String, E
 
 /// Calls the protocols provider and awaits its answer, if it is a promise.
 async fn call_protocols_provider(provider: Function) -> Result<Vec<String>, Error> {
+    let value = answer(provider.call0(&JsValue::UNDEFINED)).await?;
+    args::protocols(&value, "the protocols provider's answer")
+        .map_err(|exception| Error::from_exception(&exception))
+}
+
+/// What a provider's call gave, awaited if it is a promise; what it threw or rejected with becomes the error
+/// (with the thrown value as its JS `cause`).
+async fn answer(call: Result<JsValue, JsValue>) -> Result<JsValue, Error> {
     let thrown = |exception: JsValue| Error::from_exception(&exception);
-    let value = provider.call0(&JsValue::UNDEFINED).map_err(thrown)?;
-    let value = JsFuture::from(Promise::resolve(&value))
+    let value = call.map_err(thrown)?;
+    JsFuture::from(Promise::resolve(&value))
         .await
-        .map_err(thrown)?;
-    args::protocols(&value, "the protocols provider's answer").map_err(thrown)
+        .map_err(thrown)
 }
 
 /// The JS name of a state.
