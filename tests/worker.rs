@@ -20,7 +20,7 @@ use browser_ws::canvas::{
 use browser_ws::connection::{Connection, Transport};
 use browser_ws::reconnect::{Backoff, ClientState, ReconnectingClient};
 use browser_ws::{BinaryType, ClientCloseCode, CloseCode, Error, Message};
-use common::{open, url, within};
+use common::{auto_transport, open, url, within};
 use futures::{SinkExt, StreamExt};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -80,18 +80,12 @@ async fn the_async_api_works_and_times_out() {
 
 #[wasm_bindgen_test]
 async fn auto_finds_websocketstream_on_the_worker_global() {
-    let has_stream = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into())
-        .expect("the global is an object");
+    let (_, expected) = auto_transport();
     let mut connection = Connection::builder(&url("/echo"))
         .transport(Transport::Auto)
         .connect()
         .await
         .expect("connects");
-    let expected = if has_stream {
-        Transport::Stream
-    } else {
-        Transport::Classic
-    };
     assert_eq!(connection.handle().transport(), expected);
     connection
         .send(Message::text("worker stream"))

@@ -21,25 +21,19 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 use crate::common::{
-    blob_bytes, server_flood_ms, server_sees_all_closed, server_sees_client_close, sleep,
-    unique_tag, until, url, within,
+    auto_transport, blob_bytes, server_flood_ms, server_sees_all_closed, server_sees_client_close,
+    sleep, unique_tag, until, url, within,
 };
 
 #[wasm_bindgen_test]
 async fn auto_picks_websocketstream_where_the_browser_has_it() {
-    let has_stream = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into())
-        .expect("the global is an object");
+    let (has_stream, expected) = auto_transport();
     assert_eq!(Transport::stream_available(), has_stream);
     let mut connection = Connection::builder(&url("/echo"))
         .transport(Transport::Auto)
         .connect()
         .await
         .expect("connects");
-    let expected = if has_stream {
-        Transport::Stream
-    } else {
-        Transport::Classic
-    };
     assert_eq!(connection.handle().transport(), expected);
     assert_eq!(connection.handle().as_raw().is_some(), !has_stream);
     futures::SinkExt::send(&mut connection, Message::text("either way"))

@@ -13,6 +13,20 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+/// Whether this global scope (a window or a worker) has `WebSocketStream`, read without the crate, and so the
+/// transport `Transport::Auto` must pick.
+pub fn auto_transport() -> (bool, browser_ws::connection::Transport) {
+    use browser_ws::connection::Transport;
+    let has_stream = Reflect::has(&js_sys::global(), &"WebSocketStream".into())
+        .expect("the global is an object");
+    let expected = if has_stream {
+        Transport::Stream
+    } else {
+        Transport::Classic
+    };
+    (has_stream, expected)
+}
+
 /// How long a test waits for an event that should come; generous, since CI machines are slow.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
