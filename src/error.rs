@@ -133,31 +133,31 @@ pub enum Error {
     /// Its unsent messages can be taken back with `take_unsent`.
     GaveUp,
     /// A value could not be encoded by a [codec](crate::typed::Codec): e.g. a map whose keys are not strings, for
-    /// JSON. Nothing was sent. (Feature `typed`.)
+    /// JSON. Nothing was sent. (Features `typed` and `js`.)
     ///
     /// Change the type or its `Serialize` implementation; retrying the same value fails the same way.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     Encode {
         /// The codec's explanation.
         message: String,
     },
     /// A received message could not be decoded into the expected type: not valid JSON, or JSON of another shape.
     /// The message itself is carried in `raw`, so nothing is lost, and a typed stream goes on with the next
-    /// message. (Feature `typed`.)
+    /// message. (Features `typed` and `js`.)
     ///
     /// Log or handle `raw` (the peer sent something this version does not understand), or widen the type.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     Decode {
         /// The message as received.
-        raw: crate::typed::Undecoded,
+        raw: crate::undecoded::Undecoded,
         /// The codec's explanation.
         message: String,
     },
     /// No reply to request `id` arrived within `after`; the request was forgotten, so a late reply is reported as
-    /// [`Error::UnknownReply`]. (Feature `typed`.)
+    /// [`Error::UnknownReply`]. (Features `typed` and `js`.)
     ///
     /// Retry if the request is idempotent, or give the method a longer timeout.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     RequestTimeout {
         /// The request's id.
         id: u64,
@@ -165,31 +165,31 @@ pub enum Error {
         after: std::time::Duration,
     },
     /// `limit` requests already await their replies, the most [`RpcBuilder::max_pending`](crate::typed::RpcBuilder::max_pending)
-    /// allows; this one was not sent. (Feature `typed`.)
+    /// allows; this one was not sent. (Features `typed` and `js`.)
     ///
     /// Wait for some replies (or timeouts) first, or raise the limit.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     TooManyRequests {
         /// The most requests that may await a reply at once.
         limit: usize,
     },
     /// A reply whose id matches no request awaiting one: a reply that came after its request timed out or was
     /// dropped, a duplicate, or a reply with no usable id (`null`, a string). Reported in the notification
-    /// stream, with the message as received. (Feature `typed`.)
+    /// stream, with the message as received. (Features `typed` and `js`.)
     ///
     /// Usually harmless (a late reply); many of them point at a server that mixes up ids.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     UnknownReply {
         /// The reply's id, if it was an unsigned integer.
         id: Option<u64>,
         /// The reply as received.
         raw: String,
     },
-    /// The server answered a request with a JSON-RPC error object. (Feature `typed`.)
+    /// The server answered a request with a JSON-RPC error object. (Features `typed` and `js`.)
     ///
     /// `code` says what kind: -32601 method not found, -32602 invalid params, -32700 parse error, ...; others
     /// are the application's.
-    #[cfg(feature = "typed")]
+    #[cfg(any(feature = "typed", feature = "js"))]
     Rpc {
         /// The error's code.
         code: i64,
@@ -264,30 +264,30 @@ impl fmt::Display for Error {
             ),
             Self::HeartbeatTimeout => f.write_str("no answer to the heartbeat ping: the connection was dropped"),
             Self::GaveUp => f.write_str("the reconnecting client gave up"),
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::Encode { message } => write!(f, "the value could not be encoded: {message}"),
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::Decode { raw, message } => {
                 write!(f, "a received message ({raw}) could not be decoded: {message}")
             }
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::RequestTimeout { id, after } => write!(
                 f,
                 "no reply to request {id} within {} ms",
                 after.as_millis()
             ),
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::TooManyRequests { limit } => write!(
                 f,
                 "{limit} requests already await a reply, the most allowed; this one was not sent"
             ),
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::UnknownReply { id: Some(id), .. } => {
                 write!(f, "a reply to request {id}, which nothing awaits")
             }
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::UnknownReply { id: None, raw } => write!(f, "a reply with no usable id: {raw}"),
-            #[cfg(feature = "typed")]
+            #[cfg(any(feature = "typed", feature = "js"))]
             Self::Rpc { code, message, .. } => write!(f, "the server answered error {code}: {message}"),
             Self::Unsupported { feature } => write!(f, "not supported by this browser: {feature}"),
             Self::Browser { name, message } => write!(f, "{name}: {message}"),

@@ -80,12 +80,16 @@ mod listener;
 mod message;
 mod protocol;
 pub mod reconnect;
+#[cfg(any(feature = "typed", feature = "js"))]
+mod rpc;
 mod signal;
 mod socket;
 mod state;
 mod timer;
 #[cfg(feature = "typed")]
 pub mod typed;
+#[cfg(any(feature = "typed", feature = "js"))]
+mod undecoded;
 
 pub use close::{
     validate_close_reason, ClientCloseCode, CloseCode, CloseEvent, MAX_CLOSE_REASON_BYTES,

@@ -210,7 +210,7 @@ fn parts(error: &Error) -> (&str, String, Vec<(&'static str, JsValue)>) {
 
 /// A message that could not be decoded, as JS data: a string, an `ArrayBuffer`, or `null` for a Blob (only its
 /// size is kept).
-fn undecoded_data(raw: &crate::typed::Undecoded) -> JsValue {
+fn undecoded_data(raw: &crate::undecoded::Undecoded) -> JsValue {
     match raw.clone().into_message() {
         Some(message) => crate::js::args::message_data(&message),
         None => JsValue::NULL,

@@ -14,7 +14,7 @@
 //!   returning `"sent"` or `"queued"`, state-change events and `takeUnsent()`.
 //! - [`JsonRpcClient`]: JSON-RPC 2.0 over one connection, `request(method, params, { timeout, signal })`
 //!   resolving with the result, `notify`, `notification` and `unexpected` events; and `sendJson(value)` on both
-//!   clients (the [typed](crate::typed) layer, which the `js` feature includes).
+//!   clients, in the browser's own JSON (the request engine is the Rust `RpcClient`'s).
 //! - [`MessageIterator`], what `for await` uses.
 //! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
 //! - `isError(error, name)` ([`is_error`]): a TypeScript type guard for the errors below.

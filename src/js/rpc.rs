@@ -1,38 +1,33 @@
-//! The typed parts of the JavaScript API: `sendJson` on both clients, and `JsonRpcClient`, which is the Rust
-//! [`RpcClient`] (one request engine for both languages: ids, timeouts, the bound on pending requests, failing
-//! them when the connection drops) with JS arguments, promises, `AbortSignal`s and events.
+//! The JSON parts of the JavaScript API: `sendJson` on both clients, and `JsonRpcClient`, which is the
+//! [request engine](crate::rpc) of the Rust [`RpcClient`](crate::typed::RpcClient) (one engine for both
+//! languages: ids, timeouts, the bound on pending requests, failing them when the connection drops) with JS
+//! arguments, promises, `AbortSignal`s and events.
 //!
-//! **gloo-utils**, chosen for one job: [`JsValueSerdeExt::from_serde`] turns a reply's `result` (a
-//! `serde_json::Value`) into a JS value. Its one way to fail, a JSON text that `JSON.parse` rejects, cannot
-//! happen with `serde_json`'s output, so its `unwrap_throw` is never reached. Its other half, `into_serde`, is
-//! not used: it throws past the Wasm frames (`unwrap_throw`) when `JSON.stringify` throws (a `BigInt`, a cycle,
-//! a `toJSON` that throws), so caller values go through [`json_text`], which `catch`es and rethrows the caller's
-//! own exception. Its `errors::JsError` is not used either: its `TryFrom<JsValue>` panics on a thrown value that
-//! is neither an `Error` nor a string, and [`crate::error::exception_parts`] already copies any thrown value,
-//! `DOMException`s included. Its `window()`/`document()` do not exist in workers, where this API must run.
+//! The JSON is the browser's own (`JSON.stringify`, `JSON.parse`), in the [`BrowserJson`] dialect: a reply's
+//! `result` reaches the caller as `JSON.parse` made it, and the package links no JSON library (`serde_json`
+//! weighed about a third of its Wasm).
 
+use std::fmt::Write;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::{Rc, Weak};
 use std::task::Poll;
 use std::time::Duration;
 
-use gloo_utils::format::JsValueSerdeExt;
-use js_sys::{Promise, JSON};
-use serde_json::Value;
+use js_sys::{Array, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::connection::Connection;
-use crate::error::Error;
+use crate::error::{exception_parts, Error};
 use crate::js::args::{self, Options};
 use crate::js::client::WebSocketClient;
 use crate::js::error::{to_js, type_error};
 use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
+use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
 use crate::signal::Signal;
-use crate::typed::{Notifications, RpcBuilder, RpcClient};
 
 /// `JSON.stringify(value)`, reading the caller's value (getters, `toJSON`) before anything is borrowed. Throws
 /// what `JSON.stringify` throws (a `TypeError` for a `BigInt` or a cycle, whatever a `toJSON` throws), and a
@@ -47,25 +42,116 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
         })
 }
 
-/// A caller's value as a `serde_json::Value`; `undefined` is `null` (no params).
-fn json_value(value: Option<&JsValue>, what: &str) -> Result<Value, JsValue> {
+/// A caller's params as JSON text; none for `undefined` or `null` (JSON-RPC leaves `params` out then).
+fn params_text(value: Option<&JsValue>) -> Result<Option<String>, JsValue> {
     match value {
-        None => Ok(Value::Null),
-        Some(value) if value.is_undefined() => Ok(Value::Null),
-        Some(value) => {
-            let text = json_text(value, what)?;
-            serde_json::from_str(&text).map_err(|e| {
-                to_js(&Error::Encode {
-                    message: e.to_string(),
-                })
-            })
+        Some(value) if !value.is_undefined() && !value.is_null() => {
+            json_text(value, "params").map(Some)
         }
+        _ => Ok(None),
     }
 }
 
-/// A JSON value as a JS value.
-fn js_value(value: &Value) -> JsValue {
-    <JsValue as JsValueSerdeExt>::from_serde(value).unwrap_or(JsValue::NULL)
+/// JSON as the browser reads and writes it: params are JSON text already (read from the caller before the
+/// request exists); results and notification params are what `JSON.parse` makes.
+#[derive(Debug)]
+struct BrowserJson;
+
+impl Dialect for BrowserJson {
+    type Params = Option<String>;
+    type Value = JsValue;
+
+    fn envelope(method: &str, params: Option<String>, id: Option<u64>) -> Result<String, Error> {
+        let method = JSON::stringify(&JsValue::from_str(method))
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or_else(|| Error::Encode {
+                message: "the method name has no JSON form".to_owned(),
+            })?;
+        let mut text = format!(r#"{{"jsonrpc":"2.0","method":{method}"#);
+        if let Some(params) = params {
+            text.push_str(r#","params":"#);
+            text.push_str(&params);
+        }
+        if let Some(id) = id {
+            let _ = write!(text, r#","id":{id}"#);
+        }
+        text.push('}');
+        Ok(text)
+    }
+
+    fn classify_text(text: String) -> Incoming<JsValue> {
+        let parsed = match JSON::parse(&text) {
+            Ok(parsed) => parsed,
+            Err(thrown) => {
+                let (_, message) = exception_parts(&thrown);
+                return Incoming::not_rpc(text, message);
+            }
+        };
+        let Some(object) = json_object(&parsed) else {
+            return Incoming::not_rpc(text, "not a JSON-RPC object");
+        };
+        if let Some(method) = member(object, "method").and_then(|method| method.as_string()) {
+            let params = member(object, "params").unwrap_or(JsValue::NULL);
+            return Incoming::Other(Ok(Notice { method, params }));
+        }
+        let result = member(object, "result");
+        let error = member(object, "error").map(|error| rpc_error(&error));
+        let id = member(object, "id")
+            .and_then(|id| id.as_f64())
+            .and_then(whole);
+        Incoming::reply(text, result, error, id)
+    }
+}
+
+/// A parsed JSON value as an object with members (not an array, not `null`).
+fn json_object(value: &JsValue) -> Option<&Object> {
+    (value.is_object() && !Array::is_array(value)).then(|| value.unchecked_ref::<Object>())
+}
+
+/// A member of an object `JSON.parse` made (own data properties only, so reading runs no code).
+fn member(object: &Object, name: &str) -> Option<JsValue> {
+    let key = JsValue::from_str(name);
+    if !Object::has_own(object, &key) {
+        return None;
+    }
+    Reflect::get(object, &key).ok()
+}
+
+/// A number as an unsigned integer, if it is one that a double holds exactly.
+fn whole(number: f64) -> Option<u64> {
+    const MAX_EXACT: f64 = 9_007_199_254_740_991.0;
+    (number.fract() == 0.0 && (0.0..=MAX_EXACT).contains(&number)).then_some(number as u64)
+}
+
+/// The JSON text of a value `JSON.parse` made (which always has one).
+fn parsed_text(value: &JsValue) -> String {
+    JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
+}
+
+/// A JSON-RPC error object as an [`Error::Rpc`]; a malformed one keeps what it has.
+fn rpc_error(error: &JsValue) -> Error {
+    let object = json_object(error);
+    let code = object
+        .and_then(|object| member(object, "code"))
+        .and_then(|code| code.as_f64())
+        .filter(|code| code.fract() == 0.0 && code.abs() <= 9_007_199_254_740_991.0)
+        .map_or(0, |code| code as i64);
+    let message = object
+        .and_then(|object| member(object, "message"))
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| parsed_text(error));
+    let data = object
+        .and_then(|object| member(object, "data"))
+        .map(|data| parsed_text(&data));
+    Error::Rpc {
+        code,
+        message,
+        data,
+    }
 }
 
 #[wasm_bindgen(js_class = WebSocketClient)]
@@ -111,7 +197,7 @@ impl ReconnectingWebSocketClient {
 #[wasm_bindgen(js_name = JsonRpcClient)]
 #[derive(Debug)]
 pub struct JsonRpcClient {
-    rpc: RpcClient,
+    rpc: Engine<BrowserJson>,
     events: Rc<Events>,
 }
 
@@ -146,8 +232,8 @@ impl JsonRpcClient {
         }
         let connection = builder.connect().await.map_err(|e| to_js(&e))?;
         let events = Rc::new(Events::new()?);
-        let rpc = settings.over(connection);
-        wasm_bindgen_futures::spawn_local(pump(rpc.notifications(), Rc::downgrade(&events)));
+        let rpc = Engine::over(settings, connection);
+        wasm_bindgen_futures::spawn_local(pump(rpc.notices(), Rc::downgrade(&events)));
         Ok(Self { rpc, events })
     }
 
@@ -169,7 +255,7 @@ impl JsonRpcClient {
             let method = method
                 .as_string()
                 .ok_or_else(|| type_error("the method must be a string"))?;
-            let params = json_value(params.as_ref(), "params")?;
+            let params = params_text(params.as_ref())?;
             let options = Options::new(options.as_ref(), "options")?;
             let timeout: Duration = options.millis("timeout")?.unwrap_or(self.rpc.timeout());
             let signal = match options.get("signal")? {
@@ -216,7 +302,7 @@ impl JsonRpcClient {
                     .map(|result| result.map_err(|e| to_js(&e)))
             })
             .await?;
-            Ok(js_value(&result))
+            Ok(result)
         })
     }
 
@@ -230,10 +316,8 @@ impl JsonRpcClient {
         let method = method
             .as_string()
             .ok_or_else(|| type_error("the method must be a string"))?;
-        let params = json_value(params.as_ref(), "params")?;
-        self.rpc
-            .notify_value(&method, params)
-            .map_err(|e| to_js(&e))
+        let params = params_text(params.as_ref())?;
+        self.rpc.notify(&method, params).map_err(|e| to_js(&e))
     }
 
     /// How many requests await a reply.
@@ -286,7 +370,7 @@ impl Drop for JsonRpcClient {
 }
 
 /// Dispatches the notifications and reports, with no borrow held, until the connection has ended.
-async fn pump(mut notifications: Notifications, events: Weak<Events>) {
+async fn pump(mut notifications: Notices<BrowserJson>, events: Weak<Events>) {
     use futures_core::Stream;
     while let Some(item) = poll_fn(|cx| std::pin::Pin::new(&mut notifications).poll_next(cx)).await
     {
@@ -298,10 +382,48 @@ async fn pump(mut notifications: Notifications, events: Weak<Events>) {
                 "notification",
                 &[
                     ("method", notification.method.as_str().into()),
-                    ("params", js_value(&notification.params)),
+                    ("params", notification.params),
                 ],
             ),
             Err(error) => events.dispatch_detail("unexpected", &[("error", to_js(&error))]),
         }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    //! Covers: the browser's JSON reads replies, error replies, notifications, replies without a usable id and
+    //! messages that are not JSON-RPC as `serde_json` does (the cases of `rpc::conformance`); the request
+    //! envelope is JSON-RPC 2.0 with `params` left out when there are none, and a method name with quotes and
+    //! non-ASCII is escaped.
+
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn reads_json_rpc_as_the_conformance_cases_say() {
+        crate::rpc::conformance::classifies_as_json_rpc_says::<BrowserJson>(parsed_text);
+    }
+
+    #[wasm_bindgen_test]
+    fn envelopes_are_json_rpc() {
+        let parse = |text: String| parsed_text(&JSON::parse(&text).expect("JSON"));
+        assert_eq!(
+            parse(BrowserJson::envelope("ping", None, None).expect("an envelope")),
+            r#"{"jsonrpc":"2.0","method":"ping"}"#
+        );
+        let request = BrowserJson::envelope(r#"a"é\"#, Some("[1,2]".into()), Some(3));
+        assert_eq!(
+            parse(request.expect("an envelope")),
+            r#"{"jsonrpc":"2.0","method":"a\"é\\","params":[1,2],"id":3}"#
+        );
+        assert_eq!(params_text(Some(&JsValue::NULL)).expect("no params"), None);
+        assert_eq!(
+            params_text(Some(&JSON::parse("[1]").expect("JSON"))).expect("params"),
+            Some("[1]".to_owned())
+        );
     }
 }

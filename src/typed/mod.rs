@@ -43,6 +43,9 @@ mod codec;
 mod rpc;
 mod stream;
 
-pub use codec::{Codec, Json, Undecoded};
-pub use rpc::{Notification, Notifications, RpcBuilder, RpcClient};
+pub use codec::{Codec, Json};
+pub use rpc::{Notification, Notifications, RpcClient};
+
+pub use crate::rpc::RpcBuilder;
+pub use crate::undecoded::Undecoded;
 pub use stream::{Typed, TypedExt};

@@ -1,4 +1,4 @@
-//! The typed parts of the JS API (`js` feature, which includes `typed`), called through their Rust signatures
+//! The JSON parts of the JS API (`js` feature), called through their Rust signatures
 //! with the `JsValue`s JS would pass, against `/echo` and `/rpc`.
 //!
 //! Covers: `sendJson` on both clients sends `JSON.stringify`'s text, rethrows what it throws (a `BigInt`, a

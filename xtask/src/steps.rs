@@ -17,7 +17,11 @@ use crate::tools::{self, Tool, WASM_TARGET};
 use crate::workspace::Workspace;
 
 /// The library's features, all enabled where the whole library is checked.
-const FEATURES: &str = "js,demo";
+const FEATURES: &str = "js,demo,typed";
+
+/// The features of the browser suite: the JS API (tests/browser/js_api.rs, the worker's JS client) and the typed
+/// layer (tests/browser/typed.rs).
+const SUITE_FEATURES: &str = "js,typed";
 
 /// The environment variable through which the browser tests learn the echo server's URL (they read
 /// it at compile time with `option_env!`).
@@ -289,8 +293,8 @@ impl Step {
                     cmd.arg("--release");
                 }
                 // Last: wasm-pack hands what follows its own options to `cargo build` and `cargo test`
-                // (tests/browser/js_api.rs needs the feature).
-                cmd.args(["--features", "js"]);
+                // (see SUITE_FEATURES).
+                cmd.args(["--features", SUITE_FEATURES]);
                 if self == Step::BrowserTestsFirefox {
                     // The doc tests compile only, whatever the browser: browser-tests has them. (Not `--tests`,
                     // which wasm-pack already gives its `cargo build`.)
@@ -307,7 +311,7 @@ impl Step {
                     WASM_TARGET,
                     "--release",
                     "--features",
-                    "js",
+                    SUITE_FEATURES,
                     "--no-fail-fast",
                     // The doc tests compile only, and browser-tests has them (in a release build each is one more
                     // link, and a target directory holding other feature sets' rlibs can confuse rustdoc).
@@ -367,8 +371,14 @@ impl Step {
                 // that after browser-tests-firefox.
                 cmd = ws.cargo();
                 // `--tests`: not the doc tests, which compile only, and do natively in native-tests.
-                cmd.args(["test", "--target", WASM_TARGET, "--features", "js"])
-                    .args(["--tests", "--no-fail-fast"]);
+                cmd.args([
+                    "test",
+                    "--target",
+                    WASM_TARGET,
+                    "--features",
+                    SUITE_FEATURES,
+                ])
+                .args(["--tests", "--no-fail-fast"]);
                 if options.release {
                     cmd.arg("--release");
                 }
@@ -481,7 +491,7 @@ fn threads_build(ws: &Workspace, options: &TestOptions) -> Command {
     let mut cmd = ws.cargo();
     cmd.args(["test", "--target", WASM_TARGET])
         .args(["-Z", "build-std=std,panic_abort"])
-        .args(["--features", "js", "--no-fail-fast"]);
+        .args(["--features", SUITE_FEATURES, "--no-fail-fast"]);
     if options.release {
         cmd.arg("--release");
     }
@@ -798,7 +808,7 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("test --headless --chrome"), "{line}");
-        assert!(line.ends_with("--release --features js"), "{line}");
+        assert!(line.ends_with("--release --features js,typed"), "{line}");
         let demo = cmd::display(&Step::DemoE2e.command(&ws, &options, Some(&services)));
         assert!(
             demo.contains("BROWSER_WS_ECHO_URL=ws://127.0.0.1:9 "),
@@ -860,7 +870,7 @@ mod tests {
         let line = cmd::display(&Step::BrowserTestsWebkit.command(&ws, &options, Some(&services)));
         assert!(
             line.contains(
-                "test --target wasm32-unknown-unknown --features js --tests --no-fail-fast"
+                "test --target wasm32-unknown-unknown --features js,typed --tests --no-fail-fast"
             ),
             "{line}"
         );

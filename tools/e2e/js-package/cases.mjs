@@ -1092,6 +1092,14 @@ window.cases = {
     same((await failure(() => aborted, 'an abort')).message, 'stop', 'rejected with signal.reason');
     await rpc.request('notify', { method: 'tick', params: [7] });
     same(notifications, [['tick', [7]]], 'notifications');
+    // Read in the browser's own JSON: a text that is not JSON and a reply no request awaits are reported.
+    const unexpected = [];
+    rpc.addEventListener('unexpected', (e) => unexpected.push(e.detail.error));
+    await rpc.request('garbage');
+    await rpc.request('stray', { id: 424242 });
+    await within(2000, (async () => { while (unexpected.length < 2) await sleep(10); })(), 'two reports');
+    isNamed(unexpected[0], 'DecodeError', { data: 'not json' });
+    isNamed(unexpected[1], 'UnknownReplyError', { id: 424242 });
     same(rpc.pendingRequests, 0, 'nothing pending');
     const dropped = rpc.request('sleep', { ms: 5000 });
     rpc.notify('drop');

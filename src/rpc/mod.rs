@@ -1,0 +1,294 @@
+//! The JSON-RPC 2.0 request engine (features `typed` and `js`): ids, the timeout of each request, the bound on
+//! requests awaiting a reply, the bounded queue of notifications, and failing requests (not leaving them
+//! hanging) when their connection drops.
+//!
+//! It is written once for both APIs and generic over a [`Dialect`], the JSON it reads and writes: the Rust API's
+//! is `serde_json` ([`crate::typed::RpcClient`]); the JS API's is the browser's own `JSON`, so that the npm
+//! package links no JSON library of its own.
+
+mod engine;
+
+use std::fmt;
+use std::time::Duration;
+
+pub(crate) use engine::{Engine, Notices};
+
+use crate::error::Error;
+use crate::message::Message;
+use crate::undecoded::{Undecoded, BLOB_MESSAGE};
+
+/// The settings of an [`RpcClient`](crate::typed::RpcClient) (made with its `builder()`) or of the JS API's
+/// `JsonRpcClient`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcBuilder {
+    pub(crate) timeout: Duration,
+    pub(crate) max_pending: usize,
+    pub(crate) notification_capacity: usize,
+}
+
+impl Default for RpcBuilder {
+    fn default() -> Self {
+        Self {
+            timeout: Self::DEFAULT_TIMEOUT,
+            max_pending: Self::DEFAULT_MAX_PENDING,
+            notification_capacity: Self::DEFAULT_NOTIFICATION_CAPACITY,
+        }
+    }
+}
+
+impl RpcBuilder {
+    /// Default time a request waits for its reply.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default most requests awaiting a reply at once.
+    pub const DEFAULT_MAX_PENDING: usize = 256;
+    /// Default capacity of the notification queue, in notifications.
+    pub const DEFAULT_NOTIFICATION_CAPACITY: usize = 1024;
+
+    /// How long a request waits for its reply before failing with [`Error::RequestTimeout`] (default 30 s;
+    /// `call_with_timeout` sets it per call).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The most requests that may await a reply at once (default 256, at least 1). One more fails at once with
+    /// [`Error::TooManyRequests`], unsent: a server that stops answering cannot make the table grow.
+    pub fn max_pending(mut self, limit: usize) -> Self {
+        self.max_pending = limit.max(1);
+        self
+    }
+
+    /// How many notifications (and reports of unknown replies) wait to be taken (default 1024, at least 1).
+    /// When full, the oldest is dropped and counted (`dropped_notifications`): replies are never held up by
+    /// notifications nobody reads.
+    pub fn notification_queue(mut self, capacity: usize) -> Self {
+        self.notification_capacity = capacity.max(1);
+        self
+    }
+}
+
+/// The JSON an [`Engine`] writes requests in and reads replies from.
+pub(crate) trait Dialect: 'static {
+    /// A request's or notification's params, as the API's caller gave them.
+    type Params;
+    /// A reply's `result` or a notification's `params`, as the API's caller gets them.
+    type Value: Clone + fmt::Debug;
+
+    /// The text of a request (with its `id`) or of a notification (`None`). The members are those of every
+    /// JSON-RPC 2.0 request; `params` is left out when there are none.
+    fn envelope(method: &str, params: Self::Params, id: Option<u64>) -> Result<String, Error>;
+
+    /// What a received text is, in JSON-RPC 2.0 terms.
+    fn classify_text(text: String) -> Incoming<Self::Value>;
+}
+
+/// A notification the server sent (a JSON-RPC message with a `method` and no `id`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Notice<V> {
+    pub(crate) method: String,
+    pub(crate) params: V,
+}
+
+/// A received message, in JSON-RPC 2.0 terms.
+#[derive(Debug)]
+pub(crate) enum Incoming<V> {
+    /// A reply to request `id`: its `result` or its `error` object.
+    Reply {
+        id: u64,
+        outcome: Result<V, Error>,
+        raw: String,
+    },
+    /// A notification, or a report for the queue (an unknown reply, a message that is not JSON-RPC).
+    Other(Result<Notice<V>, Error>),
+}
+
+impl<V> Incoming<V> {
+    /// A text that is not a JSON-RPC message, and why.
+    pub(crate) fn not_rpc(text: String, why: impl Into<String>) -> Self {
+        Self::Other(Err(Error::Decode {
+            raw: Undecoded::Text(text),
+            message: why.into(),
+        }))
+    }
+
+    /// Which `result`/`error` member a reply has (both or neither: not a reply), and its `id` if that is an
+    /// unsigned integer (none: an unknown reply).
+    pub(crate) fn reply(
+        text: String,
+        result: Option<V>,
+        error: Option<Error>,
+        id: Option<u64>,
+    ) -> Self {
+        let outcome = match (result, error) {
+            (Some(result), None) => Ok(result),
+            (None, Some(error)) => Err(error),
+            _ => {
+                return Self::not_rpc(
+                    text,
+                    "neither a reply (one of `result`, `error`) nor a notification",
+                )
+            }
+        };
+        match id {
+            Some(id) => Self::Reply {
+                id,
+                outcome,
+                raw: text,
+            },
+            None => Self::Other(Err(Error::UnknownReply {
+                id: None,
+                raw: text,
+            })),
+        }
+    }
+}
+
+/// What a received message is: text goes to the dialect; binary too if it is UTF-8; a Blob cannot be read here.
+pub(crate) fn classify<D: Dialect>(message: Message) -> Incoming<D::Value> {
+    let text = match message {
+        Message::Text(text) => text,
+        Message::Binary(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                return Incoming::Other(Err(Error::Decode {
+                    raw: Undecoded::Binary(error.into_bytes()),
+                    message: "a binary message that is not UTF-8".to_owned(),
+                }))
+            }
+        },
+        blob @ Message::Blob(_) => {
+            return Incoming::Other(Err(Error::Decode {
+                raw: Undecoded::from(blob),
+                message: BLOB_MESSAGE.to_owned(),
+            }))
+        }
+    };
+    D::classify_text(text)
+}
+
+/// The cases every dialect must read alike: run natively for `serde_json` (src/typed/rpc.rs) and in a browser
+/// for the browser's JSON (src/js/rpc.rs).
+#[cfg(test)]
+pub(crate) mod conformance {
+    use super::{classify, Dialect, Incoming, Notice};
+    use crate::error::Error;
+    use crate::message::Message;
+    use crate::undecoded::Undecoded;
+
+    /// `json` writes a value of the dialect back as JSON text.
+    pub(crate) fn classifies_as_json_rpc_says<D: Dialect>(json: fn(&D::Value) -> String) {
+        let read = |text: &str| classify::<D>(Message::text(text));
+        let reply = |text: &str| match read(text) {
+            Incoming::Reply { id, outcome, raw } => {
+                assert_eq!(raw, text);
+                (id, outcome.map(|value| json(&value)))
+            }
+            other => panic!("not a reply: {other:?}"),
+        };
+        let report = |text: &str| match read(text) {
+            Incoming::Other(Err(error)) => error,
+            other => panic!("not a report: {other:?}"),
+        };
+        let notice = |text: &str| match read(text) {
+            Incoming::Other(Ok(Notice { method, params })) => (method, json(&params)),
+            other => panic!("not a notification: {other:?}"),
+        };
+
+        assert_eq!(
+            reply(r#"{"jsonrpc":"2.0","id":7,"result":[1]}"#),
+            (7, Ok("[1]".to_owned()))
+        );
+        assert_eq!(
+            reply(r#"{"jsonrpc":"2.0","id":0,"result":null}"#),
+            (0, Ok("null".to_owned()))
+        );
+        assert_eq!(
+            reply(
+                r#"{"jsonrpc":"2.0","id":8,"error":{"code":-32601,"message":"Method not found","data":{"m":"x"}}}"#
+            ),
+            (
+                8,
+                Err(Error::Rpc {
+                    code: -32601,
+                    message: "Method not found".into(),
+                    data: Some(r#"{"m":"x"}"#.into()),
+                })
+            )
+        );
+        // A malformed error object keeps what it has.
+        assert_eq!(
+            reply(r#"{"id":9,"error":"bad"}"#),
+            (
+                9,
+                Err(Error::Rpc {
+                    code: 0,
+                    message: r#""bad""#.into(),
+                    data: None,
+                })
+            )
+        );
+        assert_eq!(
+            reply(r#"{"id":10,"error":{"code":1.5,"message":2}}"#),
+            (
+                10,
+                Err(Error::Rpc {
+                    code: 0,
+                    message: r#"{"code":1.5,"message":2}"#.into(),
+                    data: None,
+                })
+            )
+        );
+
+        assert_eq!(
+            notice(r#"{"jsonrpc":"2.0","method":"tick","params":{"n":1}}"#),
+            ("tick".to_owned(), r#"{"n":1}"#.to_owned())
+        );
+        assert_eq!(
+            notice(r#"{"jsonrpc":"2.0","method":"ping"}"#),
+            ("ping".to_owned(), "null".to_owned())
+        );
+
+        // Replies with no usable id: null, a string, negative, a fraction.
+        for id in ["null", r#""7""#, "-1", "1.5"] {
+            let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":1}}"#);
+            assert_eq!(
+                report(&text),
+                Error::UnknownReply {
+                    id: None,
+                    raw: text.clone()
+                },
+                "{text}"
+            );
+        }
+
+        // Not JSON-RPC: not JSON, not an object, both or neither of result and error, a method that is not a
+        // string.
+        for text in [
+            "hello",
+            "[1]",
+            "null",
+            "3",
+            r#"{"id":1,"result":1,"error":{"code":1,"message":"m"}}"#,
+            r#"{"id":1}"#,
+            r#"{"method":1,"id":1}"#,
+        ] {
+            assert!(
+                matches!(
+                    report(text),
+                    Error::Decode { raw: Undecoded::Text(raw), .. } if raw == text
+                ),
+                "{text}"
+            );
+        }
+
+        // Binary: read as UTF-8 text; any other binary is reported whole.
+        assert!(matches!(
+            classify::<D>(Message::binary(*br#"{"id":3,"result":true}"#)),
+            Incoming::Reply { id: 3, .. }
+        ));
+        assert!(matches!(
+            classify::<D>(Message::binary(vec![0xff])),
+            Incoming::Other(Err(Error::Decode { raw: Undecoded::Binary(bytes), .. })) if bytes == [0xff]
+        ));
+    }
+}
