@@ -242,7 +242,7 @@ impl fmt::Display for Error {
                 "the receive queue is full ({capacity} messages not taken); the connection was closed"
             ),
             Self::ConnectTimeout { after } => {
-                write!(f, "the connection did not open within {} ms", after.as_millis())
+                write!(f, "the connection did not open within {} ms", millis(*after))
             }
             Self::ImageTooLarge { bytes, limit } => write!(
                 f,
@@ -274,7 +274,7 @@ impl fmt::Display for Error {
             Self::RequestTimeout { id, after } => write!(
                 f,
                 "no reply to request {id} within {} ms",
-                after.as_millis()
+                millis(*after)
             ),
             #[cfg(any(feature = "typed", feature = "js"))]
             Self::TooManyRequests { limit } => write!(
@@ -312,6 +312,11 @@ pub(crate) fn js_string(value: &JsValue) -> String {
         return text;
     }
     js_string_or_throw(value).unwrap_or_else(|_| value.js_typeof().as_string().unwrap_or_default())
+}
+
+/// Whole milliseconds as a `u64`: a `u128` (what `as_millis` gives) would link its own formatting code.
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The `name` and `message` of a thrown JS value, whatever it is. (With the `js` feature, the value is

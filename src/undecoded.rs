@@ -9,9 +9,9 @@ use crate::message::Message;
 pub(crate) const BLOB_MESSAGE: &str =
     "a Blob cannot be decoded synchronously: receive binary messages as bytes (BinaryDelivery::Bytes or BlobBytes)";
 
-/// A received message that could not be decoded, as carried by [`Error::Decode`](crate::Error::Decode): the text or bytes themselves
-/// (an `Error` keeps no JS object, so a `Blob` is described by its size; typed layers want
-/// [`BinaryDelivery::Bytes`](crate::connection::BinaryDelivery::Bytes), the default, or `BlobBytes`).
+/// A received message that could not be decoded, as carried by [`Error::Decode`](crate::Error::Decode): the
+/// text or bytes themselves (an `Error` keeps no JS object, so a `Blob` is described by its size; typed layers
+/// want [`BinaryDelivery::Bytes`](crate::connection::BinaryDelivery::Bytes), the default, or `BlobBytes`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Undecoded {
     /// A text message.
@@ -57,8 +57,9 @@ impl fmt::Display for Undecoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Text(text) => match text.char_indices().nth(DISPLAY_CHARS) {
-                Some((end, _)) => write!(f, "text {:?}...", text.get(..end).unwrap_or_default()),
-                None => write!(f, "text {text:?}"),
+                // Quoted by hand, as a close event's reason is: `{:?}` would link Unicode escape tables.
+                Some((end, _)) => write!(f, "text \"{}\"...", text.get(..end).unwrap_or_default()),
+                None => write!(f, "text \"{text}\""),
             },
             Self::Binary(bytes) => write!(f, "binary, {} bytes", bytes.len()),
             Self::Blob { size } => write!(f, "blob, {size} bytes"),

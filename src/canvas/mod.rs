@@ -366,7 +366,7 @@ fn check_mime(mime: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::ImageDecode {
-            message: format!("{mime:?} is not an image MIME type"),
+            message: format!("\"{mime}\" is not an image MIME type"),
         })
     }
 }

@@ -10,7 +10,7 @@ use web_sys::Blob;
 
 use crate::close::{validate_close_reason, ClientCloseCode};
 use crate::connection::Overflow;
-use crate::js::error::{exact_u16, invalid_close_code, range_error, to_js, type_error};
+use crate::js::error::{exact_u16, invalid_close_code, js_number, range_error, to_js, type_error};
 use crate::message::Message;
 
 /// An options object: `undefined` and `null` read as `{}`.
@@ -89,7 +89,8 @@ impl Options {
         };
         if value.fract() != 0.0 {
             return Err(range_error(&format!(
-                "{name} must be a whole number, not {value}"
+                "{name} must be a whole number, not {}",
+                js_number(value)
             )));
         }
         Ok(Some(value))
@@ -151,7 +152,10 @@ pub(crate) fn number(value: &JsValue, name: &str, min: f64, max: f64) -> Result<
         .ok_or_else(|| type_error(&format!("{name} must be a number")))?;
     if !number.is_finite() || number < min || number > max {
         return Err(range_error(&format!(
-            "{name} must be a finite number from {min} to {max}, not {number}"
+            "{name} must be a finite number from {} to {}, not {}",
+            js_number(min),
+            js_number(max),
+            js_number(number)
         )));
     }
     Ok(number)

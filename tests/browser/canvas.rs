@@ -484,7 +484,7 @@ async fn a_non_image_mime_type_is_refused() {
     let png = blob_bytes(&png_of(&known_pixels()).await).await;
     for mime in ["text/plain", "text/html; charset=utf-8", "application/json"] {
         let expected = Error::ImageDecode {
-            message: format!("{mime:?} is not an image MIME type"),
+            message: format!("\"{mime}\" is not an image MIME type"),
         };
         refused(&png, mime, DrawOptions::default(), |e| *e == expected).await;
     }
