@@ -44,6 +44,9 @@ pub enum Step {
     Fmt,
     /// Clippy on the library for Wasm, with every feature and target.
     ClippyWasm,
+    /// Clippy on the library with `js` alone, the npm package's feature set (code shared with `typed` that only
+    /// one of them uses shows here).
+    ClippyJs,
     /// Clippy on the native crates (echo-server, xtask).
     ClippyNative,
     /// rustdoc on the library for Wasm, warnings denied (broken links, bad code blocks).
@@ -82,9 +85,10 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order they run.
-    pub const ALL: [Step; 15] = [
+    pub const ALL: [Step; 16] = [
         Step::Fmt,
         Step::ClippyWasm,
+        Step::ClippyJs,
         Step::ClippyNative,
         Step::Doc,
         Step::NativeTests,
@@ -105,6 +109,7 @@ impl Step {
         match self {
             Step::Fmt => "fmt",
             Step::ClippyWasm => "clippy-wasm",
+            Step::ClippyJs => "clippy-js",
             Step::ClippyNative => "clippy-native",
             Step::Doc => "doc",
             Step::NativeTests => "native-tests",
@@ -130,7 +135,7 @@ impl Step {
     fn tools(self) -> &'static [Tool] {
         match self {
             Step::Fmt | Step::ClippyNative | Step::NativeTests => &[],
-            Step::ClippyWasm | Step::Doc => &[Tool::WasmTarget],
+            Step::ClippyWasm | Step::ClippyJs | Step::Doc => &[Tool::WasmTarget],
             Step::BrowserTests => &[
                 Tool::WasmTarget,
                 Tool::WasmBindgen,
@@ -188,9 +193,12 @@ impl Step {
     /// Which lane the step runs in (see `Lane`).
     fn lane(self) -> Lane {
         match self {
-            Step::Fmt | Step::ClippyWasm | Step::ClippyNative | Step::Doc | Step::NativeTests => {
-                Lane::Checks
-            }
+            Step::Fmt
+            | Step::ClippyWasm
+            | Step::ClippyJs
+            | Step::ClippyNative
+            | Step::Doc
+            | Step::NativeTests => Lane::Checks,
             Step::BrowserTests
             | Step::BrowserTestsFirefox
             | Step::BrowserTestsWebkit
@@ -240,6 +248,11 @@ impl Step {
                         "-D",
                         "warnings",
                     ]);
+            }
+            Step::ClippyJs => {
+                cmd = ws.cargo();
+                cmd.args(["clippy", "--package", "browser-ws", "--target", WASM_TARGET])
+                    .args(["--lib", "--features", "js", "--", "-D", "warnings"]);
             }
             Step::ClippyNative => {
                 cmd = ws.cargo();
