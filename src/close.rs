@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::error::Error;
+use crate::quoted::Quoted;
 
 /// The most bytes a close reason may take in UTF-8: a close frame's payload is at most 125 bytes, two of which
 /// carry the code.
@@ -206,8 +207,7 @@ impl fmt::Display for CloseEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "code {}", self.code)?;
         if !self.reason.is_empty() {
-            // Quoted by hand: `{:?}` would pull Unicode escape tables into every app that prints a close event.
-            write!(f, ", reason \"{}\"", self.reason)?;
+            write!(f, ", reason {}", Quoted(&self.reason))?;
         }
         f.write_str(if self.was_clean {
             ", clean"

@@ -8,6 +8,7 @@ use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::close::CloseEvent;
+use crate::quoted::Quoted;
 use crate::state::ReadyState;
 
 /// Everything that can go wrong in this crate.
@@ -221,10 +222,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidUrl { url, message } => {
-                write!(f, "invalid WebSocket URL \"{url}\": {message}")
+                write!(f, "invalid WebSocket URL {}: {message}", Quoted(url))
             }
             Self::InvalidProtocol { protocol, message } => {
-                write!(f, "invalid subprotocol \"{protocol}\": {message}")
+                write!(f, "invalid subprotocol {}: {message}", Quoted(protocol))
             }
             Self::Security { message } => write!(f, "connection refused by the browser: {message}"),
             Self::InvalidCloseCode(code) => write!(

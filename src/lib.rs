@@ -79,9 +79,12 @@ pub mod js;
 mod listener;
 mod message;
 mod protocol;
+mod quoted;
 pub mod reconnect;
 #[cfg(any(feature = "typed", feature = "js"))]
 mod rpc;
+#[cfg(any(feature = "typed", feature = "js"))]
+mod safe_integer;
 mod signal;
 mod socket;
 mod state;

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::Error;
+use crate::quoted::Quoted;
 
 /// The state of a connection, from
 /// [`WebSocket.readyState`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/readyState).
@@ -104,7 +105,10 @@ impl std::str::FromStr for BinaryType {
             "arraybuffer" => Ok(Self::ArrayBuffer),
             other => Err(Error::Browser {
                 name: "TypeError".to_owned(),
-                message: format!("\"{other}\" is not a binary type (\"blob\" or \"arraybuffer\")"),
+                message: format!(
+                    "{} is not a binary type (\"blob\" or \"arraybuffer\")",
+                    Quoted(other)
+                ),
             }),
         }
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::message::Message;
+use crate::quoted::Quoted;
 
 /// Why a Blob message cannot be decoded.
 pub(crate) const BLOB_MESSAGE: &str =
@@ -57,9 +58,10 @@ impl fmt::Display for Undecoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Text(text) => match text.char_indices().nth(DISPLAY_CHARS) {
-                // Quoted by hand, as a close event's reason is: `{:?}` would link Unicode escape tables.
-                Some((end, _)) => write!(f, "text \"{}\"...", text.get(..end).unwrap_or_default()),
-                None => write!(f, "text \"{text}\""),
+                Some((end, _)) => {
+                    write!(f, "text {}...", Quoted(text.get(..end).unwrap_or_default()))
+                }
+                None => write!(f, "text {}", Quoted(text)),
             },
             Self::Binary(bytes) => write!(f, "binary, {} bytes", bytes.len()),
             Self::Blob { size } => write!(f, "blob, {size} bytes"),

@@ -64,6 +64,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlImageElement, ImageBitmap, Url};
 
 use crate::error::{exception_parts, Error};
+use crate::quoted::Quoted;
 
 mod fit;
 mod header;
@@ -366,7 +367,7 @@ fn check_mime(mime: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::ImageDecode {
-            message: format!("\"{mime}\" is not an image MIME type"),
+            message: format!("{} is not an image MIME type", Quoted(mime)),
         })
     }
 }

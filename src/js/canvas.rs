@@ -9,6 +9,7 @@ use web_sys::{Blob, HtmlCanvasElement, OffscreenCanvas};
 use crate::canvas::{self, Canvas, Decoder, DrawOptions, Fit};
 use crate::js::args::{self, Options};
 use crate::js::error::{set, to_js, type_error};
+use crate::safe_integer::MAX_SAFE_INTEGER;
 
 /// Decodes an image and draws it onto `canvas` (an `HTMLCanvasElement` or an `OffscreenCanvas`): cleared, then drawn as `options.fit` says (`"contain"`, the
 /// default, `"natural"`, `"stretch"` or `"resize-canvas"`). `image` is a `Blob` (as received with
@@ -126,7 +127,7 @@ fn draw_options(value: Option<&JsValue>) -> Result<DrawOptions, JsValue> {
     // Limits are whole numbers up to 2^53 (every larger double is a whole number anyway).
     let limit = |key: &str, default: u64| -> Result<u64, JsValue> {
         Ok(options
-            .integer(key, 0.0, 9_007_199_254_740_991.0)?
+            .integer(key, 0.0, MAX_SAFE_INTEGER)?
             .map_or(default, |v| v as u64))
     };
     Ok(DrawOptions {

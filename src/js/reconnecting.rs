@@ -24,6 +24,7 @@ use crate::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
     ReconnectingClient, StateChanges,
 };
+use crate::safe_integer::safe_integer;
 use crate::state::ReadyState;
 
 /// A WebSocket client that reconnects by itself, for JavaScript: jittered exponential backoff, a connect
@@ -598,9 +599,7 @@ fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsVal
         let answer = acknowledges.call1(&JsValue::UNDEFINED, &args::message_data(message));
         match answer.map(|id| (id.is_null() || id.is_undefined(), id.as_f64())) {
             Ok((true, _)) => None,
-            Ok((false, Some(id))) if id >= 1.0 && id.fract() == 0.0 && id <= MAX_SAFE_INTEGER => {
-                Some(id as u64)
-            }
+            Ok((false, Some(id))) if safe_integer(id).is_some_and(|id| id >= 1) => Some(id as u64),
             Ok(_) => {
                 report_error(&type_error(
                     "options.acknowledgements.acknowledges must return a whole number from 1, null or \
@@ -616,9 +615,6 @@ fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsVal
     };
     Ok(Some(Acknowledgements::fallible(tag, acknowledges)))
 }
-
-/// `Number.MAX_SAFE_INTEGER`: the largest whole number a JS number holds exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Calls the URL provider with the base URL and awaits its answer, if it is a promise.
 async fn call_url_provider(provider: Function, base: String) -> Result<String, Error> {

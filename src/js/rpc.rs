@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::connection::Connection;
-use crate::error::{exception_parts, Error};
+use crate::error::Error;
 use crate::js::args::{self, Options};
 use crate::js::client::WebSocketClient;
 use crate::js::error::{to_js, type_error};
@@ -27,26 +27,26 @@ use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
 use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
+use crate::safe_integer::safe_integer;
 use crate::signal::Signal;
 
 /// `JSON.stringify(value)`, reading the caller's value (getters, `toJSON`) before anything is borrowed. Throws
 /// what `JSON.stringify` throws (a `TypeError` for a `BigInt` or a cycle, whatever a `toJSON` throws), and a
 /// `TypeError` for a value with no JSON form (`undefined`, a function, a symbol).
 fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
-    JsValue::from(JSON::stringify(value)?)
-        .as_string()
-        .ok_or_else(|| {
-            type_error(&format!(
-                "{what} has no JSON form (undefined, a function or a symbol)"
-            ))
-        })
+    JSON::stringify(value)?.as_string().ok_or_else(|| {
+        type_error(&format!(
+            "{what} has no JSON form (undefined, a function or a symbol)"
+        ))
+    })
 }
 
-/// A caller's params as JSON text; none for `undefined` or `null` (JSON-RPC leaves `params` out then).
+/// A caller's params as JSON text; none for `undefined` or anything whose JSON is `null` (`null`, `NaN`, a
+/// `toJSON` that returns `null`): JSON-RPC 2.0 leaves `params` out rather than send `null`.
 fn params_text(value: Option<&JsValue>) -> Result<Option<String>, JsValue> {
     match value {
-        Some(value) if !value.is_undefined() && !value.is_null() => {
-            json_text(value, "params").map(Some)
+        Some(value) if !value.is_undefined() => {
+            json_text(value, "params").map(|text| (text != "null").then_some(text))
         }
         _ => Ok(None),
     }
@@ -62,12 +62,9 @@ impl Dialect for BrowserJson {
     type Value = JsValue;
 
     fn envelope(method: &str, params: Option<String>, id: Option<u64>) -> Result<String, Error> {
-        let method = JSON::stringify(&JsValue::from_str(method))
-            .ok()
-            .and_then(|text| text.as_string())
-            .ok_or_else(|| Error::Encode {
-                message: "the method name has no JSON form".to_owned(),
-            })?;
+        let method = stringify(&JsValue::from_str(method)).ok_or_else(|| Error::Encode {
+            message: "the method name has no JSON form".to_owned(),
+        })?;
         let mut text = format!(r#"{{"jsonrpc":"2.0","method":{method}"#);
         if let Some(params) = params {
             text.push_str(r#","params":"#);
@@ -83,8 +80,12 @@ impl Dialect for BrowserJson {
     fn classify_text(text: String) -> Incoming<JsValue> {
         let parsed = match JSON::parse(&text) {
             Ok(parsed) => parsed,
+            // The SyntaxError's message, read directly: it is no error of the caller's, so it is not kept as
+            // the `cause` of one (see `js::cause`).
             Err(thrown) => {
-                let (_, message) = exception_parts(&thrown);
+                let message = thrown
+                    .dyn_ref::<js_sys::Error>()
+                    .map_or_else(|| "not JSON".to_owned(), |error| error.message().into());
                 return Incoming::not_rpc(text, message);
             }
         };
@@ -99,7 +100,8 @@ impl Dialect for BrowserJson {
         let error = member(object, "error").map(|error| rpc_error(&error));
         let id = member(object, "id")
             .and_then(|id| id.as_f64())
-            .and_then(whole);
+            .and_then(safe_integer)
+            .and_then(|id| u64::try_from(id).ok());
         Incoming::reply(text, result, error, id)
     }
 }
@@ -118,18 +120,18 @@ fn member(object: &Object, name: &str) -> Option<JsValue> {
     Reflect::get(object, &key).ok()
 }
 
-/// A number as an unsigned integer, if it is one that a double holds exactly.
-fn whole(number: f64) -> Option<u64> {
-    const MAX_EXACT: f64 = 9_007_199_254_740_991.0;
-    (number.fract() == 0.0 && (0.0..=MAX_EXACT).contains(&number)).then_some(number as u64)
-}
-
-/// The JSON text of a value `JSON.parse` made (which always has one).
-fn parsed_text(value: &JsValue) -> String {
+/// `JSON.stringify(value)`, if it gives a text.
+fn stringify(value: &JsValue) -> Option<String> {
     JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
-        .unwrap_or_default()
+}
+
+/// The JSON text of a value `JSON.parse` made, which always has one, unless the page has put a `toJSON` on a
+/// built-in prototype (`JSON.stringify` calls it; one that throws makes this empty, and `RpcError.data`
+/// `undefined`).
+fn parsed_text(value: &JsValue) -> String {
+    stringify(value).unwrap_or_default()
 }
 
 /// A JSON-RPC error object as an [`Error::Rpc`]; a malformed one keeps what it has.
@@ -138,8 +140,8 @@ fn rpc_error(error: &JsValue) -> Error {
     let code = object
         .and_then(|object| member(object, "code"))
         .and_then(|code| code.as_f64())
-        .filter(|code| code.fract() == 0.0 && code.abs() <= 9_007_199_254_740_991.0)
-        .map_or(0, |code| code as i64);
+        .and_then(safe_integer)
+        .unwrap_or(0);
     let message = object
         .and_then(|object| member(object, "message"))
         .and_then(|message| message.as_string())
@@ -237,12 +239,13 @@ impl JsonRpcClient {
         Ok(Self { rpc, events })
     }
 
-    /// Calls `method` with `params` (anything `JSON.stringify` takes; none if `undefined`) and resolves with
-    /// the reply's `result`. Options: `timeout` (ms, default the client's), `signal` (an `AbortSignal`: an abort
-    /// rejects with `signal.reason` and forgets the request). Rejects with `RpcError` (`code`, `message`,
-    /// `data`: the server's error), `RequestTimeoutError` (`id`, `timeout`), `TooManyRequestsError` (`limit`,
-    /// not sent), `ConnectionClosedError` once the connection has closed (requests waiting fail with it too,
-    /// they are never left pending), `NotOpenError`, what `JSON.stringify` throws, or a `TypeError`.
+    /// Calls `method` with `params` (anything `JSON.stringify` takes; none if `undefined`, or if its JSON is
+    /// `null`) and resolves with the reply's `result`. Options: `timeout` (ms, default the client's), `signal`
+    /// (an `AbortSignal`: an abort rejects with `signal.reason` and forgets the request). Rejects with
+    /// `RpcError` (`code`, `message`, `data`: the server's error), `RequestTimeoutError` (`id`, `timeout`),
+    /// `TooManyRequestsError` (`limit`, not sent), `ConnectionClosedError` once the connection has closed
+    /// (requests waiting fail with it too, they are never left pending), `NotOpenError`, what `JSON.stringify`
+    /// throws, or a `TypeError`.
     #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
     pub fn request(
         &self,
@@ -393,9 +396,9 @@ async fn pump(mut notifications: Notices<BrowserJson>, events: Weak<Events>) {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     //! Covers: the browser's JSON reads replies, error replies, notifications, replies without a usable id and
-    //! messages that are not JSON-RPC as `serde_json` does (the cases of `rpc::conformance`); the request
-    //! envelope is JSON-RPC 2.0 with `params` left out when there are none, and a method name with quotes and
-    //! non-ASCII is escaped.
+    //! messages that are not JSON-RPC as the cases of `rpc::conformance` say (as `serde_json` does them); the
+    //! request envelope is JSON-RPC 2.0 with `params` left out when there are none or their JSON is `null`, and
+    //! a method name with quotes and non-ASCII is escaped.
 
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -420,7 +423,9 @@ mod browser_tests {
             parse(request.expect("an envelope")),
             r#"{"jsonrpc":"2.0","method":"a\"é\\","params":[1,2],"id":3}"#
         );
-        assert_eq!(params_text(Some(&JsValue::NULL)).expect("no params"), None);
+        for none in [JsValue::NULL, JsValue::from_f64(f64::NAN)] {
+            assert_eq!(params_text(Some(&none)).expect("no params"), None);
+        }
         assert_eq!(
             params_text(Some(&JSON::parse("[1]").expect("JSON"))).expect("params"),
             Some("[1]".to_owned())

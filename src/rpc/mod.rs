@@ -202,6 +202,11 @@ pub(crate) mod conformance {
             reply(r#"{"jsonrpc":"2.0","id":0,"result":null}"#),
             (0, Ok("null".to_owned()))
         );
+        // An id written as a whole float is that id: JSON has one kind of number.
+        for id in ["1.0", "1e0"] {
+            let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":true}}"#);
+            assert_eq!(reply(&text), (1, Ok("true".to_owned())), "{text}");
+        }
         assert_eq!(
             reply(
                 r#"{"jsonrpc":"2.0","id":8,"error":{"code":-32601,"message":"Method not found","data":{"m":"x"}}}"#
@@ -215,7 +220,19 @@ pub(crate) mod conformance {
                 })
             )
         );
-        // A malformed error object keeps what it has.
+        assert_eq!(
+            reply(r#"{"id":8,"error":{"code":-32601.0,"message":"m"}}"#),
+            (
+                8,
+                Err(Error::Rpc {
+                    code: -32601,
+                    message: "m".into(),
+                    data: None,
+                })
+            )
+        );
+        // A malformed error object keeps what it has (its JSON text as the message; a key order other than
+        // the alphabetical one may differ: serde_json sorts the keys, the browser keeps the server's order).
         assert_eq!(
             reply(r#"{"id":9,"error":"bad"}"#),
             (

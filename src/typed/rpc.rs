@@ -15,6 +15,7 @@ use crate::connection::Connection;
 use crate::error::Error;
 use crate::reconnect::ReconnectingClient;
 use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
+use crate::safe_integer::safe_integer;
 use crate::undecoded::Undecoded;
 
 impl RpcBuilder {
@@ -203,7 +204,12 @@ impl Dialect for SerdeJson {
         }
         let result = object.remove("result");
         let error = object.remove("error").map(|error| rpc_error(&error));
-        let id = object.get("id").and_then(Value::as_u64);
+        let id = object.get("id").and_then(|id| {
+            id.as_u64().or_else(|| {
+                let whole = id.as_f64().and_then(safe_integer)?;
+                u64::try_from(whole).ok()
+            })
+        });
         Incoming::reply(text, result, error, id)
     }
 }
@@ -211,7 +217,13 @@ impl Dialect for SerdeJson {
 /// A JSON-RPC error object as an [`Error::Rpc`]; a malformed one keeps what it has.
 fn rpc_error(error: &Value) -> Error {
     Error::Rpc {
-        code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+        code: error
+            .get("code")
+            .and_then(|code| {
+                code.as_i64()
+                    .or_else(|| code.as_f64().and_then(safe_integer))
+            })
+            .unwrap_or(0),
         message: match error.get("message") {
             Some(Value::String(message)) => message.clone(),
             _ => error.to_string(),
