@@ -91,6 +91,21 @@ async fn cycle(tag: &str) {
     connection.handle().closed().await;
 }
 
+/// The sockets still alive once collected: collects garbage every 100 ms until none is, for at most 5 s. A
+/// socket's finalizer runs in a later task, and in a threads build a task woken late (through
+/// `Atomics.waitAsync`, behind pending network events) can hold the last socket for a while; a leaked one is
+/// never collected, so it still fails.
+async fn live_sockets_once_collected() -> i32 {
+    for _ in 0..50 {
+        if live_sockets() == 0 {
+            return 0;
+        }
+        collect_garbage();
+        sleep(Duration::from_millis(100)).await;
+    }
+    live_sockets()
+}
+
 /// Collects garbage until the finalizers have run (they run in later tasks).
 async fn settle_garbage() {
     for _ in 0..5 {
@@ -124,7 +139,11 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
     let memory_before = memory_bytes();
     assert_eq!(listeners(), 0, "no listener is left after the warm-up");
     if can_collect {
-        assert_eq!(live_sockets(), 0, "no socket is left after the warm-up");
+        assert_eq!(
+            live_sockets_once_collected().await,
+            0,
+            "no socket is left after the warm-up"
+        );
     }
 
     let (serial_tag, parallel_tag) = (unique_tag("soak-serial"), unique_tag("soak-parallel"));
@@ -140,7 +159,11 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
     settle_garbage().await;
     assert_eq!(listeners(), 0, "listeners left registered");
     if can_collect {
-        assert_eq!(live_sockets(), 0, "WebSocket objects left alive");
+        assert_eq!(
+            live_sockets_once_collected().await,
+            0,
+            "WebSocket objects left alive"
+        );
     }
     assert_eq!(memory_bytes(), memory_before, "Wasm memory grew");
     server_sees_all_closed(&serial_tag).await;
