@@ -10,9 +10,14 @@ pub(crate) fn safe_integer(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER).then_some(value as i64)
 }
 
+/// [`safe_integer`] that is not negative: an id.
+pub(crate) fn safe_unsigned(value: f64) -> Option<u64> {
+    safe_integer(value).and_then(|value| u64::try_from(value).ok())
+}
+
 #[cfg(test)]
 mod tests {
-    //! Covers: whole numbers within ±2^53 - 1 only.
+    //! Covers: whole numbers within ±2^53 - 1 only; unsigned ones from 0.
 
     use super::*;
 
@@ -22,6 +27,8 @@ mod tests {
         assert_eq!(safe_integer(-0.0), Some(0));
         assert_eq!(safe_integer(-32601.0), Some(-32601));
         assert_eq!(safe_integer(MAX_SAFE_INTEGER), Some(9_007_199_254_740_991));
+        assert_eq!(safe_unsigned(-0.0), Some(0));
+        assert_eq!(safe_unsigned(-1.0), None);
         for not in [
             1.5,
             MAX_SAFE_INTEGER + 2.0,

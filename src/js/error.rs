@@ -12,6 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::close::CloseEvent;
 use crate::error::Error;
 use crate::js::cause;
+use crate::safe_integer::safe_integer;
 
 #[wasm_bindgen(inline_js = r#"
 const NAMES = [
@@ -289,9 +290,7 @@ pub(crate) fn invalid_close_code(code: f64) -> JsValue {
 
 /// The number as a `u16`, if it is one exactly.
 pub(crate) fn exact_u16(value: f64) -> Option<u16> {
-    let whole = value.is_finite() && value.fract() == 0.0 && (0.0..=65535.0).contains(&value);
-    // Exact: `value` is a whole number within range.
-    whole.then_some(value as u16)
+    safe_integer(value).and_then(|value| u16::try_from(value).ok())
 }
 
 #[cfg(test)]

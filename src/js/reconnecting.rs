@@ -24,7 +24,7 @@ use crate::reconnect::{
     Acknowledgements, Backoff, ClientState, Delivery, Heartbeat, ReconnectBuilder, ReconnectHandle,
     ReconnectingClient, StateChanges,
 };
-use crate::safe_integer::safe_integer;
+use crate::safe_integer::safe_unsigned;
 use crate::state::ReadyState;
 
 /// A WebSocket client that reconnects by itself, for JavaScript: jittered exponential backoff, a connect
@@ -597,9 +597,10 @@ fn acknowledgements(options: &Options) -> Result<Option<Acknowledgements>, JsVal
     };
     let acknowledges = move |message: &Message| {
         let answer = acknowledges.call1(&JsValue::UNDEFINED, &args::message_data(message));
-        match answer.map(|id| (id.is_null() || id.is_undefined(), id.as_f64())) {
+        let id_of = |id: &JsValue| id.as_f64().and_then(safe_unsigned).filter(|&id| id >= 1);
+        match answer.map(|id| (id.is_null() || id.is_undefined(), id_of(&id))) {
             Ok((true, _)) => None,
-            Ok((false, Some(id))) if safe_integer(id).is_some_and(|id| id >= 1) => Some(id as u64),
+            Ok((false, Some(id))) => Some(id),
             Ok(_) => {
                 report_error(&type_error(
                     "options.acknowledgements.acknowledges must return a whole number from 1, null or \

@@ -27,7 +27,7 @@ use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
 use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
-use crate::safe_integer::safe_integer;
+use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::signal::Signal;
 
 /// `JSON.stringify(value)`, reading the caller's value (getters, `toJSON`) before anything is borrowed. Throws
@@ -100,8 +100,7 @@ impl Dialect for BrowserJson {
         let error = member(object, "error").map(|error| rpc_error(&error));
         let id = member(object, "id")
             .and_then(|id| id.as_f64())
-            .and_then(safe_integer)
-            .and_then(|id| u64::try_from(id).ok());
+            .and_then(safe_unsigned);
         Incoming::reply(text, result, error, id)
     }
 }

@@ -15,7 +15,7 @@ use crate::connection::Connection;
 use crate::error::Error;
 use crate::reconnect::ReconnectingClient;
 use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
-use crate::safe_integer::safe_integer;
+use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::undecoded::Undecoded;
 
 impl RpcBuilder {
@@ -204,12 +204,9 @@ impl Dialect for SerdeJson {
         }
         let result = object.remove("result");
         let error = object.remove("error").map(|error| rpc_error(&error));
-        let id = object.get("id").and_then(|id| {
-            id.as_u64().or_else(|| {
-                let whole = id.as_f64().and_then(safe_integer)?;
-                u64::try_from(whole).ok()
-            })
-        });
+        let id = object
+            .get("id")
+            .and_then(|id| id.as_u64().or_else(|| id.as_f64().and_then(safe_unsigned)));
         Incoming::reply(text, result, error, id)
     }
 }
