@@ -323,9 +323,9 @@ fn millis(duration: std::time::Duration) -> u64 {
 /// The `name` and `message` of a thrown JS value, whatever it is. (With the `js` feature, the value is
 /// remembered as the `cause` of the error made from them: see `js::cause`.)
 pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
-    let (name, message) = if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
-        (exception.name(), exception.message())
-    } else if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+    // A `DOMException` is an `Error` too (its prototype chain goes through `Error.prototype` in every engine), so
+    // one check and one pair of getters serve both.
+    let (name, message) = if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         (error.name().into(), error.message().into())
     } else {
         ("Error".to_owned(), js_string(value))

@@ -97,6 +97,18 @@ impl Message {
         self.len() == 0
     }
 
+    /// Reads the data of a trusted `message` event of a `WebSocket`: a string, an `ArrayBuffer`, or else a
+    /// `Blob`, the only three types the browser delivers there.
+    pub(crate) fn from_socket_data(data: JsValue) -> Self {
+        if let Some(text) = data.as_string() {
+            return Self::Text(text);
+        }
+        match data.dyn_into::<ArrayBuffer>() {
+            Ok(buffer) => Self::Binary(Uint8Array::new(&buffer).to_vec()),
+            Err(blob) => Self::Blob(blob.unchecked_into()),
+        }
+    }
+
     /// Reads a received `MessageEvent.data`: a string, an `ArrayBuffer` or a `Blob`. Anything else (no browser
     /// sends it; only a script-dispatched event could carry it) is read as the bytes of a typed array if it is
     /// one, or as its string form (JavaScript's `String(data)`), so nothing is dropped and nothing panics.

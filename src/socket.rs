@@ -189,11 +189,7 @@ impl WebSocket {
 
     /// Calls `callback` with every received message, in order.
     pub fn on_message(&self, mut callback: impl FnMut(Message) + 'static) -> EventListener {
-        self.listen("message", move |event| {
-            if let Some(message) = message_of(&event) {
-                callback(message);
-            }
-        })
+        self.listen("message", move |event| callback(message_of(&event)))
     }
 
     /// Calls `callback` when the browser reports an error. The event carries no detail by design; the close
@@ -204,11 +200,7 @@ impl WebSocket {
 
     /// Calls `callback` once the connection has closed, cleanly or not.
     pub fn on_close(&self, mut callback: impl FnMut(CloseEvent) + 'static) -> EventListener {
-        self.listen("close", move |event| {
-            if let Some(close) = close_of(&event) {
-                callback(close);
-            }
-        })
+        self.listen("close", move |event| callback(close_of(&event)))
     }
 
     /// Registers a listener for a raw event and remembers it, so that dropping the socket detaches it. Only the
@@ -258,17 +250,18 @@ pub(crate) fn open_error(url: &str, exception: &JsValue) -> Error {
     }
 }
 
-/// The message a `message` event carries.
-pub(crate) fn message_of(event: &Event) -> Option<Message> {
-    let event = event.dyn_ref::<web_sys::MessageEvent>()?;
-    Some(Message::from_event_data(event.data()))
+/// The message a trusted `message` event of a `WebSocket` carries. The browser fires that event as a
+/// `MessageEvent` whose data is a string, a `Blob` or an `ArrayBuffer` (the
+/// [standard](https://websockets.spec.whatwg.org/#feedback-from-the-protocol)), so no other type is checked for:
+/// each check would be one more import in every app.
+pub(crate) fn message_of(event: &Event) -> Message {
+    Message::from_socket_data(event.unchecked_ref::<web_sys::MessageEvent>().data())
 }
 
-/// The close event, copied out of a `close` event.
-pub(crate) fn close_of(event: &Event) -> Option<CloseEvent> {
-    event
-        .dyn_ref::<web_sys::CloseEvent>()
-        .map(CloseEvent::from_dom)
+/// The close event, copied out of a trusted `close` event of a `WebSocket`, which the browser fires as a
+/// `CloseEvent`.
+pub(crate) fn close_of(event: &Event) -> CloseEvent {
+    CloseEvent::from_dom(event.unchecked_ref())
 }
 
 /// A length for a JS typed array, which on wasm32 always fits; checked anyway so a 64-bit target cannot truncate.
@@ -291,7 +284,10 @@ impl Drop for WebSocket {
         ) {
             // Best effort, with 1000 like every close this crate makes for you: nothing is listening any more,
             // and close() only throws for bad arguments.
-            let _ = self.raw.close_with_code(ClientCloseCode::NORMAL.code());
+            // Through the same import as `close_with`, so that an app links one `close`.
+            let _ = self
+                .raw
+                .close_with_code_and_reason(ClientCloseCode::NORMAL.code(), "");
         }
     }
 }

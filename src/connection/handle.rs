@@ -99,12 +99,12 @@ impl Handle {
 
     /// Messages received so far, taken from the stream or not.
     pub fn received_messages(&self) -> u64 {
-        self.shared.state.borrow().received
+        self.shared.state().received
     }
 
     /// How many received messages [`Overflow::DropOldest`](crate::connection::Overflow::DropOldest) discarded.
     pub fn dropped_messages(&self) -> u64 {
-        self.shared.state.borrow().dropped
+        self.shared.state().dropped
     }
 }
 

@@ -183,7 +183,7 @@ impl BufferWait {
         if shared.wait_for_writes(cx) {
             return Poll::Pending;
         }
-        shared.state.borrow_mut().send_waker = Some(cx.waker().clone());
+        shared.state_mut().send_waker = Some(cx.waker().clone());
         let ticks = self.ticks;
         let tick = self.tick.get_or_insert_with(|| {
             let next = if NEXT_TASK && ticks == 0 {

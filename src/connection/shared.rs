@@ -8,10 +8,12 @@
 //! `stream_link.rs`, which hold a `Weak` reference too; the ready state and the count of bytes being written are
 //! kept here, since that API has neither `readyState` nor `bufferedAmount`.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell, RefMut};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::task::{ready, Context, Poll, Waker};
+
+use web_sys::Event;
 
 use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::options::{
@@ -31,7 +33,7 @@ pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
 
 pub(crate) struct Shared {
     link: Link,
-    pub(crate) state: RefCell<State>,
+    state: RefCell<State>,
     pub(crate) settings: ConnectionBuilder,
 }
 
@@ -80,6 +82,20 @@ pub(crate) struct State {
 }
 
 impl Shared {
+    /// The state, to read. Not inlined, so that every caller shares one borrow check and its panic location
+    /// instead of linking its own copy. (The check never fails: wakers are woken, and the socket called, only
+    /// after a borrow ends.)
+    #[inline(never)]
+    pub(crate) fn state(&self) -> Ref<'_, State> {
+        self.state.borrow()
+    }
+
+    /// The state, to change; see [`state`](Self::state).
+    #[inline(never)]
+    pub(crate) fn state_mut(&self) -> RefMut<'_, State> {
+        self.state.borrow_mut()
+    }
+
     /// Opens the socket and attaches the listeners.
     pub(crate) fn open(settings: ConnectionBuilder) -> Result<Rc<Self>, Error> {
         settings.validate()?;
@@ -103,24 +119,24 @@ impl Shared {
             BinaryDelivery::Blob | BinaryDelivery::BlobBytes => BinaryType::Blob,
         });
         Ok(Rc::new_cyclic(|weak: &Weak<Self>| {
-            let on_open = weak.clone();
-            let on_message = weak.clone();
-            let on_close = weak.clone();
             // The error event carries nothing; the close event that always follows it says what happened.
             // Registered on the raw socket: these listeners are owned here, so the socket's registry (for
-            // listeners handed to callers) is not needed.
+            // listeners handed to callers) is not needed. One closure type for the three, so that the listener
+            // code is generated once.
             let raw = socket.as_raw();
+            let listen = |event_type, handle: fn(&Self, Event)| {
+                let shared = weak.clone();
+                EventListener::trusted(raw, event_type, move |event| {
+                    with(&shared, |shared| handle(shared, event))
+                })
+            };
             let listeners = [
-                EventListener::trusted(raw, "open", move |_| with(&on_open, Self::handle_open)),
-                EventListener::trusted(raw, "message", move |event| {
-                    if let Some(message) = message_of(&event) {
-                        with(&on_message, |shared| shared.handle_message(message));
-                    }
+                listen("open", |shared, _| shared.handle_open()),
+                listen("message", |shared, event| {
+                    shared.handle_message(message_of(&event))
                 }),
-                EventListener::trusted(raw, "close", move |event| {
-                    if let Some(close) = close_of(&event) {
-                        with(&on_close, |shared| shared.handle_close(close));
-                    }
+                listen("close", |shared, event| {
+                    shared.handle_close(close_of(&event))
                 }),
             ];
             Self {
@@ -136,7 +152,7 @@ impl Shared {
 
     pub(crate) fn handle_open(&self) {
         let wakers = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.opened = true;
             state.reading = matches!(self.link, Link::Stream(_));
             [state.connect_waker.take(), state.send_waker.take()]
@@ -152,7 +168,7 @@ impl Shared {
         };
         let mut overflowed = false;
         let waker = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.received += 1;
             if state.receiver_gone || state.abandoned || state.failure.is_some() {
                 return;
@@ -189,7 +205,7 @@ impl Shared {
 
     pub(crate) fn handle_close(&self, event: CloseEvent) {
         let wakers: Vec<Waker> = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.close = Some(event);
             let mut wakers = std::mem::take(&mut state.close_wakers);
             wakers.extend(state.connect_waker.take());
@@ -202,7 +218,7 @@ impl Shared {
 
     /// The error for an operation that needs an open socket: the close event once known, else the state.
     pub(crate) fn not_open_error(&self) -> Option<Error> {
-        if let Some(close) = &self.state.borrow().close {
+        if let Some(close) = &self.state().close {
             return Some(Error::Closed(close.clone()));
         }
         match self.ready_state() {
@@ -304,7 +320,7 @@ impl Shared {
     /// Stream transport: ready when the reader may read another message: always, but with
     /// [`Overflow::Backpressure`], where it waits for room in the queue.
     pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.state.borrow_mut();
+        let mut state = self.state_mut();
         if self.settings.overflow != Overflow::Backpressure
             || state.receiver_gone
             || state.abandoned
@@ -319,7 +335,7 @@ impl Shared {
     /// Stream transport: the reader has ended (the socket closed, or failed); the stream may end after the queue.
     pub(crate) fn reading_ended(&self) {
         let waker = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.reading = false;
             state.receive_waker.take()
         };
@@ -333,7 +349,7 @@ impl Shared {
         &self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
-        let mut state = self.state.borrow_mut();
+        let mut state = self.state_mut();
         if let Some(Incoming::Reading(read)) = state.queue.front_mut() {
             let read = ready!(read.as_mut().poll(cx));
             state.queue.pop_front();
@@ -371,17 +387,17 @@ impl Shared {
 
     /// The close event, once the connection has closed.
     pub(crate) fn close_event(&self) -> Option<CloseEvent> {
-        self.state.borrow().close.clone()
+        self.state().close.clone()
     }
 
     /// Whether the stream has yielded its last item.
     pub(crate) fn is_ended(&self) -> bool {
-        self.state.borrow().ended
+        self.state().ended
     }
 
     /// Ready with the close event once the connection has closed.
     pub(crate) fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<CloseEvent> {
-        let mut state = self.state.borrow_mut();
+        let mut state = self.state_mut();
         if let Some(close) = &state.close {
             return Poll::Ready(close.clone());
         }
@@ -393,7 +409,7 @@ impl Shared {
 
     /// Ready once the connection is open (`Ok`) or has closed before opening (`Err`).
     pub(crate) fn poll_open(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let mut state = self.state.borrow_mut();
+        let mut state = self.state_mut();
         if state.opened {
             return Poll::Ready(Ok(()));
         }
@@ -408,7 +424,7 @@ impl Shared {
     /// handshake a dead peer would never finish.
     pub(crate) fn abandon(&self, reason: &str) {
         let waker = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.abandoned = true;
             state.receive_waker.take()
         };
@@ -421,7 +437,7 @@ impl Shared {
     /// The receiver is gone: nobody can take messages any more, so stop queueing them.
     pub(crate) fn release_receiver(&self) {
         let room = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.state_mut();
             state.receiver_gone = true;
             state.queue.clear();
             state.receive_waker = None;
@@ -442,7 +458,7 @@ fn with(weak: &Weak<Shared>, f: impl FnOnce(&Shared)) {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = self.state.borrow();
+        let state = self.state();
         f.debug_struct("Connection")
             .field("url", &self.settings.url)
             .field("transport", &self.transport())
