@@ -4,12 +4,12 @@
 //! another. Leaking is impossible by construction: the closure lives exactly as long as the listener (or the
 //! socket, whichever is dropped first).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsError, JsValue};
 use web_sys::{Event, EventTarget};
 
 /// A registered event listener. Dropping it removes the listener from its target and frees the closure.
@@ -20,14 +20,19 @@ pub struct EventListener {
     registration: Rc<Registration>,
 }
 
-/// The JS function behind a listener.
-type Callback = Closure<dyn FnMut(Event)>;
+/// The one signature of every callback this crate hands to the browser (listeners and timers): the one
+/// wasm-bindgen-futures' task queue uses, which every async app links already. wasm-bindgen generates an invoke
+/// shim, an export and a JS wrapper per closure signature, so sharing it saves an app all three for each other
+/// signature it would have used. The callbacks never fail: the `Result` is only for the shared signature.
+pub(crate) type JsCallback = Closure<dyn FnMut(JsValue) -> Result<(), JsError>>;
 
 /// What both a listener and its socket hold, so that whichever is dropped first can detach it.
 pub(crate) struct Registration {
     target: EventTarget,
     event_type: &'static str,
-    callback: RefCell<Option<Callback>>,
+    /// A `Cell`, not a `RefCell`: it is only ever taken or put back, so no borrow check (with its panic path) is
+    /// linked.
+    callback: Cell<Option<JsCallback>>,
 }
 
 impl EventListener {
@@ -37,7 +42,11 @@ impl EventListener {
         event_type: &'static str,
         callback: impl FnMut(Event) + 'static,
     ) -> Self {
-        let callback = Callback::new(callback);
+        let mut callback = callback;
+        let callback = JsCallback::new(move |event: JsValue| {
+            callback(event.unchecked_into());
+            Ok(())
+        });
         // addEventListener cannot throw for a real EventTarget and a function, and if it did, the listener
         // would simply never fire, which `is_attached` cannot hide: nothing to report.
         let _ =
@@ -46,7 +55,7 @@ impl EventListener {
             registration: Rc::new(Registration {
                 target: target.clone(),
                 event_type,
-                callback: RefCell::new(Some(callback)),
+                callback: Cell::new(Some(callback)),
             }),
         }
     }
@@ -71,7 +80,10 @@ impl EventListener {
 
     /// Whether the listener is still registered: `false` once its socket was dropped.
     pub fn is_attached(&self) -> bool {
-        self.registration.callback.borrow().is_some()
+        let callback = self.registration.callback.take();
+        let attached = callback.is_some();
+        self.registration.callback.set(callback);
+        attached
     }
 
     /// A handle that lets the owner of the target detach this listener too.
@@ -84,7 +96,7 @@ impl Registration {
     /// Removes the listener and frees its closure; does nothing the second time. Safe from inside the callback
     /// itself: wasm-bindgen frees a running closure only once it returns.
     pub(crate) fn detach(&self) {
-        let callback = self.callback.borrow_mut().take();
+        let callback = self.callback.take();
         if let Some(callback) = callback {
             // removeEventListener does not throw for a function argument.
             let _ = self.target.remove_event_listener_with_callback(

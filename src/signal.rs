@@ -1,21 +1,21 @@
 //! A one-shot signal: a JS callback fires it, a future waits for it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::task::{Context, Poll, Waker};
 
-/// Set once by a callback; polled by the future waiting for it.
-#[derive(Debug, Default)]
+/// Set once by a callback; polled by the future waiting for it. `Cell`s rather than a `RefCell`: nothing here
+/// can be borrowed twice, and no borrow check (with its panic path) is linked.
+#[derive(Default)]
 pub(crate) struct Signal {
     fired: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
+    waker: Cell<Option<Waker>>,
 }
 
 impl Signal {
     /// Marks the signal fired and wakes the waiting task, if any.
     pub(crate) fn fire(&self) {
         self.fired.set(true);
-        let waker = self.waker.borrow_mut().take();
-        if let Some(waker) = waker {
+        if let Some(waker) = self.waker.take() {
             waker.wake();
         }
     }
@@ -25,8 +25,16 @@ impl Signal {
         if self.fired.get() {
             Poll::Ready(())
         } else {
-            *self.waker.borrow_mut() = Some(cx.waker().clone());
+            self.waker.set(Some(cx.waker().clone()));
             Poll::Pending
         }
+    }
+}
+
+impl std::fmt::Debug for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal")
+            .field("fired", &self.fired.get())
+            .finish_non_exhaustive()
     }
 }

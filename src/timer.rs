@@ -6,11 +6,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::listener::EventListener;
+use crate::listener::{EventListener, JsCallback};
 use crate::signal::Signal;
 
 #[wasm_bindgen]
@@ -22,53 +21,44 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
-/// A callback scheduled with `setTimeout`; dropping it before it fires cancels it and frees the closure.
-pub(crate) struct Timeout {
-    handle: JsValue,
-    _callback: Closure<dyn FnMut()>,
-}
-
-impl Timeout {
-    /// Calls `callback` once after `delay` (rounded down to milliseconds, at most about 24 days).
-    pub(crate) fn new(delay: Duration, callback: impl FnOnce() + 'static) -> Self {
-        let callback = Closure::once(callback);
-        let millis = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
-        let handle = set_timeout(callback.as_ref().unchecked_ref(), millis);
-        Self {
-            handle,
-            _callback: callback,
-        }
-    }
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        clear_timeout(&self.handle);
-    }
-}
-
-impl std::fmt::Debug for Timeout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Timeout").finish_non_exhaustive()
-    }
-}
-
-/// A future that completes after a delay; dropping it cancels the timer.
-#[derive(Debug)]
+/// A future that completes after a delay (rounded down to milliseconds, at most about 24 days); dropping it
+/// cancels the timer and frees its closure.
 pub(crate) struct Sleep {
     fired: Rc<Signal>,
-    _timeout: Timeout,
+    handle: JsValue,
+    _callback: JsCallback,
 }
 
 impl Sleep {
     pub(crate) fn new(delay: Duration) -> Self {
         let fired = Rc::new(Signal::default());
         let on_fire = fired.clone();
-        let timeout = Timeout::new(delay, move || on_fire.fire());
+        // Not `Closure::once`: its wrapper would be one more closure kind in every app; firing is idempotent.
+        let callback = JsCallback::new(move |_| {
+            on_fire.fire();
+            Ok(())
+        });
+        let millis = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+        let handle = set_timeout(callback.as_ref().unchecked_ref(), millis);
         Self {
             fired,
-            _timeout: timeout,
+            handle,
+            _callback: callback,
         }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("fired", &self.fired)
+            .finish_non_exhaustive()
     }
 }
 
