@@ -127,8 +127,13 @@ impl WebSocket {
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         // Checked before the copy: nothing is copied for a socket that cannot send.
         self.ensure_open()?;
+        self.send_open_bytes(bytes)
+    }
+
+    /// Copies `bytes` into a new `Uint8Array` (one copy, without zero-filling first) and sends it, on a socket
+    /// the caller found open.
+    fn send_open_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         byte_length(bytes.len())?;
-        // One copy, without zero-filling first.
         self.send_open(&Uint8Array::from(bytes))
     }
 
@@ -159,10 +164,17 @@ impl WebSocket {
 
     /// Sends any [`Message`]. [`Error::NotOpen`] unless the socket is open.
     pub fn send(&self, message: &Message) -> Result<(), Error> {
+        self.ensure_open()?;
+        self.send_open_message(message)
+    }
+
+    /// Sends a [`Message`] on a socket the caller found open (the async API checks the connection's state once
+    /// for the send and the watermarks).
+    pub(crate) fn send_open_message(&self, message: &Message) -> Result<(), Error> {
         match message {
-            Message::Text(text) => self.send_text(text),
-            Message::Binary(bytes) => self.send_bytes(bytes),
-            Message::Blob(blob) => self.send_blob(blob),
+            Message::Text(text) => self.send_open(&JsValue::from_str(text)),
+            Message::Binary(bytes) => self.send_open_bytes(bytes),
+            Message::Blob(blob) => self.send_open(blob),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::connection::stream_link::StreamOps;
 use crate::connection::transport::Transport;
 use crate::connection::{Connect, Connection};
 use crate::error::Error;
+use crate::message::Message;
 
 /// How received binary messages are delivered by the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -72,8 +73,9 @@ impl std::fmt::Debug for StreamOpener {
     }
 }
 
-/// A received Blob being read into bytes.
-pub(crate) type BlobRead = Pin<Box<dyn Future<Output = Result<Vec<u8>, Error>>>>;
+/// A received Blob being read into bytes: the [`Message::Binary`](crate::Message::Binary) it becomes. (The
+/// message itself, not the bytes, so that the stream hands the result on as it is.)
+pub(crate) type BlobRead = Pin<Box<dyn Future<Output = Result<Message, Error>>>>;
 
 /// Reads received Blobs into bytes ([`BinaryDelivery::BlobBytes`]). Only [`ConnectionBuilder::binary`] sets it,
 /// so an app that never asks for Blob reading links none of its code (the promise machinery included).
@@ -86,7 +88,7 @@ impl BlobReader {
             let read = wasm_bindgen_futures::JsFuture::from(blob.array_buffer());
             Box::pin(async move {
                 read.await
-                    .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                    .map(|buffer| Message::Binary(js_sys::Uint8Array::new(&buffer).to_vec()))
                     .map_err(|exception| Error::from_exception(&exception))
             })
         })

@@ -60,8 +60,9 @@ pub(crate) struct State {
     queue: VecDeque<Incoming>,
     pub(crate) opened: bool,
     pub(crate) close: Option<CloseEvent>,
-    /// An error the stream must yield once, after the queued messages (an overflow).
-    failure: Option<Error>,
+    /// The queue overflowed ([`Overflow::Fail`]): the stream yields [`Error::ReceiveOverflow`] once, after the
+    /// queued messages. (A flag, not the error: nothing else fails a stream this way.)
+    overflowed: bool,
     /// Whether the stream has yielded its last item.
     ended: bool,
     pub(crate) dropped: u64,
@@ -121,21 +122,14 @@ impl Shared {
         Ok(Rc::new_cyclic(|weak: &Weak<Self>| {
             // The error event carries nothing; the close event that always follows it says what happened.
             // Registered on the raw socket: these listeners are owned here, so the socket's registry (for
-            // listeners handed to callers) is not needed. One closure type for the three, so that the listener
-            // code is generated once.
+            // listeners handed to callers) is not needed.
             let raw = socket.as_raw();
-            let listen = |event_type, handle: fn(&Self, Event)| {
-                let shared = weak.clone();
-                EventListener::trusted(raw, event_type, move |event| {
-                    with(&shared, |shared| handle(shared, event))
-                })
-            };
             let listeners = [
-                listen("open", |shared, _| shared.handle_open()),
-                listen("message", |shared, event| {
+                listen(raw, "open", weak, |shared, _| shared.handle_open()),
+                listen(raw, "message", weak, |shared, event| {
                     shared.handle_message(message_of(&event))
                 }),
-                listen("close", |shared, event| {
+                listen(raw, "close", weak, |shared, event| {
                     shared.handle_close(close_of(&event))
                 }),
             ];
@@ -170,7 +164,7 @@ impl Shared {
         let waker = {
             let mut state = self.state_mut();
             state.received += 1;
-            if state.receiver_gone || state.abandoned || state.failure.is_some() {
+            if state.receiver_gone || state.abandoned || state.overflowed {
                 return;
             }
             if state.queue.len() >= self.settings.receive_capacity {
@@ -182,9 +176,7 @@ impl Shared {
                     // The classic socket cannot stop reading; the stream transport reads only while there is
                     // room, so it never gets here.
                     Overflow::Fail | Overflow::Backpressure => {
-                        state.failure = Some(Error::ReceiveOverflow {
-                            capacity: self.settings.receive_capacity,
-                        });
+                        state.overflowed = true;
                         overflowed = true;
                     }
                 }
@@ -291,7 +283,7 @@ impl Shared {
     /// Sends on an open connection (the caller checked).
     pub(crate) fn send(&self, message: &Message) -> Result<(), Error> {
         match &self.link {
-            Link::Classic { socket, .. } => socket.send(message),
+            Link::Classic { socket, .. } => socket.send_open_message(message),
             Link::Stream(stream) => stream.send(message),
         }
     }
@@ -353,7 +345,7 @@ impl Shared {
         if let Some(Incoming::Reading(read)) = state.queue.front_mut() {
             let read = ready!(read.as_mut().poll(cx));
             state.queue.pop_front();
-            return Poll::Ready(Some(read.map(Message::Binary)));
+            return Poll::Ready(Some(read));
         }
         if let Some(Incoming::Ready(message)) = state.queue.pop_front() {
             // Room again: the stream transport's reader may read on.
@@ -367,9 +359,11 @@ impl Shared {
         if state.ended {
             return Poll::Ready(None);
         }
-        if let Some(failure) = state.failure.take() {
+        if state.overflowed {
             state.ended = true;
-            return Poll::Ready(Some(Err(failure)));
+            return Poll::Ready(Some(Err(Error::ReceiveOverflow {
+                capacity: self.settings.receive_capacity,
+            })));
         }
         if state.abandoned {
             state.ended = true;
@@ -449,11 +443,21 @@ impl Shared {
     }
 }
 
-/// Runs `f` on the shared state if the connection still exists.
-fn with(weak: &Weak<Shared>, f: impl FnOnce(&Shared)) {
-    if let Some(shared) = weak.upgrade() {
-        f(&shared);
-    }
+/// Calls `handle` with the connection, while it exists, for each trusted `event_type` event of `socket`. One
+/// function, not inlined, for the three listeners: their code is generated once.
+#[inline(never)]
+fn listen(
+    socket: &web_sys::WebSocket,
+    event_type: &'static str,
+    shared: &Weak<Shared>,
+    handle: fn(&Shared, Event),
+) -> EventListener {
+    let shared = shared.clone();
+    EventListener::trusted(socket, event_type, move |event| {
+        if let Some(shared) = shared.upgrade() {
+            handle(&shared, event);
+        }
+    })
 }
 
 impl std::fmt::Debug for Shared {
