@@ -162,11 +162,20 @@ struct BufferWait {
     ticks: u32,
 }
 
-/// What the next re-read waits for.
-#[derive(Debug)]
+/// What the next re-read waits for. The next task is behind a `Box<dyn Future>`, so that only an app that waits
+/// for [`Drained`] links its code (`Tick`'s drop would otherwise close a `MessagePort` in every app that sends).
 enum Tick {
-    NextTask(NextTask),
+    NextTask(Pin<Box<dyn Future<Output = ()>>>),
     Sleep(Sleep),
+}
+
+impl std::fmt::Debug for Tick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NextTask(_) => "NextTask",
+            Self::Sleep(_) => "Sleep",
+        })
+    }
 }
 
 impl BufferWait {
@@ -192,7 +201,7 @@ impl BufferWait {
                 None
             };
             match next {
-                Some(next) => Tick::NextTask(next),
+                Some(next) => Tick::NextTask(Box::pin(next)),
                 None => Tick::Sleep(Sleep::new(backoff_delay(
                     ticks,
                     shared.settings.poll_interval,
@@ -200,7 +209,7 @@ impl BufferWait {
             }
         });
         match tick {
-            Tick::NextTask(next) => ready!(Pin::new(next).poll(cx)),
+            Tick::NextTask(next) => ready!(next.as_mut().poll(cx)),
             Tick::Sleep(sleep) => ready!(Pin::new(sleep).poll(cx)),
         }
         self.tick = None;
