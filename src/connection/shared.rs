@@ -196,16 +196,18 @@ impl Shared {
     }
 
     pub(crate) fn handle_close(&self, event: CloseEvent) {
-        let wakers: Vec<Waker> = {
+        let (closed, others) = {
             let mut state = self.state_mut();
             state.close = Some(event);
-            let mut wakers = std::mem::take(&mut state.close_wakers);
-            wakers.extend(state.connect_waker.take());
-            wakers.extend(state.receive_waker.take());
-            wakers.extend(state.send_waker.take());
-            wakers
+            let others = [
+                state.connect_waker.take(),
+                state.receive_waker.take(),
+                state.send_waker.take(),
+            ];
+            (std::mem::take(&mut state.close_wakers), others)
         };
-        wakers.into_iter().for_each(Waker::wake);
+        closed.into_iter().for_each(Waker::wake);
+        others.into_iter().flatten().for_each(Waker::wake);
     }
 
     /// The error for an operation that needs an open socket: the close event once known, else the state.
