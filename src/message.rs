@@ -109,9 +109,10 @@ impl Message {
         }
     }
 
-    /// Reads a received `MessageEvent.data`: a string, an `ArrayBuffer` or a `Blob`. Anything else (no browser
-    /// sends it; only a script-dispatched event could carry it) is read as the bytes of a typed array if it is
-    /// one, or as its string form (JavaScript's `String(data)`), so nothing is dropped and nothing panics.
+    /// Reads a received value whose type the browser does not pin down, such as a `WebSocketStream` chunk: a
+    /// string, an `ArrayBuffer`, a `Blob`, or the bytes of a typed array; anything else as its string form
+    /// (JavaScript's `String(data)`), so nothing is dropped and nothing panics. (A `WebSocket`'s own `message`
+    /// events are read by [`from_socket_data`](Self::from_socket_data).)
     pub(crate) fn from_event_data(data: JsValue) -> Self {
         if let Some(text) = data.as_string() {
             return Self::Text(text);

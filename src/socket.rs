@@ -295,8 +295,8 @@ impl Drop for WebSocket {
             ReadyState::Connecting | ReadyState::Open
         ) {
             // Best effort, with 1000 like every close this crate makes for you: nothing is listening any more,
-            // and close() only throws for bad arguments.
-            // Through the same import as `close_with`, so that an app links one `close`.
+            // and close() only throws for bad arguments. Through the same import as `close_with`, so that an app
+            // links one `close`.
             let _ = self
                 .raw
                 .close_with_code_and_reason(ClientCloseCode::NORMAL.code(), "");
