@@ -40,9 +40,9 @@ impl EventListener {
     pub fn new(
         target: &EventTarget,
         event_type: &'static str,
-        callback: impl FnMut(Event) + 'static,
+        mut callback: impl FnMut(Event) + 'static,
     ) -> Self {
-        let mut callback = callback;
+        // addEventListener hands the function an Event.
         let callback = JsCallback::new(move |event: JsValue| {
             callback(event.unchecked_into());
             Ok(())
