@@ -306,13 +306,14 @@ extern "C" {
     fn js_string_or_throw(value: &JsValue) -> Result<String, JsValue>;
 }
 
-/// A readable form of any JS value, without pulling wasm-bindgen's debug formatter into every app: `String(value)`,
-/// or the value's kind when even that throws.
+/// A readable form of any JS value, without pulling wasm-bindgen's debug formatter into every app: `String(value)`.
+/// Only an object can make that throw (its `toString` throws, or it has none, like `Object.create(null)`), so
+/// the fallback names no kind: `typeof` could only say "object" or "function", and would link one more import.
 pub(crate) fn js_string(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
         return text;
     }
-    js_string_or_throw(value).unwrap_or_else(|_| value.js_typeof().as_string().unwrap_or_default())
+    js_string_or_throw(value).unwrap_or_else(|_| "an object with no string form".to_owned())
 }
 
 /// Whole milliseconds as a `u64`: a `u128` (what `as_millis` gives) would link its own formatting code.
