@@ -110,6 +110,18 @@ impl std::fmt::Debug for BlobReader {
     }
 }
 
+/// What an open connection keeps of its settings: how it fills and drains its queues. (The URL and the
+/// subprotocols are the socket's once it exists, so the connection does not hold them.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Queues {
+    pub(crate) blob_reader: Option<BlobReader>,
+    pub(crate) receive_capacity: usize,
+    pub(crate) overflow: Overflow,
+    pub(crate) high_water: u32,
+    pub(crate) low_water: u32,
+    pub(crate) poll_interval: Duration,
+}
+
 /// The settings of a connection, made with [`Connection::builder`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionBuilder {
@@ -118,12 +130,7 @@ pub struct ConnectionBuilder {
     /// Why `protocols` was refused, found when they were given, so that an app offering none links no check.
     pub(crate) protocol_error: Option<Error>,
     pub(crate) binary: BinaryDelivery,
-    pub(crate) blob_reader: Option<BlobReader>,
-    pub(crate) receive_capacity: usize,
-    pub(crate) overflow: Overflow,
-    pub(crate) high_water: u32,
-    pub(crate) low_water: u32,
-    pub(crate) poll_interval: Duration,
+    pub(crate) queues: Queues,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) transport: Transport,
     pub(crate) stream_opener: Option<StreamOpener>,
@@ -145,12 +152,14 @@ impl ConnectionBuilder {
             protocols: Vec::new(),
             protocol_error: None,
             binary: BinaryDelivery::default(),
-            blob_reader: None,
-            receive_capacity: Self::DEFAULT_RECEIVE_CAPACITY,
-            overflow: Overflow::default(),
-            high_water: Self::DEFAULT_HIGH_WATER,
-            low_water: Self::DEFAULT_LOW_WATER,
-            poll_interval: Self::DEFAULT_POLL_INTERVAL,
+            queues: Queues {
+                blob_reader: None,
+                receive_capacity: Self::DEFAULT_RECEIVE_CAPACITY,
+                overflow: Overflow::default(),
+                high_water: Self::DEFAULT_HIGH_WATER,
+                low_water: Self::DEFAULT_LOW_WATER,
+                poll_interval: Self::DEFAULT_POLL_INTERVAL,
+            },
             connect_timeout: None,
             transport: Transport::Classic,
             stream_opener: None,
@@ -168,15 +177,15 @@ impl ConnectionBuilder {
     /// How received binary messages are delivered (default: [`BinaryDelivery::Bytes`]).
     pub fn binary(mut self, delivery: BinaryDelivery) -> Self {
         self.binary = delivery;
-        self.blob_reader = (delivery == BinaryDelivery::BlobBytes).then(BlobReader::new);
+        self.queues.blob_reader = (delivery == BinaryDelivery::BlobBytes).then(BlobReader::new);
         self
     }
 
     /// How many received messages may wait to be taken from the stream (default 4096, at least 1), and what
     /// happens beyond that (default [`Overflow::Fail`]).
     pub fn receive_queue(mut self, capacity: usize, overflow: Overflow) -> Self {
-        self.receive_capacity = capacity.max(1);
-        self.overflow = overflow;
+        self.queues.receive_capacity = capacity.max(1);
+        self.queues.overflow = overflow;
         self
     }
 
@@ -185,8 +194,8 @@ impl ConnectionBuilder {
     /// or below (defaults 1 MiB and 256 KiB). `low` is capped at `high`. The reconnecting
     /// client queues above `high` instead of handing more to the browser.
     pub fn send_watermarks(mut self, high: u32, low: u32) -> Self {
-        self.high_water = high;
-        self.low_water = low.min(high);
+        self.queues.high_water = high;
+        self.queues.low_water = low.min(high);
         self
     }
 
@@ -196,7 +205,7 @@ impl ConnectionBuilder {
     /// way; it runs only while a task is actually waiting. (The stream transport does not poll: its writes
     /// complete with a promise.)
     pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = interval.max(Duration::from_millis(1));
+        self.queues.poll_interval = interval.max(Duration::from_millis(1));
         self
     }
 
@@ -247,9 +256,12 @@ mod tests {
             .send_watermarks(100, 500)
             .poll_interval(Duration::ZERO);
         assert_eq!(builder.protocols, ["a", "b"]);
-        assert_eq!(builder.receive_capacity, 1);
-        assert_eq!((builder.high_water, builder.low_water), (100, 100));
-        assert_eq!(builder.poll_interval, Duration::from_millis(1));
+        assert_eq!(builder.queues.receive_capacity, 1);
+        assert_eq!(
+            (builder.queues.high_water, builder.queues.low_water),
+            (100, 100)
+        );
+        assert_eq!(builder.queues.poll_interval, Duration::from_millis(1));
         assert!(builder.validate().is_ok());
         assert!(Connection::builder("ws://x/")
             .protocols(&["a b"])

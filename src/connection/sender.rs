@@ -67,7 +67,7 @@ impl Sender {
     /// the low-water mark.
     pub(crate) fn is_throttled(&mut self) -> bool {
         let buffered = self.shared.buffered_amount();
-        let settings = &self.shared.settings;
+        let settings = &self.shared.queues;
         self.throttled = if self.throttled {
             buffered > settings.low_water
         } else {
@@ -204,7 +204,7 @@ impl BufferWait {
                 Some(next) => Tick::NextTask(Box::pin(next)),
                 None => Tick::Sleep(Sleep::new(backoff_delay(
                     ticks,
-                    shared.settings.poll_interval,
+                    shared.queues.poll_interval,
                 ))),
             }
         });

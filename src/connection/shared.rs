@@ -17,7 +17,7 @@ use web_sys::Event;
 
 use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::options::{
-    BinaryDelivery, BlobRead, BlobReader, ConnectionBuilder, Overflow,
+    BinaryDelivery, BlobRead, BlobReader, ConnectionBuilder, Overflow, Queues,
 };
 use crate::connection::stream_link::StreamOps;
 use crate::connection::transport::Transport;
@@ -34,7 +34,7 @@ pub(crate) const OVERFLOW_REASON: &str = "receive queue full";
 pub(crate) struct Shared {
     link: Link,
     state: RefCell<State>,
-    pub(crate) settings: ConnectionBuilder,
+    pub(crate) queues: Queues,
 }
 
 /// The browser object that carries the connection.
@@ -105,7 +105,7 @@ impl Shared {
                 let shared = Rc::new(Self {
                     link: Link::Stream(stream),
                     state: RefCell::new(State::default()),
-                    settings,
+                    queues: settings.queues,
                 });
                 if let Link::Stream(stream) = &shared.link {
                     stream.start(Rc::downgrade(&shared));
@@ -139,7 +139,7 @@ impl Shared {
                     _listeners: listeners,
                 },
                 state: RefCell::new(State::default()),
-                settings,
+                queues: settings.queues,
             }
         }))
     }
@@ -155,7 +155,7 @@ impl Shared {
     }
 
     pub(crate) fn handle_message(&self, message: Message) {
-        let incoming = match (message, self.settings.blob_reader) {
+        let incoming = match (message, self.queues.blob_reader) {
             // The read starts now, in parallel with later ones; the queue keeps the order.
             (Message::Blob(blob), Some(BlobReader(read))) => Incoming::Reading(read(&blob)),
             (other, _) => Incoming::Ready(other),
@@ -167,8 +167,8 @@ impl Shared {
             if state.receiver_gone || state.abandoned || state.overflowed {
                 return;
             }
-            if state.queue.len() >= self.settings.receive_capacity {
-                match self.settings.overflow {
+            if state.queue.len() >= self.queues.receive_capacity {
+                match self.queues.overflow {
                     Overflow::DropOldest => {
                         state.queue.pop_front();
                         state.dropped += 1;
@@ -315,10 +315,10 @@ impl Shared {
     /// [`Overflow::Backpressure`], where it waits for room in the queue.
     pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.state_mut();
-        if self.settings.overflow != Overflow::Backpressure
+        if self.queues.overflow != Overflow::Backpressure
             || state.receiver_gone
             || state.abandoned
-            || state.queue.len() < self.settings.receive_capacity
+            || state.queue.len() < self.queues.receive_capacity
         {
             return Poll::Ready(());
         }
@@ -364,7 +364,7 @@ impl Shared {
         if state.overflowed {
             state.ended = true;
             return Poll::Ready(Some(Err(Error::ReceiveOverflow {
-                capacity: self.settings.receive_capacity,
+                capacity: self.queues.receive_capacity,
             })));
         }
         if state.abandoned {
@@ -466,7 +466,7 @@ impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.state();
         f.debug_struct("Connection")
-            .field("url", &self.settings.url)
+            .field("url", &self.url())
             .field("transport", &self.transport())
             .field("ready_state", &self.ready_state())
             .field("queued", &state.queue.len())

@@ -227,8 +227,8 @@ impl Inner {
             }
         }
         let (capacity, overflow) = (
-            self.settings.connection.receive_capacity,
-            self.settings.connection.overflow,
+            self.settings.connection.queues.receive_capacity,
+            self.settings.connection.queues.overflow,
         );
         let waker = {
             let mut state = self.state.borrow_mut();
@@ -264,9 +264,9 @@ impl Inner {
     /// [`Overflow::Backpressure`], while the stream's queue is full.
     pub(crate) fn has_room(&self) -> bool {
         let state = self.state.borrow();
-        self.settings.connection.overflow != Overflow::Backpressure
+        self.settings.connection.queues.overflow != Overflow::Backpressure
             || state.stream_gone
-            || state.inbox.len() < self.settings.connection.receive_capacity
+            || state.inbox.len() < self.settings.connection.queues.receive_capacity
     }
 
     /// Puts an overflow in the stream, after what was queued: messages were lost. One in a row is enough; a
@@ -478,7 +478,7 @@ impl Inner {
         let mut state = self.state.borrow_mut();
         if let Some(item) = state.inbox.pop_front() {
             // Room again: with backpressure the driver may take the next message off the connection.
-            let driver = (self.settings.connection.overflow == Overflow::Backpressure)
+            let driver = (self.settings.connection.queues.overflow == Overflow::Backpressure)
                 .then(|| state.driver_waker.take())
                 .flatten();
             drop(state);

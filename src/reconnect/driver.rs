@@ -150,14 +150,15 @@ async fn connect(inner: &Inner) -> Result<Connection, Error> {
     // or no stream reads it at all. So it takes at least the default capacity; both stay bounded.
     // With backpressure over WebSocketStream the connection's queue cannot overflow (its reader waits for room),
     // so it keeps the capacity asked for and the two queues bound memory together.
-    let pauses = builder.overflow == Overflow::Backpressure
+    let pauses = builder.queues.overflow == Overflow::Backpressure
         && match builder.transport {
             Transport::Stream => true,
             Transport::Auto => Transport::stream_available(),
             Transport::Classic => false,
         };
     if !pauses {
-        builder.receive_capacity = builder
+        builder.queues.receive_capacity = builder
+            .queues
             .receive_capacity
             .max(ConnectionBuilder::DEFAULT_RECEIVE_CAPACITY);
     }
