@@ -295,7 +295,7 @@ impl Shared {
     pub(crate) fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
         match &self.link {
             Link::Classic { socket, .. } => socket.close_with(code, reason),
-            Link::Stream(stream) => stream.close_with(code, reason),
+            Link::Stream(stream) => stream.close_with((code, reason)),
         }
     }
 
