@@ -29,9 +29,15 @@ use crate::state::{BinaryType, ReadyState};
 /// `!Send`: it belongs to the thread (page or worker) that opened it.
 #[derive(Debug)]
 pub struct WebSocket {
-    raw: web_sys::WebSocket,
+    raw: OwnedSocket,
     listeners: RefCell<Vec<Weak<Registration>>>,
 }
+
+/// A browser socket with what every owner of one does: send on it, close it, and close it (with 1000) when
+/// dropped if it is still connecting or open. The async connection holds one directly, so it links no walk of a
+/// listener registry it never fills; [`WebSocket`] holds one beside its registry.
+#[derive(Debug)]
+pub(crate) struct OwnedSocket(web_sys::WebSocket);
 
 impl WebSocket {
     /// Opens a connection to `url` (`ws://`, `wss://`, or `http(s)://`, which the browser maps to `ws(s)://`).
@@ -52,38 +58,30 @@ impl WebSocket {
     }
 
     /// Opens a connection with subprotocols already checked.
-    pub(crate) fn create<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
-        let result = if protocols.is_empty() {
-            web_sys::WebSocket::new(url)
-        } else {
-            let list: Array = protocols
-                .iter()
-                .map(|p| JsValue::from_str(p.as_ref()))
-                .collect();
-            web_sys::WebSocket::new_with_str_sequence(url, &list)
-        };
-        result
-            .map(Self::from_raw)
-            .map_err(|exception| open_error(url, &exception))
+    fn create<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
+        OwnedSocket::create(url, protocols).map(|raw| Self {
+            raw,
+            listeners: RefCell::new(Vec::new()),
+        })
     }
 
     /// Wraps a browser `WebSocket` made elsewhere. Listeners added through this wrapper are detached when it is
     /// dropped, and the connection is closed.
     pub fn from_raw(raw: web_sys::WebSocket) -> Self {
         Self {
-            raw,
+            raw: OwnedSocket(raw),
             listeners: RefCell::new(Vec::new()),
         }
     }
 
     /// The web-sys object, for what this crate does not wrap.
     pub fn as_raw(&self) -> &web_sys::WebSocket {
-        &self.raw
+        &self.raw.0
     }
 
     /// The connection's state.
     pub fn ready_state(&self) -> ReadyState {
-        ReadyState::from_dom(self.raw.ready_state())
+        self.raw.state()
     }
 
     /// How received binary messages are delivered.
@@ -127,14 +125,7 @@ impl WebSocket {
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         // Checked before the copy: nothing is copied for a socket that cannot send.
         self.ensure_open()?;
-        self.send_open_bytes(bytes)
-    }
-
-    /// Copies `bytes` into a new `Uint8Array` (one copy, without zero-filling first) and sends it, on a socket
-    /// the caller found open.
-    fn send_open_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
-        byte_length(bytes.len())?;
-        self.send_open(&Uint8Array::from(bytes))
+        self.raw.send_open_bytes(bytes)
     }
 
     /// Sends an `ArrayBuffer` as a binary message. [`Error::NotOpen`] unless the socket is open.
@@ -151,31 +142,13 @@ impl WebSocket {
     /// rather than web-sys's four. [`Error::NotOpen`] unless the socket is open.
     pub(crate) fn send_value(&self, data: &JsValue) -> Result<(), Error> {
         self.ensure_open()?;
-        self.send_open(data)
-    }
-
-    /// The browser's `send`, for a caller that has checked the socket is open.
-    fn send_open(&self, data: &JsValue) -> Result<(), Error> {
-        self.raw
-            .unchecked_ref::<AnySender>()
-            .send(data)
-            .map_err(|e| Error::from_exception(&e))
+        self.raw.send_open(data)
     }
 
     /// Sends any [`Message`]. [`Error::NotOpen`] unless the socket is open.
     pub fn send(&self, message: &Message) -> Result<(), Error> {
         self.ensure_open()?;
-        self.send_open_message(message)
-    }
-
-    /// Sends a [`Message`] on a socket the caller found open (the async API checks the connection's state once
-    /// for the send and the watermarks).
-    pub(crate) fn send_open_message(&self, message: &Message) -> Result<(), Error> {
-        match message {
-            Message::Text(text) => self.send_open(&JsValue::from_str(text)),
-            Message::Binary(bytes) => self.send_open_bytes(bytes),
-            Message::Blob(blob) => self.send_open(blob),
-        }
+        self.raw.send_open_message(message)
     }
 
     /// Starts the closing handshake with code 1000 and no reason. (The DOM's `close()` sends no code, which the
@@ -188,10 +161,7 @@ impl WebSocket {
     /// Starts the closing handshake with a code and a reason of at most 123 UTF-8 bytes. The reason is checked
     /// before the browser is called: on [`Error::CloseReasonTooLong`] the socket is left untouched.
     pub fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
-        validate_close_reason(reason)?;
-        self.raw
-            .close_with_code_and_reason(code.code(), reason)
-            .map_err(|e| Error::from_exception(&e))
+        self.raw.close_with(code, reason)
     }
 
     /// Calls `callback` when the connection opens.
@@ -223,7 +193,7 @@ impl WebSocket {
         event_type: &'static str,
         callback: impl FnMut(Event) + 'static,
     ) -> EventListener {
-        let listener = EventListener::trusted(&self.raw, event_type, callback);
+        let listener = EventListener::trusted(self.as_raw(), event_type, callback);
         let mut listeners = self.listeners.borrow_mut();
         listeners.retain(|registration| registration.strong_count() > 0);
         listeners.push(listener.downgrade());
@@ -285,20 +255,86 @@ fn byte_length(len: usize) -> Result<u32, Error> {
 }
 
 impl Drop for WebSocket {
+    /// Detaches the listeners handed out; the socket's own drop then closes it.
     fn drop(&mut self) {
         let listeners = std::mem::take(self.listeners.get_mut());
         for registration in listeners.iter().filter_map(Weak::upgrade) {
             registration.detach();
         }
-        if matches!(
-            self.ready_state(),
-            ReadyState::Connecting | ReadyState::Open
-        ) {
+    }
+}
+
+impl OwnedSocket {
+    /// Opens a connection with subprotocols already checked.
+    pub(crate) fn create<S: AsRef<str>>(url: &str, protocols: &[S]) -> Result<Self, Error> {
+        let result = if protocols.is_empty() {
+            web_sys::WebSocket::new(url)
+        } else {
+            let list: Array = protocols
+                .iter()
+                .map(|p| JsValue::from_str(p.as_ref()))
+                .collect();
+            web_sys::WebSocket::new_with_str_sequence(url, &list)
+        };
+        result
+            .map(Self)
+            .map_err(|exception| open_error(url, &exception))
+    }
+
+    pub(crate) fn state(&self) -> ReadyState {
+        ReadyState::from_dom(self.0.ready_state())
+    }
+
+    /// The browser's `send`, for a caller that has checked the socket is open.
+    fn send_open(&self, data: &JsValue) -> Result<(), Error> {
+        self.0
+            .unchecked_ref::<AnySender>()
+            .send(data)
+            .map_err(|e| Error::from_exception(&e))
+    }
+
+    /// Copies `bytes` into a new `Uint8Array` (one copy, without zero-filling first) and sends it, on a socket
+    /// the caller found open.
+    fn send_open_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
+        byte_length(bytes.len())?;
+        self.send_open(&Uint8Array::from(bytes))
+    }
+
+    /// Sends a [`Message`] on a socket the caller found open (the async API checks the connection's state once
+    /// for the send and the watermarks).
+    pub(crate) fn send_open_message(&self, message: &Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_open(&JsValue::from_str(text)),
+            Message::Binary(bytes) => self.send_open_bytes(bytes),
+            Message::Blob(blob) => self.send_open(blob),
+        }
+    }
+
+    /// [`WebSocket::close_with`].
+    pub(crate) fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
+        validate_close_reason(reason)?;
+        self.0
+            .close_with_code_and_reason(code.code(), reason)
+            .map_err(|e| Error::from_exception(&e))
+    }
+}
+
+impl std::ops::Deref for OwnedSocket {
+    type Target = web_sys::WebSocket;
+
+    fn deref(&self) -> &web_sys::WebSocket {
+        &self.0
+    }
+}
+
+impl Drop for OwnedSocket {
+    fn drop(&mut self) {
+        if matches!(self.state(), ReadyState::Connecting | ReadyState::Open) {
             // Best effort, with 1000 like every close this crate makes for you: nothing is listening any more,
             // and close() only throws for bad arguments. Through the same import as `close_with`, so that an app
             // links one `close`.
             let _ = self
-                .raw
+                .0
                 .close_with_code_and_reason(ClientCloseCode::NORMAL.code(), "");
         }
     }

@@ -24,7 +24,7 @@ use crate::connection::transport::Transport;
 use crate::error::Error;
 use crate::listener::EventListener;
 use crate::message::Message;
-use crate::socket::{close_of, message_of, WebSocket};
+use crate::socket::{close_of, message_of, OwnedSocket};
 use crate::state::{BinaryType, ReadyState};
 
 /// The reason sent, with [`ClientCloseCode::RECEIVE_OVERFLOW`], when a receive queue overflows in
@@ -42,7 +42,7 @@ enum Link {
     Classic {
         /// First, so they are detached before the socket's drop closes it: no event is delivered after that.
         _listeners: [EventListener; 3],
-        socket: WebSocket,
+        socket: OwnedSocket,
     },
     /// Behind a trait object, made only where [`ConnectionBuilder::transport`] asked for it, so that the classic
     /// path links none of it.
@@ -114,16 +114,19 @@ impl Shared {
             }
         }
         // Checked by the builder already.
-        let socket = WebSocket::create(&settings.url, &settings.protocols)?;
-        socket.set_binary_type(match settings.binary {
-            BinaryDelivery::Bytes => BinaryType::ArrayBuffer,
-            BinaryDelivery::Blob | BinaryDelivery::BlobBytes => BinaryType::Blob,
-        });
+        let socket = OwnedSocket::create(&settings.url, &settings.protocols)?;
+        socket.set_binary_type(
+            match settings.binary {
+                BinaryDelivery::Bytes => BinaryType::ArrayBuffer,
+                BinaryDelivery::Blob | BinaryDelivery::BlobBytes => BinaryType::Blob,
+            }
+            .to_dom(),
+        );
         Ok(Rc::new_cyclic(|weak: &Weak<Self>| {
             // The error event carries nothing; the close event that always follows it says what happened.
             // Registered on the raw socket: these listeners are owned here, so the socket's registry (for
             // listeners handed to callers) is not needed.
-            let raw = socket.as_raw();
+            let raw = &*socket;
             let listeners = [
                 listen(raw, "open", weak, |shared, _| shared.handle_open()),
                 listen(raw, "message", weak, |shared, event| {
@@ -232,7 +235,7 @@ impl Shared {
     /// The connection's state: the socket's, or for the stream transport what its promises said so far.
     pub(crate) fn ready_state(&self) -> ReadyState {
         match &self.link {
-            Link::Classic { socket, .. } => socket.ready_state(),
+            Link::Classic { socket, .. } => socket.state(),
             Link::Stream(stream) => stream.ready_state(),
         }
     }
@@ -269,7 +272,7 @@ impl Shared {
     /// The classic socket's web-sys object; `None` for the stream transport.
     pub(crate) fn as_raw(&self) -> Option<&web_sys::WebSocket> {
         match &self.link {
-            Link::Classic { socket, .. } => Some(socket.as_raw()),
+            Link::Classic { socket, .. } => Some(socket),
             Link::Stream(_) => None,
         }
     }
@@ -277,7 +280,7 @@ impl Shared {
     /// The browser object: a `WebSocket` or a `WebSocketStream`.
     pub(crate) fn as_js(&self) -> &wasm_bindgen::JsValue {
         match &self.link {
-            Link::Classic { socket, .. } => socket.as_raw(),
+            Link::Classic { socket, .. } => socket,
             Link::Stream(stream) => stream.raw(),
         }
     }
