@@ -323,17 +323,38 @@ fn millis(duration: std::time::Duration) -> u64 {
 
 /// The `name` and `message` of a thrown JS value, whatever it is. (With the `js` feature, the value is
 /// remembered as the `cause` of the error made from them: see `js::cause`.)
+///
+/// Any object's `name` and `message` are read, so an `Error` or `DOMException` of another realm (an iframe's)
+/// keeps its name too; the reads are caught, so a throwing getter or a `Proxy` cannot break out. A thrown string
+/// is the message. Other values (a number, a symbol) leave the message empty: converting them would take
+/// `String(value)`, one more import in every app, for what the browser's own methods never throw. (The JS API
+/// keeps the value itself as the error's `cause`.)
 pub(crate) fn exception_parts(value: &JsValue) -> (String, String) {
-    // A `DOMException` is an `Error` too (its prototype chain goes through `Error.prototype` in every engine), so
-    // one check and one pair of getters serve both.
-    let (name, message) = if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        (error.name().into(), error.message().into())
+    let (name, message) = if value.is_object() {
+        let thrown = value.unchecked_ref::<Thrown>();
+        let text = |read: Result<JsValue, JsValue>| read.ok().and_then(|text| text.as_string());
+        (
+            text(thrown.name()).unwrap_or_else(|| "Error".to_owned()),
+            text(thrown.message()).unwrap_or_default(),
+        )
     } else {
-        ("Error".to_owned(), js_string(value))
+        ("Error".to_owned(), value.as_string().unwrap_or_default())
     };
     #[cfg(feature = "js")]
     crate::js::cause::remember(&name, &message, value);
     (name, message)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// Any thrown object, read for its `name` and `message` properties.
+    type Thrown;
+
+    #[wasm_bindgen(method, getter, catch)]
+    fn name(this: &Thrown) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, getter, catch)]
+    fn message(this: &Thrown) -> Result<JsValue, JsValue>;
 }
 
 impl Error {
