@@ -31,6 +31,7 @@
 //!
 //! Everything here is `!Send`: spawn it with `wasm_bindgen_futures::spawn_local`.
 
+mod blob_reader;
 mod handle;
 mod options;
 mod receiver;

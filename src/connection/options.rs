@@ -1,14 +1,13 @@
 //! How a connection is opened and how it treats its queues: the builder and its settings.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+use crate::connection::shared::Shared;
 use crate::connection::stream_link::StreamOps;
 use crate::connection::transport::Transport;
 use crate::connection::{Connect, Connection};
 use crate::error::Error;
-use crate::message::Message;
+use crate::listener::EventListener;
 
 /// How received binary messages are delivered by the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -22,8 +21,10 @@ pub enum BinaryDelivery {
     /// pass through Wasm memory either).
     Blob,
     /// Received in `Blob` mode, then read into bytes, [`Message::Binary`](crate::Message::Binary). Reading a Blob
-    /// is asynchronous; messages still come out in arrival order. With [`Transport::Stream`] the bytes come as
-    /// bytes at once, as with [`Bytes`](Self::Bytes).
+    /// is asynchronous; messages still come out in arrival order, and count against the receive queue once read.
+    /// A Blob the browser cannot read ends the stream with the browser's error (after the messages received
+    /// before it) and closes the connection. With [`Transport::Stream`] the bytes come as bytes at once, as with
+    /// [`Bytes`](Self::Bytes).
     BlobBytes,
 }
 
@@ -73,27 +74,13 @@ impl std::fmt::Debug for StreamOpener {
     }
 }
 
-/// A received Blob being read into bytes: the [`Message::Binary`](crate::Message::Binary) it becomes. (The
-/// message itself, not the bytes, so that the stream hands the result on as it is.)
-pub(crate) type BlobRead = Pin<Box<dyn Future<Output = Result<Message, Error>>>>;
-
-/// Reads received Blobs into bytes ([`BinaryDelivery::BlobBytes`]). Only [`ConnectionBuilder::binary`] sets it,
-/// so an app that never asks for Blob reading links none of its code (the promise machinery included).
+/// Reads received Blobs into bytes ([`BinaryDelivery::BlobBytes`]): makes the connection's `message` listener
+/// (`blob_reader.rs`). Only [`ConnectionBuilder::binary`] sets it, so an app that never asks for Blob reading
+/// links none of its code (the promise machinery included).
 #[derive(Clone, Copy)]
-pub(crate) struct BlobReader(pub(crate) fn(&web_sys::Blob) -> BlobRead);
-
-impl BlobReader {
-    fn new() -> Self {
-        Self(|blob| {
-            let read = wasm_bindgen_futures::JsFuture::from(blob.array_buffer());
-            Box::pin(async move {
-                read.await
-                    .map(|buffer| Message::Binary(js_sys::Uint8Array::new(&buffer).to_vec()))
-                    .map_err(|exception| Error::from_exception(&exception))
-            })
-        })
-    }
-}
+pub(crate) struct BlobReader(
+    pub(crate) fn(&web_sys::WebSocket, &std::rc::Weak<Shared>) -> EventListener,
+);
 
 /// There is one reader; whether a builder has it follows from its `binary`, which is compared.
 impl PartialEq for BlobReader {
@@ -114,7 +101,6 @@ impl std::fmt::Debug for BlobReader {
 /// subprotocols are the socket's once it exists, so the connection does not hold them.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Queues {
-    pub(crate) blob_reader: Option<BlobReader>,
     pub(crate) receive_capacity: usize,
     pub(crate) overflow: Overflow,
     pub(crate) high_water: u32,
@@ -130,6 +116,7 @@ pub struct ConnectionBuilder {
     /// Why `protocols` was refused, found when they were given, so that an app offering none links no check.
     pub(crate) protocol_error: Option<Error>,
     pub(crate) binary: BinaryDelivery,
+    pub(crate) blob_reader: Option<BlobReader>,
     pub(crate) queues: Queues,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) transport: Transport,
@@ -152,8 +139,8 @@ impl ConnectionBuilder {
             protocols: Vec::new(),
             protocol_error: None,
             binary: BinaryDelivery::default(),
+            blob_reader: None,
             queues: Queues {
-                blob_reader: None,
                 receive_capacity: Self::DEFAULT_RECEIVE_CAPACITY,
                 overflow: Overflow::default(),
                 high_water: Self::DEFAULT_HIGH_WATER,
@@ -177,7 +164,8 @@ impl ConnectionBuilder {
     /// How received binary messages are delivered (default: [`BinaryDelivery::Bytes`]).
     pub fn binary(mut self, delivery: BinaryDelivery) -> Self {
         self.binary = delivery;
-        self.queues.blob_reader = (delivery == BinaryDelivery::BlobBytes).then(BlobReader::new);
+        self.blob_reader = (delivery == BinaryDelivery::BlobBytes)
+            .then_some(BlobReader(super::blob_reader::listen));
         self
     }
 

@@ -11,14 +11,12 @@
 use std::cell::{Ref, RefCell, RefMut};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use web_sys::Event;
 
 use crate::close::{ClientCloseCode, CloseEvent};
-use crate::connection::options::{
-    BinaryDelivery, BlobRead, BlobReader, ConnectionBuilder, Overflow, Queues,
-};
+use crate::connection::options::{BinaryDelivery, BlobReader, ConnectionBuilder, Overflow, Queues};
 use crate::connection::stream_link::StreamOps;
 use crate::connection::transport::Transport;
 use crate::error::Error;
@@ -49,20 +47,14 @@ enum Link {
     Stream(Box<dyn StreamOps>),
 }
 
-/// A received message, or a Blob being read into bytes.
-enum Incoming {
-    Ready(Message),
-    Reading(BlobRead),
-}
-
 #[derive(Default)]
 pub(crate) struct State {
-    queue: VecDeque<Incoming>,
+    queue: VecDeque<Message>,
     pub(crate) opened: bool,
     pub(crate) close: Option<CloseEvent>,
-    /// The queue overflowed ([`Overflow::Fail`]): the stream yields [`Error::ReceiveOverflow`] once, after the
-    /// queued messages. (A flag, not the error: nothing else fails a stream this way.)
-    overflowed: bool,
+    /// Why the stream fails: the queue overflowed ([`Overflow::Fail`]), or a received Blob could not be read. It
+    /// yields this error once, after the queued messages, and ends; nothing is queued from then on.
+    failure: Option<Box<Error>>,
     /// Whether the stream has yielded its last item.
     ended: bool,
     pub(crate) dropped: u64,
@@ -71,8 +63,8 @@ pub(crate) struct State {
     receiver_gone: bool,
     /// Given up on by its owner: the stream ends after what is queued, whatever the socket does.
     abandoned: bool,
-    /// Stream transport: the reader may still yield messages (open, and it has not ended), so the stream does
-    /// not end at the close event before it has.
+    /// The stream transport's reader, or the Blob reader, may still hand on messages received before the close,
+    /// so the stream does not end at the close event before it has.
     reading: bool,
     /// Stream transport: the reader task, waiting for room in the queue ([`Overflow::Backpressure`]).
     room_waker: Option<Waker>,
@@ -127,11 +119,15 @@ impl Shared {
             // Registered on the raw socket: these listeners are owned here, so the socket's registry (for
             // listeners handed to callers) is not needed.
             let raw = &*socket;
-            let listeners = [
-                listen(raw, "open", weak, |shared, _| shared.handle_open()),
-                listen(raw, "message", weak, |shared, event| {
+            let on_message = match settings.blob_reader {
+                Some(BlobReader(listen_reading)) => listen_reading(raw, weak),
+                None => listen(raw, "message", weak, |shared, event| {
                     shared.handle_message(message_of(&event))
                 }),
+            };
+            let listeners = [
+                listen(raw, "open", weak, |shared, _| shared.handle_open()),
+                on_message,
                 listen(raw, "close", weak, |shared, event| {
                     shared.handle_close(close_of(&event))
                 }),
@@ -158,16 +154,11 @@ impl Shared {
     }
 
     pub(crate) fn handle_message(&self, message: Message) {
-        let incoming = match (message, self.queues.blob_reader) {
-            // The read starts now, in parallel with later ones; the queue keeps the order.
-            (Message::Blob(blob), Some(BlobReader(read))) => Incoming::Reading(read(&blob)),
-            (other, _) => Incoming::Ready(other),
-        };
         let mut overflowed = false;
         let waker = {
             let mut state = self.state_mut();
             state.received += 1;
-            if state.receiver_gone || state.abandoned || state.overflowed {
+            if state.receiver_gone || state.abandoned || state.ended || state.failure.is_some() {
                 return;
             }
             if state.queue.len() >= self.queues.receive_capacity {
@@ -179,13 +170,15 @@ impl Shared {
                     // The classic socket cannot stop reading; the stream transport reads only while there is
                     // room, so it never gets here.
                     Overflow::Fail | Overflow::Backpressure => {
-                        state.overflowed = true;
+                        state.failure = Some(Box::new(Error::ReceiveOverflow {
+                            capacity: self.queues.receive_capacity,
+                        }));
                         overflowed = true;
                     }
                 }
             }
             if !overflowed {
-                state.queue.push_back(incoming);
+                state.queue.push_back(message);
             }
             state.receive_waker.take()
         };
@@ -329,11 +322,12 @@ impl Shared {
         Poll::Pending
     }
 
-    /// Stream transport: the reader has ended (the socket closed, or failed); the stream may end after the queue.
-    pub(crate) fn reading_ended(&self) {
+    /// Whether a reader (the stream transport's, or the Blob reader) may still hand on messages; once not, the
+    /// stream may end after the queue.
+    pub(crate) fn set_reading(&self, reading: bool) {
         let waker = {
             let mut state = self.state_mut();
-            state.reading = false;
+            state.reading = reading;
             state.receive_waker.take()
         };
         if let Some(waker) = waker {
@@ -347,12 +341,7 @@ impl Shared {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
         let mut state = self.state_mut();
-        if let Some(Incoming::Reading(read)) = state.queue.front_mut() {
-            let read = ready!(read.as_mut().poll(cx));
-            state.queue.pop_front();
-            return Poll::Ready(Some(read));
-        }
-        if let Some(Incoming::Ready(message)) = state.queue.pop_front() {
+        if let Some(message) = state.queue.pop_front() {
             // Room again: the stream transport's reader may read on.
             let room = state.room_waker.take();
             drop(state);
@@ -364,11 +353,9 @@ impl Shared {
         if state.ended {
             return Poll::Ready(None);
         }
-        if state.overflowed {
+        if let Some(error) = state.failure.take() {
             state.ended = true;
-            return Poll::Ready(Some(Err(Error::ReceiveOverflow {
-                capacity: self.queues.receive_capacity,
-            })));
+            return Poll::Ready(Some(Err(*error)));
         }
         if state.abandoned {
             state.ended = true;
@@ -431,6 +418,13 @@ impl Shared {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// A received Blob could not be read into bytes: the stream yields `error` after the messages received before
+    /// it, and ends; the connection is closed.
+    pub(crate) fn fail_reading(&self, error: Error) {
+        self.state_mut().failure.get_or_insert(Box::new(error));
+        self.abandon("a received Blob could not be read");
     }
 
     /// The receiver is gone: nobody can take messages any more, so stop queueing them.

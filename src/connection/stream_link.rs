@@ -435,12 +435,12 @@ async fn read_task(
         let chunk = match read {
             Ok(result) => result.unchecked_into::<ReadResult>(),
             Err(_) => {
-                shared.reading_ended();
+                shared.set_reading(false);
                 break;
             }
         };
         if chunk.done() {
-            shared.reading_ended();
+            shared.set_reading(false);
             break;
         }
         shared.handle_message(message_of_chunk(chunk.value(), binary));

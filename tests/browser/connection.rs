@@ -12,7 +12,8 @@
 //! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
 //! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
 //! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps
-//! arrival order with mixed text and binary.
+//! arrival order with mixed text and binary, and Blobs still being read when the server closes all come out
+//! before the end.
 
 use std::time::Duration;
 
@@ -408,6 +409,34 @@ async fn blob_bytes_delivery_keeps_arrival_order_over(transport: Transport) {
             Some(Ok(expected))
         );
     }
+}
+
+/// The server closes right after its last echo, while Blobs are still being read: the stream hands on every
+/// message before it ends (classic socket only: `WebSocketStream` delivers bytes without a read).
+#[wasm_bindgen_test]
+async fn blob_bytes_delivery_hands_on_the_reads_pending_at_the_close() {
+    const COUNT: u8 = 32;
+    let mut connection = Connection::builder(&url(&format!("/close?after={COUNT}&code=4000")))
+        .binary(BinaryDelivery::BlobBytes)
+        .connect()
+        .await
+        .expect("connects");
+    let sent: Vec<Vec<u8>> = (0..COUNT).map(|n| vec![n; 64 << 10]).collect();
+    for bytes in &sent {
+        connection
+            .feed(Message::Binary(bytes.clone()))
+            .await
+            .expect("sends");
+    }
+    for bytes in sent {
+        assert_eq!(
+            within("an echo", connection.next()).await,
+            Some(Ok(Message::Binary(bytes)))
+        );
+    }
+    assert_eq!(within("the end", connection.next()).await, None);
+    let close = connection.handle().close_event().expect("closed");
+    assert_eq!(close.code, CloseCode::from(4000));
 }
 
 #[wasm_bindgen_test]
