@@ -2,7 +2,7 @@
 //! gloo-net, in one headless Chromium run.
 //!
 //! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (`wasm-pack`, the
-//! `js` feature) and the minimal echo app written three ways (`bench/size/*`), each through wasm-bindgen and the
+//! `js` feature) and the minimal echo app written four ways (`bench/size/*`), each through wasm-bindgen and the
 //! wasm-opt of tools/node_modules (binaryen), and the echo server; starts the echo server; and runs
 //! tools/bench/run.mjs, which drives the page with playwright-core, prints the table and writes
 //! target/bench/results.json, results.md and bench.svg. The chart is then copied to docs/bench.svg, which the
@@ -27,7 +27,7 @@ use crate::workspace::Workspace;
 const PAGE_CRATE: &str = "bench-page";
 
 /// The minimal echo apps of the size comparison: `bench/size/<name>`, package `bench-size-<name>`.
-const SIZE_APPS: [&str; 3] = ["browser-ws", "gloo-net", "web-sys"];
+const SIZE_APPS: [&str; 4] = ["browser-ws", "browser-ws-callback", "gloo-net", "web-sys"];
 
 /// Runs `cargo xtask bench`.
 pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
