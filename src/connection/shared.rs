@@ -427,12 +427,14 @@ impl Shared {
         self.abandon("a received Blob could not be read");
     }
 
-    /// The receiver is gone: nobody can take messages any more, so stop queueing them.
+    /// The receiver is gone: nobody can take messages any more, so stop queueing them, and free the queue. (A
+    /// new queue rather than `clear()`: the old one goes through the same drop code as the connection's, where
+    /// `clear()` linked a loop of its own.)
     pub(crate) fn release_receiver(&self) {
         let room = {
             let mut state = self.state_mut();
             state.receiver_gone = true;
-            state.queue.clear();
+            state.queue = VecDeque::new();
             state.receive_waker = None;
             state.room_waker.take()
         };
