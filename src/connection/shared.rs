@@ -144,13 +144,14 @@ impl Shared {
     }
 
     pub(crate) fn handle_open(&self) {
-        let wakers = {
+        let (connect, send) = {
             let mut state = self.state_mut();
             state.opened = true;
             state.reading = matches!(self.link, Link::Stream(_));
-            [state.connect_waker.take(), state.send_waker.take()]
+            (state.connect_waker.take(), state.send_waker.take())
         };
-        wakers.into_iter().flatten().for_each(Waker::wake);
+        wake(connect);
+        wake(send);
     }
 
     pub(crate) fn handle_message(&self, message: Message) {
@@ -186,24 +187,24 @@ impl Shared {
             // Best effort: if the socket is already closing, the close event comes anyway.
             let _ = self.close_with(ClientCloseCode::RECEIVE_OVERFLOW, OVERFLOW_REASON);
         }
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
     }
 
     pub(crate) fn handle_close(&self, event: CloseEvent) {
-        let (closed, others) = {
+        let (closed, connect, receive, send) = {
             let mut state = self.state_mut();
             state.close = Some(event);
-            let others = [
+            (
+                std::mem::take(&mut state.close_wakers),
                 state.connect_waker.take(),
                 state.receive_waker.take(),
                 state.send_waker.take(),
-            ];
-            (std::mem::take(&mut state.close_wakers), others)
+            )
         };
         closed.into_iter().for_each(Waker::wake);
-        others.into_iter().flatten().for_each(Waker::wake);
+        wake(connect);
+        wake(receive);
+        wake(send);
     }
 
     /// The error for an operation that needs an open socket: the close event once known, else the state.
@@ -330,9 +331,7 @@ impl Shared {
             state.reading = reading;
             state.receive_waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
     }
 
     /// The stream's next item: queued messages first, then the end (one error first if it was not clean).
@@ -345,9 +344,7 @@ impl Shared {
             // Room again: the stream transport's reader may read on.
             let room = state.room_waker.take();
             drop(state);
-            if let Some(waker) = room {
-                waker.wake();
-            }
+            wake(room);
             return Poll::Ready(Some(Ok(message)));
         }
         if state.ended {
@@ -415,9 +412,7 @@ impl Shared {
             state.receive_waker.take()
         };
         let _ = self.close_with(ClientCloseCode::NORMAL, reason);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
     }
 
     /// A received Blob could not be read into bytes: the stream yields `error` after the messages received before
@@ -438,9 +433,15 @@ impl Shared {
             state.receive_waker = None;
             state.room_waker.take()
         };
-        if let Some(waker) = room {
-            waker.wake();
-        }
+        wake(room);
+    }
+}
+
+/// Wakes the task that waits, if one does. (Wakers taken out of the state are woken one by one through this,
+/// not by iterating arrays of them, which linked their own iterator and drop code.)
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
