@@ -215,7 +215,7 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
-        self.forward(event_type, listener, options, AnyTarget::add_listener)
+        self.forward(event_type, listener, options, true)
     }
 
     /// `removeEventListener(type, listener, options)`.
@@ -225,28 +225,33 @@ impl Events {
         listener: &JsValue,
         options: &JsValue,
     ) -> Result<(), JsValue> {
-        self.forward(event_type, listener, options, AnyTarget::remove_listener)
+        self.forward(event_type, listener, options, false)
     }
 
-    /// Calls `method` (`addEventListener` or `removeEventListener`) on the target with the listener as it is
+    /// Calls `addEventListener` (`add`) or `removeEventListener` on the target with the listener as it is
     /// registered (see `bound_listener`).
+    ///
+    /// A flag, not a function pointer: an indirect call with this signature kept wasm-bindgen's unused closure
+    /// shims of the same Wasm signature in the package (wasm-opt keeps every table function some indirect call
+    /// could reach).
     fn forward(
         &self,
         event_type: &JsValue,
         listener: &JsValue,
         options: &JsValue,
-        method: fn(&AnyTarget, &str, &JsValue, &JsValue) -> Result<(), JsValue>,
+        add: bool,
     ) -> Result<(), JsValue> {
         let event_type = event_type_of(event_type)?;
         let Some(target) = self.target() else {
             return Ok(());
         };
-        method(
-            target.unchecked_ref(),
-            &event_type,
-            &bound_listener(listener),
-            options,
-        )
+        let target = target.unchecked_ref::<AnyTarget>();
+        let listener = bound_listener(listener);
+        if add {
+            target.add_listener(&event_type, &listener, options)
+        } else {
+            target.remove_listener(&event_type, &listener, options)
+        }
     }
 
     /// `dispatchEvent(event)`, from JS: `false` if a listener cancelled it.
