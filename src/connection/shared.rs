@@ -324,12 +324,17 @@ impl Shared {
     }
 
     /// Whether a reader (the stream transport's, or the Blob reader) may still hand on messages; once not, the
-    /// stream may end after the queue.
+    /// stream may end after the queue, so the waiting task is woken. (A reader that starts wakes nobody: the
+    /// messages it hands on do.)
     pub(crate) fn set_reading(&self, reading: bool) {
         let waker = {
             let mut state = self.state_mut();
             state.reading = reading;
-            state.receive_waker.take()
+            if reading {
+                None
+            } else {
+                state.receive_waker.take()
+            }
         };
         wake(waker);
     }
