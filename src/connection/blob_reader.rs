@@ -53,7 +53,9 @@ impl Reader {
                     filled.set(Some(
                         read.await
                             .map(|buffer| {
-                                Message::Binary(js_sys::Uint8Array::new(&buffer).to_vec())
+                                Message::Binary(crate::message::bytes_of(&js_sys::Uint8Array::new(
+                                    &buffer,
+                                )))
                             })
                             .map_err(|exception| Error::from_exception(&exception)),
                     ));

@@ -358,8 +358,12 @@ impl SendData {
     pub(crate) fn into_message(self) -> Result<Message, JsValue> {
         Ok(match self {
             Self::Text(text) => Message::Text(text.into()),
-            Self::Buffer(buffer) => Message::Binary(Uint8Array::new(&buffer).to_vec()),
-            Self::View(view) => Message::Binary(checked_view_bytes(&view)?.to_vec()),
+            Self::Buffer(buffer) => {
+                Message::Binary(crate::message::bytes_of(&Uint8Array::new(&buffer)))
+            }
+            Self::View(view) => {
+                Message::Binary(crate::message::bytes_of(&checked_view_bytes(&view)?))
+            }
             Self::Blob(blob) => Message::Blob(plain_blob(&blob)?),
         })
     }
