@@ -21,6 +21,16 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
+/// Milliseconds as a duration, saturating: a negative or NaN count is zero, one beyond `Duration::MAX` is that.
+/// (`Duration::from_secs_f64` panics on those instead, and its panic message links float and error formatting.)
+pub(crate) fn from_millis_f64(millis: f64) -> Duration {
+    Duration::try_from_secs_f64(millis / 1000.0).unwrap_or(if millis > 0.0 {
+        Duration::MAX
+    } else {
+        Duration::ZERO
+    })
+}
+
 /// A future that completes after a delay (rounded down to milliseconds, at most about 24 days); dropping it
 /// cancels the timer and frees its closure.
 pub(crate) struct Sleep {
@@ -108,5 +118,23 @@ impl Future for NextTask {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         self.fired.poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_saturate_instead_of_panicking() {
+        assert_eq!(from_millis_f64(1500.0), Duration::from_millis(1500));
+        assert_eq!(from_millis_f64(0.25), Duration::from_micros(250));
+        assert_eq!(from_millis_f64(-5.0), Duration::ZERO);
+        assert_eq!(from_millis_f64(f64::NAN), Duration::ZERO);
+        assert_eq!(from_millis_f64(f64::INFINITY), Duration::MAX);
+        assert_eq!(
+            from_millis_f64(Duration::MAX.as_secs_f64() * 1000.0),
+            Duration::MAX
+        );
     }
 }

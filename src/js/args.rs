@@ -168,7 +168,7 @@ const MAX_MILLIS: f64 = 2_147_483_647.0;
 /// arithmetic on it can overflow.
 pub(crate) fn millis(value: &JsValue, name: &str) -> Result<Duration, JsValue> {
     let millis = number(value, name, 0.0, MAX_MILLIS)?;
-    Ok(Duration::from_secs_f64(millis / 1000.0))
+    Ok(crate::timer::from_millis_f64(millis))
 }
 
 /// One of a few strings.

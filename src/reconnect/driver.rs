@@ -17,7 +17,7 @@ use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
 use crate::reconnect::options::{Heartbeat, UrlSource};
 use crate::reconnect::state::ClientState;
-use crate::timer::Sleep;
+use crate::timer::{from_millis_f64, Sleep};
 
 /// How an open connection ended.
 enum End {
@@ -73,8 +73,7 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 inner.detach();
                 // `reconnect` closed it (or was called as it ended): start over at once.
                 let restart = inner.take_reconnect();
-                let uptime =
-                    Duration::from_secs_f64(((js_sys::Date::now() - opened_at) / 1000.0).max(0.0));
+                let uptime = from_millis_f64(js_sys::Date::now() - opened_at);
                 failures = if restart || uptime >= settings.min_uptime {
                     0
                 } else {
@@ -253,8 +252,7 @@ async fn heartbeat_failure(inner: &Inner, handle: &Handle, heartbeat: Option<&He
     let mut next_ping = js_sys::Date::now() + interval;
     loop {
         let wake_at = unanswered_since.map_or(next_ping, |since| next_ping.min(since + timeout));
-        let wait = (wake_at - js_sys::Date::now()).max(0.0);
-        Sleep::new(Duration::from_secs_f64(wait / 1000.0)).await;
+        Sleep::new(from_millis_f64(wake_at - js_sys::Date::now())).await;
         let now = js_sys::Date::now();
         if handle.received_messages() != received {
             received = handle.received_messages();

@@ -486,6 +486,29 @@ async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs_over(transport: T
     );
 }
 
+/// A heartbeat as long as a `Duration` can be never fires, and its waits do not overflow (the wait was once
+/// converted with `Duration::from_secs_f64`, which panics beyond `Duration::MAX`).
+#[wasm_bindgen_test]
+async fn a_heartbeat_of_any_length_is_taken() {
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .heartbeat(Heartbeat::new(Duration::MAX, Duration::MAX, "ping"))
+        .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    handle.try_send("data").expect("sends");
+    assert_eq!(
+        within("the echo", client.next()).await,
+        Some(Ok(Message::text("data")))
+    );
+    assert_eq!(
+        handle.connection().expect("open").received_messages(),
+        1,
+        "no ping was sent"
+    );
+    handle.close().expect("closes");
+}
+
 #[wasm_bindgen_test]
 async fn the_url_provider_is_called_before_every_attempt() {
     each_transport(the_url_provider_is_called_before_every_attempt_over).await;
