@@ -143,30 +143,14 @@ impl Sink<Message> for Connection {
 pub struct Connect {
     shared: Option<Rc<Shared>>,
     error: Option<Error>,
-    timeout: Option<Deadline>,
-}
-
-/// The connect timeout and its timer. The timer is behind a trait object, made only when a timeout was set, so
-/// that an app without one links none of its polling and dropping into `Connect`.
-struct Deadline {
-    timer: Pin<Box<dyn Future<Output = ()>>>,
-    after: Duration,
-}
-
-impl std::fmt::Debug for Deadline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Deadline")
-            .field("after", &self.after)
-            .finish_non_exhaustive()
-    }
+    timeout: Option<(Sleep, Duration)>,
 }
 
 impl Connect {
     fn new(settings: ConnectionBuilder) -> Self {
-        let timeout = settings.connect_timeout.map(|after| Deadline {
-            timer: Box::pin(Sleep::new(after)),
-            after,
-        });
+        let timeout = settings
+            .connect_timeout
+            .map(|after| (Sleep::new(after), after));
         match Shared::open(settings) {
             Ok(shared) => Self {
                 shared: Some(shared),
@@ -200,8 +184,8 @@ impl Future for Connect {
             self.timeout = None;
             return Poll::Ready(opened.map(|()| Connection::new(shared)));
         }
-        if let Some(Deadline { timer, after }) = &mut self.timeout {
-            if timer.as_mut().poll(cx).is_ready() {
+        if let Some((sleep, after)) = &mut self.timeout {
+            if Pin::new(sleep).poll(cx).is_ready() {
                 let after = *after;
                 // Dropping the socket abandons the handshake and detaches the listeners.
                 self.shared = None;
