@@ -11,7 +11,8 @@
 //! partysocket's names for the same settings, which may not be given together with this package's), and it queues
 //! above `sendWatermarks.high`; in acknowledged
 //! mode a throwing `tag` hands the message back (delivery through a dropping server is tested from JS in
-//! tools/e2e/js-package); `isError`; dropping a client closes its connection on the server.
+//! tools/e2e/js-package), and what it throws is read safely (an iframe's error keeps its name, a hostile `Proxy`
+//! cannot break out, the value is the `cause`); `isError`; dropping a client closes its connection on the server.
 //! The same API as JS sees it, through the package wasm-pack builds, is tested in tools/e2e/js-package.test.mjs.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use crate::common::{refused_url, server_sees_all_closed, server_stats, unique_tag, url, within};
 use browser_ws::js::{is_error, ReconnectingWebSocketClient, WebSocketClient};
-use js_sys::{Promise, Reflect, JSON};
+use js_sys::{Object, Promise, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -264,6 +265,70 @@ async fn a_throwing_tag_hands_the_message_back() {
     resolve(client.finished()).await.expect("gave up");
     let unsent: Vec<Option<String>> = client.take_unsent().iter().map(|m| m.as_string()).collect();
     assert_eq!(unsent, [Some("1:a".to_owned()), Some("2:b".to_owned())]);
+}
+
+/// What the caller's code throws is read for its `name` and `message` whatever it is: an error of another realm
+/// (an iframe's `RangeError`, which is no `instanceof Error` here) keeps its name and message, and a `Proxy` whose
+/// every read throws cannot break out of the reading. The thrown value is the error's `cause` either way.
+#[wasm_bindgen_test]
+async fn thrown_values_of_any_kind_are_read_safely() {
+    let make = js_sys::Function::new_no_args(
+        "const frame = document.createElement('iframe');
+         document.body.appendChild(frame);
+         const foreign = new frame.contentWindow.RangeError('from another realm');
+         const hostile = new Proxy({}, { get() { throw new Error('read'); }, has() { throw new Error('has'); } });
+         return [foreign, hostile, frame];",
+    );
+    let thrown: js_sys::Array = make.call0(&JsValue::NULL).expect("made").unchecked_into();
+    let (foreign, hostile) = (thrown.get(0), thrown.get(1));
+    // Removed at the end: some engines cut off the objects of a removed frame.
+    let frame = thrown.get(2);
+    assert!(
+        !foreign.is_instance_of::<js_sys::Error>(),
+        "of another realm"
+    );
+    let tag = js_sys::Function::new_with_args("id, data", "throw globalThis.__bwsThrown;");
+    let acks = js_sys::Object::new();
+    Reflect::set(&acks, &string("tag"), &tag).expect("settable");
+    Reflect::set(
+        &acks,
+        &string("acknowledges"),
+        &js_sys::Function::new_no_args("return null;"),
+    )
+    .expect("settable");
+    let options = object(r#"{"maxAttempts": 1}"#).expect("options");
+    Reflect::set(&options, &string("acknowledgements"), &acks).expect("settable");
+    let client =
+        ReconnectingWebSocketClient::new(string(refused_url()), Some(options)).expect("started");
+    let global = js_sys::global();
+
+    Reflect::set(&global, &string("__bwsThrown"), &foreign).expect("settable");
+    let refused = client.send(string("a")).expect_err("the tag throws");
+    let refused = assert_named(&refused, "RangeError");
+    assert_eq!(
+        get(&refused, "message").as_string().as_deref(),
+        Some("from another realm")
+    );
+    assert!(
+        Object::is(&get(&refused, "cause"), &foreign),
+        "the thrown value is the cause"
+    );
+
+    Reflect::set(&global, &string("__bwsThrown"), &hostile).expect("settable");
+    let refused = client.send(string("b")).expect_err("the tag throws");
+    assert!(refused.is_instance_of::<js_sys::Error>(), "{refused:?}");
+    assert_eq!(get(&refused, "name").as_string().as_deref(), Some("Error"));
+    assert!(
+        Object::is(&get(&refused, "cause"), &hostile),
+        "the thrown value is the cause"
+    );
+
+    Reflect::delete_property(&global, &string("__bwsThrown")).expect("deletable");
+    js_sys::Function::new_with_args("frame", "frame.remove();")
+        .call1(&JsValue::NULL, &frame)
+        .expect("removed");
+    resolve(client.finished()).await.expect("gave up");
+    assert_eq!(client.take_unsent().length(), 0, "nothing was queued");
 }
 
 #[wasm_bindgen_test]
