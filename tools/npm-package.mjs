@@ -6,8 +6,9 @@
 //
 // Builds the package with `wasm-pack build --release --target web -- --features js` into OUT_DIR/pkg, then
 // finishes what wasm-pack leaves undone (`finishPackage`): an `exports` map, `module` beside `main`,
-// `sideEffects` that covers the snippets folder at any depth, and the npm README (npm/README.md) instead of the
-// crate's; then `npm pack` writes OUT_DIR/browser-ws-X.Y.Z.tgz, which is what `npm publish` takes.
+// `sideEffects` that covers the snippets folder at any depth, the npm README (npm/README.md) instead of the
+// crate's, and the glue without the doc comments the declarations already carry; then `npm pack` writes
+// OUT_DIR/browser-ws-X.Y.Z.tgz, which is what `npm publish` takes.
 
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -44,8 +45,8 @@ export function wasmPackWeb(dir) {
 /**
  * Turns the package wasm-pack built in `dir` into the one that is published: package.json gets the `exports`
  * map, `module` (the same file as `main`: the web target's glue is an ES module for browsers and bundlers alike)
- * and `sideEffects`; README.md becomes npm/README.md. Cargo.toml's metadata (name, version, description, license,
- * repository, keywords), which wasm-pack wrote, is kept as it is. Running it twice changes nothing more.
+ * and `sideEffects`; README.md becomes npm/README.md; the glue loses its doc comments. Cargo.toml's metadata
+ * (name, version, description, license, repository, keywords), which wasm-pack wrote, is kept as it is. Running it twice changes nothing more.
  */
 export async function finishPackage(dir) {
   const file = path.join(dir, 'package.json');
@@ -89,7 +90,32 @@ export async function finishPackage(dir) {
   };
   await writeFile(file, `${JSON.stringify(finished, null, 2)}\n`);
   await copyFile(NPM_README, path.join(dir, 'README.md'));
+  const glue = path.join(dir, pkg.main);
+  await writeFile(glue, withoutDocComments(await readFile(glue, 'utf8')));
   return finished;
+}
+
+/**
+ * The glue without the doc comments wasm-bindgen copies into it from the Rust docs: the declarations
+ * (`browser_ws.d.ts`), which editors and TypeScript read, keep them, and in the `.js` they were 5.9 KB of the
+ * glue's 15.3 KB gzipped, fetched by every page that loads the package unbundled. Only whole blocks in wasm-bindgen's
+ * layout go (an opening line, lines starting with an asterisk, a closing line); anything else is left as it is.
+ */
+export function withoutDocComments(source) {
+  const lines = source.split('\n');
+  const kept = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === '/**') {
+      let end = i + 1;
+      while (end < lines.length && /^\s*\*( |$)/.test(lines[end]) && lines[end].trim() !== '*/') end++;
+      if (end < lines.length && lines[end].trim() === '*/') {
+        i = end;
+        continue;
+      }
+    }
+    kept.push(lines[i]);
+  }
+  return kept.join('\n');
 }
 
 /**

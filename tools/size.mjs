@@ -2,11 +2,23 @@
 // definition for `cargo xtask bench` (tools/bench/run.mjs) and the size budget test (tools/e2e/size-budget.test.mjs).
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
 const budgetFile = path.resolve(import.meta.dirname, '..', 'bench', 'size', 'budget.json');
+
+/**
+ * What a page that loads the build in `dir` fetches: every `.wasm` and `.js` file under it (the glue and the
+ * snippets it imports), not the declarations (`.d.ts`). Sorted, so the same build lists the same files.
+ */
+export async function shippedFiles(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && (e.name.endsWith('.wasm') || (e.name.endsWith('.js') && !e.name.endsWith('.d.ts'))))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
 
 /** Bytes of the Wasm and the JS among `files`, and of each gzipped (-9), with their gzipped total. */
 export async function measure(files) {

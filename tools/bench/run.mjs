@@ -14,7 +14,7 @@
 // Environment:
 //   BROWSER_WS_ECHO_URL   ws://HOST:PORT of a running echo-server (required)
 //   BENCH_DIR             what xtask built [default: target/bench]: page/ (bench/page, wasm-bindgen --target web),
-//                         npm/ (the npm package, wasm-pack --release --target web --features js), size/<app>/
+//                         npm/pkg/ (the npm package as tools/npm-package.mjs makes it for publishing), size/<app>/
 //   BENCH_REPS            repetitions of each workload [default: 7]
 //   BENCH_CLIENTS         comma-separated client ids [default: raw-js,bws-async,bws-callback,bws-js,gloo-net]
 //   BENCH_WORKLOADS       comma-separated workload ids [default: all]; `memory` and `size` are workloads too
@@ -23,17 +23,19 @@
 //   CHROMIUM              the browser [default: /usr/bin/chromium]; nothing is ever downloaded
 
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../chromium.mjs';
-import { measure } from '../size.mjs';
+import { measure, shippedFiles } from '../size.mjs';
 import { sendFile } from '../static.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pageDir = path.join(import.meta.dirname, 'page');
 const benchDir = path.resolve(root, process.env.BENCH_DIR || path.join('target', 'bench'));
+/** The npm package as tools/npm-package.mjs makes it for publishing (its pkg/ folder). */
+const npmDir = path.join(benchDir, 'npm', 'pkg');
 const echoUrl = (process.env.BROWSER_WS_ECHO_URL || '').replace(/\/$/, '');
 const reps = Number(process.env.BENCH_REPS || 7);
 const cycles = Number(process.env.BENCH_CYCLES || 10_000);
@@ -126,14 +128,14 @@ const SIZE_APPS = [
   { id: 'web-sys', label: 'web-sys alone' },
 ];
 const SIZE_GOAL = 15_000;
-/** The npm package's goal: its Wasm and JS glue (as wasm-pack ships them), gzipped. */
+/** The npm package's goal: its Wasm and JS (glue and snippets, as published), gzipped. */
 const NPM_SIZE_GOAL = 40_000;
 
 /** Serves the page at /, bench/page's build at /pkg/, the npm package at /npm/ and the size apps at /size/. */
 async function serve() {
   const mounts = [
     ['/pkg/', path.join(benchDir, 'page')],
-    ['/npm/', path.join(benchDir, 'npm')],
+    ['/npm/', npmDir],
     ['/size/', path.join(benchDir, 'size')],
     ['/', pageDir],
   ];
@@ -469,25 +471,16 @@ function printGoals(results) {
 async function sizes() {
   const apps = [];
   for (const app of SIZE_APPS) {
-    const dir = path.join(benchDir, 'size', app.id);
-    const files = [];
-    const walk = async (d) => {
-      for (const entry of await readdir(d, { withFileTypes: true })) {
-        const full = path.join(d, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.name.endsWith('.wasm') || (entry.name.endsWith('.js') && !entry.name.endsWith('.d.ts'))) files.push(full);
-      }
-    };
-    await walk(dir);
-    const measured = await measure(files);
-    apps.push({ ...app, files: files.map((f) => path.relative(benchDir, f)), ...measured });
+    const files = await shippedFiles(path.join(benchDir, 'size', app.id));
+    apps.push({ ...app, files: files.map((f) => path.relative(benchDir, f)), ...(await measure(files)) });
   }
   return apps;
 }
 
-/** The npm package as wasm-pack built it (npm/): its Wasm and its JS glue, unminified as shipped. */
+/** The npm package as published (npm/pkg/): its Wasm, its JS glue (unminified, as shipped) and the snippets the
+ * glue imports. */
 async function packageSize() {
-  const files = ['browser_ws_bg.wasm', 'browser_ws.js'].map((f) => path.join(benchDir, 'npm', f));
+  const files = await shippedFiles(npmDir);
   return { files: files.map((f) => path.relative(benchDir, f)), ...(await measure(files)) };
 }
 

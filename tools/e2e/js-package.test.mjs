@@ -1,14 +1,15 @@
 // The npm package, built and used as a JS user would: `cargo xtask test --only js-package` runs this file.
 //
-// Covers: the package is made as `cargo xtask package` makes it (tools/npm-package.mjs: `wasm-pack build
-// --release --target web -- --features js`, then the `exports` map, `module`, `sideEffects` and the npm README
-// npm/README.md, then `npm pack`), and its package.json carries Cargo.toml's metadata and lists every file it
-// needs; the tarball holds every file the glue imports and the npm README, not the crate's; the declarations have
-// no `any` in the public API; `--target bundler` builds too, with the same API; a build without the `js` feature
-// exports none of the JS API. From the tarball, installed with `npm install` into a scratch directory as a user
-// installs it: a strict TypeScript consumer (tests/ts) compiles, with `moduleResolution` "bundler" and
-// "nodenext"; the package imports in Node with no browser globals (server-side rendering), exposes the JS API
-// and every name the npm README imports, and nothing outside its `exports` map; and one small app per bundler
+// Covers: the package is made as `cargo xtask package` makes it (tools/npm-package.mjs: `wasm-pack build --release
+// --target web -- --features js`, then the `exports` map, `module`, `sideEffects`, the npm README npm/README.md and
+// the glue without its doc comments, then `npm pack`), and its package.json carries Cargo.toml's metadata and lists
+// every file it needs; the glue has no doc comments and the declarations do; the size of the Wasm, the glue and the
+// snippets is within bench/size/budget.json; the tarball holds every file the glue imports and the npm README, not
+// the crate's; the declarations have no `any` in the public API; `--target bundler` builds too, with the same API; a
+// build without the `js` feature exports none of the JS API. From the tarball, installed with `npm install` into a
+// scratch directory as a user installs it: a strict TypeScript consumer (tests/ts) compiles, with `moduleResolution`
+// "bundler" and "nodenext"; the package imports in Node with no browser globals (server-side rendering), exposes the
+// JS API and every name the npm README imports, and nothing outside its `exports` map; and one small app per bundler
 // (tools/e2e/consumers: Vite, webpack 5, esbuild with its file loader or the Wasm file copied beside the bundle,
 // each as the npm README says) is built by that bundler (pinned in tools/package.json), or served by the Vite dev
 // server, and run in headless Chromium, where it echoes a message through the echo server.
@@ -44,7 +45,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { EXPORTS_MAP, NPM_README, finishPackage, packPackage, wasmPackWeb } from '../npm-package.mjs';
 import { ENGINE, openPage, sendPage } from './browser.mjs';
-import { assertWithinBudget, measure } from '../size.mjs';
+import { assertWithinBudget, measure, shippedFiles } from '../size.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const pkgRoot = path.join(root, 'target', 'js-pkg');
@@ -129,6 +130,10 @@ async function checkPackageJson(dir, target, { published = false } = {}) {
     assert.deepEqual(pkg.sideEffects, snippets ? ['./snippets/**'] : false, 'only the snippets have side effects');
     if (snippets) assert.ok(pkg.files.includes('snippets') || pkg.files.includes('snippets/'), 'package.json lists the snippets');
     assert.equal(await readFile(path.join(dir, 'README.md'), 'utf8'), await readFile(NPM_README, 'utf8'), 'the npm README');
+    // The docs are in the declarations only: the glue that pages load carries none of them.
+    const docBlock = /^\s*\/\*\*$/m;
+    assert.doesNotMatch(await readFile(path.join(dir, 'browser_ws.js'), 'utf8'), docBlock, 'the glue has no doc comments');
+    assert.match(await readFile(path.join(dir, 'browser_ws.d.ts'), 'utf8'), docBlock, 'the declarations keep the docs');
   }
   return pkg;
 }
@@ -158,8 +163,7 @@ test('the package is made as `cargo xtask package` makes it: exports, npm README
 });
 
 test('the package stays within its size budget (bench/size/budget.json)', { skip: !checksBuilds }, async () => {
-  const files = ['browser_ws_bg.wasm', 'browser_ws.js'].map((f) => path.join(webPkg, f));
-  await assertWithinBudget('the npm package', await measure(files), 'npmPackageGzipBytes');
+  await assertWithinBudget('the npm package', await measure(await shippedFiles(webPkg)), 'npmPackageGzipBytes');
 });
 
 test('the tarball holds everything the glue imports, and the npm README', { skip: !checksTarball && 'a check of the Chromium step' }, async () => {

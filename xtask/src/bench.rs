@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: browser-ws side by side with the browser's own `WebSocket` driven by plain JS and with
 //! gloo-net, in one headless Chromium run.
 //!
-//! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (`wasm-pack`, the
-//! `js` feature) and the minimal echo app written four ways (`bench/size/*`), each through wasm-bindgen and the
+//! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (as `cargo xtask
+//! package` makes it) and the minimal echo app written four ways (`bench/size/*`), each through wasm-bindgen and the
 //! wasm-opt of tools/node_modules (binaryen), and the echo server; starts the echo server; and runs
 //! tools/bench/run.mjs, which drives the page with playwright-core, prints the table and writes
 //! target/bench/results.json, results.md and bench.svg. The chart is then copied to docs/bench.svg, which the
@@ -119,14 +119,12 @@ fn build(ws: &Workspace, out: &Path) -> Result<(), String> {
         bindgen(ws, &wasm, &out.join("size").join(app), "app", "-Oz")?;
     }
 
-    // The npm package exactly as it is published (see README): wasm-pack runs cargo, wasm-bindgen and wasm-opt.
-    let npm = out.join("npm");
+    // The npm package exactly as it is published, made as `cargo xtask package` makes it (npm/pkg/): wasm-pack
+    // runs cargo, wasm-bindgen and wasm-opt, then tools/npm-package.mjs finishes and packs it.
     cmd::run(
-        ws.command("wasm-pack")
-            .args(["build", "--release", "--target", "web", "--out-dir"])
-            .arg(&npm)
-            .arg(&ws.root)
-            .args(["--", "--features", "js"]),
+        ws.command("node")
+            .arg("tools/npm-package.mjs")
+            .arg(out.join("npm")),
     )
 }
 
