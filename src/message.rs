@@ -22,6 +22,24 @@ pub(crate) fn bytes_of(array: &Uint8Array) -> Vec<u8> {
     bytes
 }
 
+/// The bytes of an `ArrayBuffer`, copied into Wasm memory.
+pub(crate) fn buffer_bytes(buffer: &JsValue) -> Vec<u8> {
+    bytes_of(&Uint8Array::new(buffer))
+}
+
+/// The bytes a browser-made typed array or `DataView` looks at, copied into Wasm memory: read through a
+/// `Uint8Array` over the same bytes, not `new Uint8Array(view)`, which would copy once more in JS and convert the
+/// elements of any other typed array to bytes one by one.
+fn view_bytes(view: &JsValue) -> Vec<u8> {
+    // `buffer`, `byteOffset` and `byteLength` are read as properties, which every view has.
+    let view = view.unchecked_ref::<Uint8Array>();
+    bytes_of(&Uint8Array::new_with_byte_offset_and_length(
+        &view.buffer(),
+        view.byte_offset(),
+        view.byte_length(),
+    ))
+}
+
 /// One WebSocket message, sent or received.
 ///
 /// What a received binary message becomes depends on the socket's [`BinaryType`](crate::BinaryType):
@@ -121,7 +139,7 @@ impl Message {
             return Self::Text(text);
         }
         match data.dyn_into::<ArrayBuffer>() {
-            Ok(buffer) => Self::Binary(bytes_of(&Uint8Array::new(&buffer))),
+            Ok(buffer) => Self::Binary(buffer_bytes(&buffer)),
             Err(blob) => Self::Blob(blob.unchecked_into()),
         }
     }
@@ -135,13 +153,13 @@ impl Message {
             return Self::Text(text);
         }
         let data = match data.dyn_into::<ArrayBuffer>() {
-            Ok(buffer) => return Self::Binary(bytes_of(&Uint8Array::new(&buffer))),
+            Ok(buffer) => return Self::Binary(buffer_bytes(&buffer)),
             Err(data) => data,
         };
         match data.dyn_into::<web_sys::Blob>() {
             Ok(blob) => Self::Blob(blob),
             Err(other) if other.is_object() && ArrayBuffer::is_view(&other) => {
-                Self::Binary(bytes_of(&Uint8Array::new(&other)))
+                Self::Binary(view_bytes(&other))
             }
             Err(other) => Self::Text(crate::error::js_string(&other)),
         }
@@ -263,5 +281,39 @@ mod tests {
     fn display_prints_text_and_binary_length() {
         assert_eq!(Message::from("hi").to_string(), "hi");
         assert_eq!(Message::binary(vec![0; 5]).to_string(), "<binary, 5 bytes>");
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    //! Covers: received values become messages with the bytes they hold: an `ArrayBuffer` whole, a view only
+    //! the bytes it looks at (not its elements converted to bytes), a string as text, a `Blob` as a `Blob`.
+
+    use js_sys::{DataView, Float32Array};
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn received_values_keep_their_bytes() {
+        let buffer = Uint8Array::from(&[1u8, 2, 3, 4, 5, 6, 7, 8][..]).buffer();
+        let from = |value: &JsValue| Message::from_event_data(value.clone());
+        assert_eq!(from(&buffer), Message::Binary(vec![1, 2, 3, 4, 5, 6, 7, 8]));
+        assert_eq!(
+            Message::from_socket_data(buffer.clone().into()),
+            Message::Binary(vec![1, 2, 3, 4, 5, 6, 7, 8])
+        );
+        let middle = Uint8Array::new_with_byte_offset_and_length(&buffer, 2, 3);
+        assert_eq!(from(&middle), Message::Binary(vec![3, 4, 5]));
+        let dataview = DataView::new(&buffer, 6, 2);
+        assert_eq!(from(&dataview), Message::Binary(vec![7, 8]));
+        // 1.5 as a little-endian f32 is 00 00 c0 3f; `new Uint8Array(floats)` would give [1].
+        let floats = Float32Array::from(&[1.5f32][..]);
+        assert_eq!(from(&floats), Message::Binary(vec![0, 0, 0xc0, 0x3f]));
+        assert_eq!(from(&JsValue::from_str("hé")), Message::text("hé"));
+        let blob = web_sys::Blob::new().expect("a Blob");
+        assert!(matches!(from(&blob), Message::Blob(_)));
     }
 }

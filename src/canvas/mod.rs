@@ -416,7 +416,7 @@ async fn read_prefix(blob: &Blob) -> Option<Vec<u8>> {
         .ok()?
         .dyn_into::<ArrayBuffer>()
         .ok()?;
-    Some(crate::message::bytes_of(&Uint8Array::new(&buffer)))
+    Some(crate::message::buffer_bytes(&buffer))
 }
 
 /// A Blob holding a copy of `bytes` (a view into Wasm memory would break if memory grows).

@@ -52,11 +52,7 @@ impl Reader {
                 spawn_local(async move {
                     filled.set(Some(
                         read.await
-                            .map(|buffer| {
-                                Message::Binary(crate::message::bytes_of(&js_sys::Uint8Array::new(
-                                    &buffer,
-                                )))
-                            })
+                            .map(|buffer| Message::Binary(crate::message::buffer_bytes(&buffer)))
                             .map_err(|exception| Error::from_exception(&exception)),
                     ));
                     reader.hand_on();

@@ -358,9 +358,7 @@ impl SendData {
     pub(crate) fn into_message(self) -> Result<Message, JsValue> {
         Ok(match self {
             Self::Text(text) => Message::Text(text.into()),
-            Self::Buffer(buffer) => {
-                Message::Binary(crate::message::bytes_of(&Uint8Array::new(&buffer)))
-            }
+            Self::Buffer(buffer) => Message::Binary(crate::message::buffer_bytes(&buffer)),
             Self::View(view) => {
                 Message::Binary(crate::message::bytes_of(&checked_view_bytes(&view)?))
             }
