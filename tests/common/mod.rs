@@ -226,7 +226,8 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
 
 /// A server tag unique to this test run: the browser runs share one echo server, whose totals per tag add up.
 pub fn unique_tag(prefix: &str) -> String {
-    format!("{prefix}-{}", (js_sys::Math::random() * 1e12) as u64)
+    // Always 12 digits: tags with the same prefix have the same length (the soak's warm-up relies on it).
+    format!("{prefix}-{:012}", (js_sys::Math::random() * 1e12) as u64)
 }
 
 /// The echo server's count of open and total connections opened with `?tag=...` (its `/stats` route).
