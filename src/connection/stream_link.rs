@@ -35,6 +35,10 @@ use crate::message::Message;
 use crate::socket::open_error;
 use crate::state::ReadyState;
 
+/// What [`Error::Unsupported`] names when a Blob is sent over `WebSocketStream`, which takes only strings and
+/// bytes.
+pub(crate) const BLOB_OVER_STREAM: &str = "sending a Blob over WebSocketStream";
+
 #[wasm_bindgen]
 extern "C" {
     /// The browser's `WebSocketStream`.
@@ -268,7 +272,7 @@ impl StreamOps for StreamLink {
             Message::Binary(bytes) => (Uint8Array::from(bytes.as_slice()).into(), bytes.len()),
             Message::Blob(_) => {
                 return Err(Error::Unsupported {
-                    feature: "sending a Blob over WebSocketStream".to_owned(),
+                    feature: BLOB_OVER_STREAM.to_owned(),
                 })
             }
         };

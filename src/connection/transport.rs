@@ -42,4 +42,13 @@ impl Transport {
     pub fn stream_available() -> bool {
         crate::connection::stream_link::available()
     }
+
+    /// Whether connections made with it go over `WebSocketStream` in this browser.
+    pub(crate) fn is_stream_here(self) -> bool {
+        match self {
+            Self::Classic => false,
+            Self::Stream => true,
+            Self::Auto => Self::stream_available(),
+        }
+    }
 }

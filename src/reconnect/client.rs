@@ -12,7 +12,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use crate::close::{validate_close_reason, ClientCloseCode};
-use crate::connection::{Handle, Overflow, Sender};
+use crate::connection::{Handle, Overflow, Sender, BLOB_OVER_STREAM};
 use crate::error::Error;
 use crate::message::Message;
 use crate::reconnect::driver::drive;
@@ -179,14 +179,18 @@ impl Inner {
             let mut state = self.state.borrow_mut();
             let mut sent = false;
             loop {
-                sent |= self.send_queued(&mut state);
+                let progressed = self.send_queued(&mut state);
+                sent |= progressed;
                 let State { outbox, sender, .. } = &mut *state;
                 let Some(sender) = sender.as_mut() else {
                     break;
                 };
-                // Pending: the task is woken when the buffer may have fallen. An error: closing.
+                // Pending: the task is woken when the buffer may have fallen. An error: closing. Ready with
+                // nothing sent: the socket refused a send while open, so trying again at once would spin; the
+                // close event that follows moves the queue on.
                 if outbox.queued.is_empty()
                     || !matches!(Pin::new(sender).poll_ready(cx), Poll::Ready(Ok(())))
+                    || !progressed
                 {
                     break;
                 }
@@ -376,7 +380,7 @@ impl Inner {
     }
 
     fn try_send(&self, message: Message, force: bool) -> Result<Delivery, SendError> {
-        if let Some(error) = self.refusal(message.len(), force) {
+        if let Some(error) = self.refusal(&message, force) {
             return Err(SendError { message, error });
         }
         let outgoing = match &self.settings.acknowledgements {
@@ -408,7 +412,16 @@ impl Inner {
 
     /// Why a message of `len` bytes cannot be taken now, if it cannot. `force` skips the room check (the `Sink`
     /// has checked with `poll_ready`).
-    fn refusal(&self, len: usize, force: bool) -> Option<Error> {
+    fn refusal(&self, message: &Message, force: bool) -> Option<Error> {
+        // Refused up front, open or not: queued, it could never go out.
+        if matches!(message, Message::Blob(_))
+            && self.settings.connection.transport.is_stream_here()
+        {
+            return Some(Error::Unsupported {
+                feature: BLOB_OVER_STREAM.to_owned(),
+            });
+        }
+        let len = message.len();
         let state = self.state.borrow();
         if state.finished || state.stop.is_some() {
             return Some(Error::NotOpen(ReadyState::Closed));
@@ -445,7 +458,7 @@ impl Inner {
         };
         let tagged = (acks.tag)(id, &message);
         self.state.borrow_mut().tagging = false;
-        let tagged = tagged.and_then(|tagged| match self.refusal(tagged.len(), force) {
+        let tagged = tagged.and_then(|tagged| match self.refusal(&tagged, force) {
             Some(error) => Err(error),
             None => Ok(tagged),
         });

@@ -266,3 +266,43 @@ async fn attempts_count_from_1_over(transport: Transport) {
     assert_eq!(client.next().await, None);
     assert!(client.is_terminated());
 }
+
+/// `WebSocketStream` takes no Blob: over it, `try_send` hands a Blob back at once, whether the client is open
+/// or not, instead of queueing what can never go out (the driver then retried it without end and the page
+/// hung), and the messages after it still go.
+#[wasm_bindgen_test]
+async fn a_blob_the_stream_transport_cannot_send_is_handed_back() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let blob = || Message::Blob(web_sys::Blob::new().expect("a Blob"));
+    let unsupported = |result: Result<Delivery, browser_ws::reconnect::SendError>| {
+        let refused = result.expect_err("a Blob cannot be sent over WebSocketStream");
+        assert!(matches!(refused.message, Message::Blob(_)));
+        assert!(
+            matches!(refused.error, Error::Unsupported { .. }),
+            "{:?}",
+            refused.error
+        );
+    };
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .transport(Transport::Stream)
+        .start_closed(true)
+        .start();
+    let handle = client.handle().clone();
+    unsupported(handle.try_send(blob()));
+    assert_eq!(handle.try_send("queued"), Ok(Delivery::Queued));
+    let mut states = handle.state_changes();
+    handle.reconnect().expect("starts");
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    unsupported(handle.try_send(blob()));
+    assert_eq!(handle.try_send("sent"), Ok(Delivery::Sent));
+    for text in ["queued", "sent"] {
+        assert_eq!(
+            within("the echo", client.next()).await,
+            Some(Ok(Message::text(text)))
+        );
+    }
+    assert_eq!(handle.unsent_messages(), 0);
+    handle.close().expect("closes");
+}
