@@ -636,7 +636,15 @@ impl ReconnectHandle {
     /// after [`ClientState::GaveUp`] or [`ClientState::Closed`] to get back what was never delivered; calling it
     /// earlier takes them out of the queue.
     pub fn take_unsent(&self) -> Vec<Message> {
-        self.inner().state.borrow_mut().outbox.take_all()
+        let (taken, waker) = {
+            let mut state = self.inner().state.borrow_mut();
+            (state.outbox.take_all(), state.send_waker.take())
+        };
+        // A `Sink` waiting for room or for the queue to empty can go on.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        taken
     }
 
     /// Starts over at once, as partysocket's `reconnect()`: closes the open connection with 1000, or abandons

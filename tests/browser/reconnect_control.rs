@@ -5,7 +5,7 @@
 //! subprotocol is a failed attempt that is retried; `reconnect` cuts a long backoff wait short and resets the
 //! attempt count; a client started closed is idle (no connection reaches the server, sends are queued) until
 //! `reconnect`, which connects and sends the queue; `reconnect` after `close` is `NotOpen` and after giving up
-//! `GaveUp`, and changes nothing.
+//! `GaveUp`, and changes nothing; `take_unsent` lets a `Sink` send that waits for the queue finish.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -145,4 +145,30 @@ async fn reconnect_is_refused_once_the_client_stopped() {
     wait_for(&mut states, |s| *s == ClientState::GaveUp).await;
     assert_eq!(handle.reconnect(), Err(Error::GaveUp));
     assert_eq!(handle.state(), ClientState::GaveUp);
+}
+
+/// `take_unsent` while a `Sink` send waits for the queue to empty (here: a client started closed) lets that
+/// send finish: the queue is empty, and nobody else would wake it while the client stays idle.
+#[wasm_bindgen_test]
+async fn take_unsent_lets_a_waiting_flush_finish() {
+    use futures::SinkExt;
+
+    let mut client = ReconnectingClient::builder(&url("/echo"))
+        .start_closed(true)
+        .start();
+    let handle = client.handle().clone();
+    let (done, finished) = futures::channel::oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let sent = client.send(Message::text("a")).await;
+        let _ = done.send(sent);
+        drop(client);
+    });
+    sleep(Duration::from_millis(50)).await;
+    assert_eq!(handle.unsent_messages(), 1, "the send is queued and waits");
+    assert_eq!(handle.take_unsent(), [Message::text("a")]);
+    assert_eq!(
+        within("the send to finish", finished).await,
+        Ok(Ok(())),
+        "the flush sees the empty queue"
+    );
 }
