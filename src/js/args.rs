@@ -81,6 +81,18 @@ impl Options {
             .transpose()
     }
 
+    /// A time limit in milliseconds: a duration above 0 (a limit of 0 is over before anything can happen, so a
+    /// reconnecting client given one would fail every attempt).
+    pub(crate) fn time_limit(&self, key: &str) -> Result<Option<Duration>, JsValue> {
+        match self.millis(key)? {
+            Some(limit) if limit.is_zero() => Err(range_error(&format!(
+                "{} must be more than 0 ms",
+                self.name(key)
+            ))),
+            limit => Ok(limit),
+        }
+    }
+
     /// A whole number within `min..=max`.
     pub(crate) fn integer(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
         let name = self.name(key);

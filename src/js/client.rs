@@ -313,7 +313,7 @@ impl WebSocketClient {
         options: Option<JsValue>,
     ) -> Result<WebSocketClient, JsValue> {
         let options = Options::new(options.as_ref(), "options")?;
-        let timeout = options.millis("connectTimeout")?;
+        let timeout = options.time_limit("connectTimeout")?;
         let client = Self::open(&url, &options)?;
         let mut opened = pin!(poll_fn(|cx| client.inner.poll_open(cx)));
         let mut timer = timeout.map(|after| (Box::pin(Sleep::new(after)), after));

@@ -48,8 +48,8 @@
 //! | `RpcError` | the server answered with a JSON-RPC error | `code`, `data` |
 //!
 //! Arguments of the wrong type are a `TypeError`, numbers out of range a `RangeError` (durations are
-//! milliseconds from 0 to 2147483647, `setTimeout`'s limit); any other exception the browser throws keeps its
-//! own name. No argument can make the Wasm module panic or trap.
+//! milliseconds from 0 to 2147483647, `setTimeout`'s limit; time limits, such as `connectTimeout`, `timeout` and
+//! the heartbeat's, more than 0); any other exception the browser throws keeps its own name. No argument can make the Wasm module panic or trap.
 
 mod args;
 mod canvas;

@@ -16,7 +16,7 @@ use crate::connection::{BinaryDelivery, ConnectionBuilder};
 use crate::error::Error;
 use crate::js::args::{self, Options, SendData};
 use crate::js::client::dom_close_event;
-use crate::js::error::{range_error, report_error, set, to_js, type_error};
+use crate::js::error::{report_error, set, to_js, type_error};
 use crate::js::events::Events;
 use crate::js::iterator::{Fanout, Feed, MessageIterator};
 use crate::message::Message;
@@ -436,7 +436,7 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
         "connectTimeout",
         options,
         "connectionTimeout",
-        millis,
+        |o: &Options, key: &str| o.time_limit(key),
     )? {
         builder = builder.connect_timeout(timeout);
     }
@@ -533,15 +533,11 @@ fn heartbeat(options: &Options) -> Result<Option<Heartbeat>, JsValue> {
     }
     let heartbeat = options.nested("heartbeat")?;
     let positive = |key: &str| -> Result<std::time::Duration, JsValue> {
-        match heartbeat.millis(key)? {
-            Some(duration) if !duration.is_zero() => Ok(duration),
-            Some(_) => Err(range_error(&format!(
-                "options.heartbeat.{key} must be more than 0 ms"
-            ))),
-            None => Err(type_error(&format!(
+        heartbeat.time_limit(key)?.ok_or_else(|| {
+            type_error(&format!(
                 "options.heartbeat.{key} is required (milliseconds)"
-            ))),
-        }
+            ))
+        })
     };
     let (interval, timeout) = (positive("interval")?, positive("timeout")?);
     let ping = match heartbeat.get("ping")? {

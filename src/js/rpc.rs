@@ -216,9 +216,9 @@ impl JsonRpcClient {
         let options = Options::new(options.as_ref(), "options")?;
         let url = args::url(&url, "url")?;
         let protocols = options.protocols("protocols")?;
-        let connect_timeout = options.millis("connectTimeout")?;
+        let connect_timeout = options.time_limit("connectTimeout")?;
         let mut settings = RpcBuilder::default();
-        if let Some(timeout) = options.millis("timeout")? {
+        if let Some(timeout) = options.time_limit("timeout")? {
             settings = settings.timeout(timeout);
         }
         if let Some(limit) = options.count("maxPending", 1)? {
@@ -259,7 +259,7 @@ impl JsonRpcClient {
                 .ok_or_else(|| type_error("the method must be a string"))?;
             let params = params_text(params.as_ref())?;
             let options = Options::new(options.as_ref(), "options")?;
-            let timeout: Duration = options.millis("timeout")?.unwrap_or(self.rpc.timeout());
+            let timeout: Duration = options.time_limit("timeout")?.unwrap_or(self.rpc.timeout());
             let signal = match options.get("signal")? {
                 None => None,
                 Some(signal) => Some(

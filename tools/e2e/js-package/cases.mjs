@@ -299,7 +299,8 @@ window.cases = {
     );
     isNamed(timeout, 'ConnectTimeoutError', { timeout: 200 });
     check(performance.now() - started < 3000, 'the timeout fired in time');
-    for (const connectTimeout of [-1, NaN, Infinity, 2 ** 31]) {
+    // 0 too: a limit of 0 is over before the handshake can be.
+    for (const connectTimeout of [-1, 0, NaN, Infinity, 2 ** 31]) {
       const error = await failure(
         () => WebSocketClient.connect(`${base}/echo`, { connectTimeout }),
         `connectTimeout ${connectTimeout}`,
@@ -663,6 +664,10 @@ window.cases = {
       [{ shouldReconnect: true }, 'TypeError'],
       [{ retryOnOnline: 'yes' }, 'TypeError'],
       [{ minUptime: -5 }, 'RangeError'],
+      // A time limit of 0 would fail every attempt.
+      [{ connectTimeout: 0 }, 'RangeError'],
+      [{ connectionTimeout: 0 }, 'RangeError'],
+      [{ heartbeat: { interval: 10, timeout: 0 } }, 'RangeError'],
     ]) {
       const error = await failure(
         () => new ReconnectingWebSocketClient(`${base}/echo`, options),
@@ -1086,6 +1091,11 @@ window.cases = {
     isNamed(missing, 'RpcError', { code: -32601 });
     const late = await failure(() => rpc.request('sleep', { ms: 2000 }, { timeout: 20 }), 'a timeout');
     isNamed(late, 'RequestTimeoutError', { timeout: 20 });
+    isNamed(await failure(() => rpc.request('add', [1, 2], { timeout: 0 }), 'a timeout of 0'), 'RangeError');
+    isNamed(
+      await failure(() => JsonRpcClient.connect(`${base}/rpc`, { connectTimeout: 0 }), 'a connectTimeout of 0'),
+      'RangeError',
+    );
     const controller = new AbortController();
     const aborted = rpc.request('sleep', { ms: 5000 }, { signal: controller.signal });
     controller.abort(new Error('stop'));
