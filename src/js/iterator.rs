@@ -2,12 +2,13 @@
 //!
 //! Each iterator has its own bounded queue, filled from the moment it is made (an iterator made right after
 //! `await WebSocketClient.connect(...)` misses nothing: messages arrive in later tasks). A client hands each
-//! message to its live iterators through a [`Fanout`], which holds them weakly: an iterator that is freed or
-//! garbage-collected stops receiving.
+//! message to its live iterators through a [`Fanout`]: an iterator that is freed or garbage-collected stops
+//! receiving, but not while a `next()` call of its waits (`await client.messages().next()` keeps no iterator
+//! object, and must still get the next message).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -147,9 +148,18 @@ fn done() -> JsValue {
 /// The live iterators of one client.
 #[derive(Debug, Default)]
 pub(crate) struct Fanout {
-    feeds: Vec<Weak<RefCell<Feed>>>,
+    /// Held here too, but kept only while an iterator object refers to it or a `next()` call waits on it (see
+    /// `in_use`): `await client.messages().next()` leaves the iterator to the garbage collector while its call
+    /// still waits for a message.
+    feeds: Vec<Rc<RefCell<Feed>>>,
     /// How every later iterator ends at once, once the client has ended.
     ended: Option<Ended>,
+}
+
+/// Whether a feed is still read: an iterator object (its only other owner) refers to it, or a `next()` call
+/// waits on it.
+fn in_use(feed: &Rc<RefCell<Feed>>) -> bool {
+    Rc::strong_count(feed) > 1 || feed.try_borrow().map_or(true, |f| !f.waiting.is_empty())
 }
 
 /// How the client ended, for iterators made afterwards.
@@ -168,16 +178,16 @@ impl Fanout {
             None => {}
         }
         let feed = Rc::new(RefCell::new(feed));
-        self.feeds.retain(|f| f.strong_count() > 0);
-        self.feeds.push(Rc::downgrade(&feed));
+        self.feeds.retain(in_use);
+        self.feeds.push(feed.clone());
         MessageIterator { feed }
     }
 
     /// The live feeds, to call outside of any borrow of the fanout (resolving a promise runs no JS at once, but
     /// keeping borrows short is cheap insurance).
     fn live(&mut self) -> Vec<Rc<RefCell<Feed>>> {
-        self.feeds.retain(|f| f.strong_count() > 0);
-        self.feeds.iter().filter_map(Weak::upgrade).collect()
+        self.feeds.retain(in_use);
+        self.feeds.clone()
     }
 
     /// Hands `data` to every live iterator.

@@ -761,7 +761,8 @@ window.cases = {
     return 'ok';
   },
 
-  /** Lifetime as in the DOM: an unreferenced open client keeps working; a closed one is collected; free() ends all. */
+  /** Lifetime as in the DOM: an unreferenced open client keeps working; a pending next() keeps its iterator; a closed
+   * client is collected; free() ends all. */
   async lifetime(base) {
     // Only Chromium can be told to expose gc(); in another engine the case says it did not run.
     if (typeof gc !== 'function' && !/Chrome\//.test(navigator.userAgent)) return 'skip: this engine cannot force a garbage collection';
@@ -809,6 +810,18 @@ window.cases = {
     await sleep(200);
     await collectGarbage();
     same(await within(10_000, reconnected, 'the unreferenced reconnecting client'), 3, 'reconnecting client kept');
+    // A one-off next() whose iterator nobody keeps: the waiting call keeps it, and gets the next message.
+    for (const connect of [(url) => WebSocketClient.connect(url), (url) => new ReconnectingWebSocketClient(url)]) {
+      const client = await connect(`${base}/echo`);
+      const first = client.messages().next();
+      await collectGarbage();
+      if (client.readyState !== client.OPEN) {
+        await within(5000, new Promise((resolve) => client.addEventListener('open', resolve, { once: true })), 'open');
+      }
+      client.send('kept');
+      same(await within(2000, first, 'a next() whose iterator was collected'), { value: 'kept', done: false }, 'delivered');
+      await client.close();
+    }
 
     // Closed clients are collected, even with listeners, iterators and promises that refer back to them.
     const collected = new Set();
