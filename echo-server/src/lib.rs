@@ -396,6 +396,9 @@ async fn step(conn: &mut Conn, echo: bool, delay: Option<Duration>) -> Result<()
         };
         match message {
             Message::Text(_) | Message::Binary(_) => {
+                if let Some(guard) = &conn.guard {
+                    guard.received();
+                }
                 if echo {
                     send(conn, message).await?;
                 }

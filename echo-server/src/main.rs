@@ -37,7 +37,8 @@ ROUTES (query values are URL-decoded):
     /flood?count=1000&bytes=16          like /burst, and record the time the sending took (floodMs in /stats)
     /invalid-utf8                       send a text frame that is not UTF-8
     /no-handshake                       read the HTTP request, never answer (held up to 60 s)
-    /stats?tag=T                        send {\"open\":O,\"total\":N} for tag T (all if no tag); close 1000
+    /stats?tag=T                        send {\"open\":O,\"total\":N,\"received\":R,...} for tag T (all if no
+                                        tag; R: data messages received, /rpc aside); close 1000
     /rpc                                JSON-RPC 2.0: echo, add, sleep {ms,value}, notify {method,params,count},
                                         stray {id}, garbage, drop
 

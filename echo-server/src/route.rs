@@ -80,7 +80,7 @@ pub enum Route {
     InvalidUtf8,
     /// `/no-handshake`: read the HTTP request and never answer it.
     NoHandshake,
-    /// `/stats`: send `{"open":O,"total":N}` for the `tag` and close with 1000.
+    /// `/stats`: send `{"open":O,"total":N,"received":R,...}` for the `tag` and close with 1000.
     Stats,
     /// `/rpc`: a small JSON-RPC 2.0 server (see [`crate::rpc::answer`] for its methods).
     Rpc,

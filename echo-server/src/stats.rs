@@ -10,6 +10,8 @@ pub struct Count {
     pub open: u64,
     /// Connections ever opened.
     pub total: u64,
+    /// Data messages (text or binary) received from clients before their close frame (every route but `/rpc`).
+    pub received: u64,
     /// The code of the latest close frame a client sent (1005 for a frame without one), if any did.
     pub last_client_close: Option<u16>,
     /// How long the latest `/flood` took to send everything, in milliseconds, once one has.
@@ -17,8 +19,8 @@ pub struct Count {
 }
 
 impl Count {
-    /// The `/stats` reply: `{"open":O,"total":N,"lastClientClose":C}` (C is `null` until a client closed), with
-    /// `"floodMs":F` after them once a `/flood` has sent everything.
+    /// The `/stats` reply: `{"open":O,"total":N,"received":R,"lastClientClose":C}` (C is `null` until a client
+    /// closed), with `"floodMs":F` after them once a `/flood` has sent everything.
     pub fn to_json(self) -> String {
         let last = self
             .last_client_close
@@ -27,8 +29,8 @@ impl Count {
             .flood_ms
             .map_or_else(String::new, |ms| format!(",\"floodMs\":{ms}"));
         format!(
-            "{{\"open\":{},\"total\":{},\"lastClientClose\":{last}{flood}}}",
-            self.open, self.total
+            "{{\"open\":{},\"total\":{},\"received\":{},\"lastClientClose\":{last}{flood}}}",
+            self.open, self.total, self.received
         )
     }
 }
@@ -88,6 +90,14 @@ impl OpenGuard {
 }
 
 impl OpenGuard {
+    /// Counts a data message received on this connection.
+    pub fn received(&self) {
+        let mut counters = self.stats.lock();
+        for count in counters.groups(self.tag.as_deref()) {
+            count.received += 1;
+        }
+    }
+
     /// Records how long a `/flood` on this connection took to send everything.
     pub fn flooded(&self, ms: u64) {
         let mut counters = self.stats.lock();
@@ -122,7 +132,8 @@ impl Drop for OpenGuard {
 
 #[cfg(test)]
 mod tests {
-    //! Covers: per-tag and overall counts, guards closing connections, JSON format.
+    //! Covers: per-tag and overall counts (connections, received messages), guards closing connections, JSON
+    //! format.
 
     use super::*;
 
@@ -134,6 +145,7 @@ mod tests {
         let count = |open, total, last_client_close| Count {
             open,
             total,
+            received: 0,
             last_client_close,
             flood_ms: None,
         };
@@ -146,17 +158,18 @@ mod tests {
         assert_eq!(stats.snapshot(Some("zzz")), Count::default());
         assert_eq!(
             stats.snapshot(None).to_json(),
-            r#"{"open":0,"total":2,"lastClientClose":4000}"#
+            r#"{"open":0,"total":2,"received":0,"lastClientClose":4000}"#
         );
         assert_eq!(
             stats.snapshot(Some("zzz")).to_json(),
-            r#"{"open":0,"total":0,"lastClientClose":null}"#
+            r#"{"open":0,"total":0,"received":0,"lastClientClose":null}"#
         );
         let flood = stats.open(Some("f".into()));
         flood.flooded(1234);
+        flood.received();
         assert_eq!(
             stats.snapshot(Some("f")).to_json(),
-            r#"{"open":1,"total":1,"lastClientClose":null,"floodMs":1234}"#
+            r#"{"open":1,"total":1,"received":1,"lastClientClose":null,"floodMs":1234}"#
         );
     }
 }

@@ -357,7 +357,7 @@ async fn flood_sends_in_order_and_records_its_time() {
         json = stats(&url, Some("flood")).await;
     }
     assert!(
-        json.starts_with(r#"{"open":1,"total":1,"lastClientClose":null,"floodMs":"#),
+        json.starts_with(r#"{"open":1,"total":1,"received":0,"lastClientClose":null,"floodMs":"#),
         "{json}"
     );
     ws.send(Message::text("then echo")).await.expect("sends");
@@ -387,12 +387,15 @@ async fn no_handshake_never_answers() {
     let mut json = String::new();
     for _ in 0..50 {
         json = stats(&url, Some("nh")).await;
-        if json == r#"{"open":0,"total":1,"lastClientClose":null}"# {
+        if json == r#"{"open":0,"total":1,"received":0,"lastClientClose":null}"# {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(json, r#"{"open":0,"total":1,"lastClientClose":null}"#);
+    assert_eq!(
+        json,
+        r#"{"open":0,"total":1,"received":0,"lastClientClose":null}"#
+    );
 }
 
 #[tokio::test]
@@ -400,7 +403,7 @@ async fn stats_counts_per_tag_and_overall() {
     let url = start().await;
     assert_eq!(
         stats(&url, Some("t")).await,
-        r#"{"open":0,"total":0,"lastClientClose":null}"#
+        r#"{"open":0,"total":0,"received":0,"lastClientClose":null}"#
     );
     let mut a = connect(&format!("{url}/echo?tag=t")).await;
     let _b = connect(&format!("{url}/silent?tag=t")).await;
@@ -408,25 +411,28 @@ async fn stats_counts_per_tag_and_overall() {
     let _d = connect(&format!("{url}/echo")).await;
     assert_eq!(
         stats(&url, Some("t")).await,
-        r#"{"open":2,"total":2,"lastClientClose":null}"#
+        r#"{"open":2,"total":2,"received":0,"lastClientClose":null}"#
     );
     assert_eq!(
         stats(&url, Some("other")).await,
-        r#"{"open":1,"total":1,"lastClientClose":null}"#
+        r#"{"open":1,"total":1,"received":0,"lastClientClose":null}"#
     );
     // Without a tag: every connection except /stats ones.
     assert_eq!(
         stats(&url, None).await,
-        r#"{"open":4,"total":4,"lastClientClose":null}"#
+        r#"{"open":4,"total":4,"received":0,"lastClientClose":null}"#
     );
 
+    // Data messages are counted per tag.
+    a.send(Message::text("x")).await.unwrap();
+    assert_eq!(next_text(&mut a).await, "x");
     // A completed close handshake is already counted as closed.
     a.close(None).await.unwrap();
     let (close, err) = read_to_end(&mut a).await;
     assert!(close.is_some() && err.is_none());
     assert_eq!(
         stats(&url, Some("t")).await,
-        r#"{"open":1,"total":2,"lastClientClose":1005}"#
+        r#"{"open":1,"total":2,"received":1,"lastClientClose":1005}"#
     );
 
     // The code of the latest close frame a client sent, per tag.
@@ -440,7 +446,7 @@ async fn stats_counts_per_tag_and_overall() {
     read_to_end(&mut e).await;
     assert_eq!(
         stats(&url, Some("t")).await,
-        r#"{"open":1,"total":3,"lastClientClose":4429}"#
+        r#"{"open":1,"total":3,"received":1,"lastClientClose":4429}"#
     );
 }
 
@@ -467,6 +473,6 @@ async fn handles_100_concurrent_connections() {
     }
     assert_eq!(
         stats(&url, Some("many")).await,
-        r#"{"open":0,"total":100,"lastClientClose":1005}"#
+        r#"{"open":0,"total":100,"received":1000,"lastClientClose":1005}"#
     );
 }

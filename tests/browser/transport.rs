@@ -9,7 +9,8 @@
 //! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone;
 //! stream specifics: subprotocols and `protocol()`, a Blob send refused with `Error::Unsupported`, `as_raw()`
 //! `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the reconnecting client with
-//! `Overflow::Backpressure` over the stream transport loses nothing either.
+//! `Overflow::Backpressure` over the stream transport loses nothing either; messages sent before `close()` all
+//! reach the server before the close frame, over either transport (the echo server counts them).
 
 use std::time::Duration;
 
@@ -254,4 +255,36 @@ async fn the_reconnecting_client_with_backpressure_loses_nothing() {
         }
     }
     assert_eq!(client.handle().dropped_messages(), 0);
+}
+
+/// Messages sent before `close()` go out before the close frame, over either transport: the server counts every
+/// one of them before it sees the close.
+#[wasm_bindgen_test]
+async fn messages_sent_before_close_reach_the_server() {
+    crate::common::each_transport(messages_sent_before_close_reach_the_server_over).await;
+}
+
+async fn messages_sent_before_close_reach_the_server_over(transport: Transport) {
+    use futures::SinkExt;
+
+    let tag = unique_tag("before-close");
+    let mut connection = within(
+        "open",
+        crate::common::connect_over(transport, &url(&format!("/echo?tag={tag}"))),
+    )
+    .await
+    .expect("opens");
+    for i in 0..20 {
+        connection
+            .send(Message::text(format!("m{i}")))
+            .await
+            .expect("sends");
+    }
+    connection.handle().close().expect("closes");
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+    assert_eq!(
+        crate::common::server_received(&tag).await,
+        20,
+        "{transport:?}: every message before the close frame"
+    );
 }

@@ -248,6 +248,11 @@ pub async fn server_last_client_close(tag: &str) -> Option<u16> {
     field(&text, "lastClientClose").map(|code| u16::try_from(code).expect("a close code"))
 }
 
+/// The data messages the server received before the close frames of the connections opened with `tag`.
+pub async fn server_received(tag: &str) -> u64 {
+    field(&stats_reply(tag).await, "received").expect("a count")
+}
+
 /// Waits until the server has seen a close frame from a client with `tag`, and returns its code.
 pub async fn server_sees_client_close(tag: &str) -> u16 {
     within("the server to see the client's close frame", async {
