@@ -298,18 +298,17 @@ impl StreamOps for StreamLink {
             .set(progress.writing.get().saturating_add(len));
         // Writes complete in order, so the latest one's promise stands for every write since the tracker last
         // looked: one promise awaited per batch, not one per message.
-        {
+        let superseded = {
             let mut batch = progress.batch.borrow_mut();
-            let bytes = match batch.take() {
-                Some((superseded, bytes)) => {
-                    // When the stream fails every write rejects: one nobody awaits must not be reported as an
-                    // unhandled rejection.
-                    let _ = DO_NOTHING.with(|nothing| catch_with(&superseded, nothing));
-                    bytes
-                }
-                None => 0,
-            };
+            let superseded = batch.take();
+            let bytes = superseded.as_ref().map_or(0, |(_, bytes)| *bytes);
             *batch = Some((written, bytes.saturating_add(len)));
+            superseded
+        };
+        // When the stream fails every write rejects: one nobody awaits must not be reported as an unhandled
+        // rejection. Outside the borrow: `catch` calls the promise's `then`, which a page may have replaced.
+        if let Some((superseded, _)) = superseded {
+            let _ = DO_NOTHING.with(|nothing| catch_with(&superseded, nothing));
         }
         if !progress.tracking.replace(true) {
             spawn_local(track_writes(progress.clone()));
