@@ -49,7 +49,8 @@
 //!
 //! Arguments of the wrong type are a `TypeError`, numbers out of range a `RangeError` (durations are
 //! milliseconds from 0 to 2147483647, `setTimeout`'s limit; time limits, such as `connectTimeout`, `timeout` and
-//! the heartbeat's, more than 0); any other exception the browser throws keeps its own name. No argument can make the Wasm module panic or trap.
+//! the heartbeat's, more than 0); any other exception the browser throws keeps its own name. No argument can
+//! make the Wasm module panic or trap.
 
 mod args;
 mod canvas;
