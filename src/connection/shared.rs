@@ -442,6 +442,15 @@ impl Shared {
     }
 }
 
+impl Drop for Shared {
+    /// The stream transport's reader may be waiting for room in the queue (when the connection goes before any
+    /// receiver took a message, as an unpolled `Connect` does): woken, it finds the connection gone and drains
+    /// the socket, so that the close can complete.
+    fn drop(&mut self) {
+        wake(self.state.get_mut().room_waker.take());
+    }
+}
+
 /// Wakes the task that waits, if one does. (Wakers taken out of the state are woken one by one through this,
 /// not by iterating arrays of them, which linked their own iterator and drop code.)
 fn wake(waker: Option<Waker>) {

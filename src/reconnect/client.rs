@@ -239,14 +239,15 @@ impl Inner {
             if state.stream_gone {
                 return Ok(());
             }
-            if state.inbox.len() >= capacity {
+            // With backpressure the driver takes nothing while the queue is full, until a close is asked for:
+            // then the queue takes the connection's last messages past its capacity (see `has_room`).
+            let closing_paused = overflow == Overflow::Backpressure && state.stop.is_some();
+            if state.inbox.len() >= capacity && !closing_paused {
                 match overflow {
                     Overflow::DropOldest => {
                         state.inbox.pop_front();
                         state.dropped += 1;
                     }
-                    // Backpressure: the driver takes nothing while the queue is full, so only a classic
-                    // connection's own overflow gets here.
                     Overflow::Fail | Overflow::Backpressure => {
                         let error = Error::ReceiveOverflow { capacity };
                         drop(state);
@@ -265,11 +266,14 @@ impl Inner {
     }
 
     /// Whether the driver may take another message off the connection: always, but with
-    /// [`Overflow::Backpressure`], while the stream's queue is full.
+    /// [`Overflow::Backpressure`], while the stream's queue is full. Once a close was asked for, the rest is
+    /// taken past the capacity: the connection's close waits behind it (over WebSocketStream the close frame
+    /// is read only after the messages before it), and what the server sent before it is still delivered.
     pub(crate) fn has_room(&self) -> bool {
         let state = self.state.borrow();
         self.settings.connection.queues.overflow != Overflow::Backpressure
             || state.stream_gone
+            || state.stop.is_some()
             || state.inbox.len() < self.settings.connection.queues.receive_capacity
     }
 

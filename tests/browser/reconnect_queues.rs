@@ -89,6 +89,44 @@ async fn an_overflow_fails_the_connection_and_the_client_reconnects_over(transpo
 }
 
 #[wasm_bindgen_test]
+async fn a_close_with_backpressure_finishes_although_nobody_reads() {
+    each_transport(a_close_with_backpressure_finishes_although_nobody_reads_over).await;
+}
+
+async fn a_close_with_backpressure_finishes_although_nobody_reads_over(transport: Transport) {
+    const COUNT: usize = 10;
+    let tag = unique_tag("reconnect-close-paused");
+    let mut client =
+        ReconnectingClient::builder(&url(&format!("/burst?count={COUNT}&bytes=16&tag={tag}")))
+            .transport(transport)
+            .receive_queue(2, Overflow::Backpressure)
+            .start();
+    let handle = client.handle().clone();
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let connection = handle.connection().expect("open");
+    // The client's queue (2) is full and the driver has stopped taking messages; over WebSocketStream the
+    // connection's queue (2) is full too and its reader waits.
+    until("both queues to fill", || {
+        connection.received_messages() >= 4
+    })
+    .await;
+    within("the close", futures::SinkExt::close(&mut client))
+        .await
+        .expect("closes");
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+    // What the server sent before the close is still delivered, in order, and then the stream ends.
+    for i in 0..COUNT {
+        assert!(
+            is_burst_message(within("a message", client.next()).await, i),
+            "message {i}"
+        );
+    }
+    assert_eq!(within("the end", client.next()).await, None);
+    assert_eq!(handle.dropped_messages(), 0);
+}
+
+#[wasm_bindgen_test]
 async fn a_client_without_its_stream_stops_queueing() {
     each_transport(a_client_without_its_stream_stops_queueing_over).await;
 }

@@ -6,7 +6,8 @@
 //! transport: a server floods 20 MiB at a reader with a 2-message queue that takes one message every 2 ms, and
 //! every message arrives, in order, none dropped, while the server's `floodMs` shows it was held back for most
 //! of the reading; on the classic transport the same policy fails the connection as `Overflow::Fail` does
-//! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone;
+//! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone,
+//! and so does a `Connect` dropped unpolled after its reader paused;
 //! stream specifics: subprotocols and `protocol()`, a Blob send refused with `Error::Unsupported`, `as_raw()`
 //! `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the reconnecting client with
 //! `Overflow::Backpressure` over the stream transport loses nothing either; messages sent before `close()` all
@@ -23,7 +24,7 @@ use wasm_bindgen_test::*;
 
 use crate::common::{
     auto_transport, blob_bytes, server_flood_ms, server_sees_all_closed, server_sees_client_close,
-    sleep, unique_tag, until, url, within,
+    server_stats, sleep, unique_tag, until, url, within,
 };
 
 #[wasm_bindgen_test]
@@ -167,6 +168,32 @@ async fn a_paused_stream_connection_dropped_closes_with_1000() {
     drop(connection);
     // The reader task reads and discards what still arrives, so the server's sending goes on and it reads
     // the close frame (Chromium reads the network only as fast as the readable is read).
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+    server_sees_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_paused_stream_connect_dropped_unpolled_closes_with_1000() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let tag = unique_tag("paused-connect-drop");
+    // Never polled: the socket opens and the reader fills the queue on their own, then the reader waits for room.
+    let connect = Connection::builder(&url(&format!(
+        "/flood?count={FLOOD_COUNT}&bytes={FLOOD_BYTES}&tag={tag}"
+    )))
+    .transport(Transport::Stream)
+    .receive_queue(1, Overflow::Backpressure)
+    .connect();
+    within("the server to see it open", async {
+        while server_stats(&tag).await != (1, 1) {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    sleep(Duration::from_millis(300)).await;
+    drop(connect);
+    // As for a dropped connection: the reader drains what still arrives, so the server reads the close frame.
     assert_eq!(server_sees_client_close(&tag).await, 1000);
     server_sees_all_closed(&tag).await;
 }
