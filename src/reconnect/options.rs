@@ -250,7 +250,9 @@ impl ReconnectBuilder {
     /// ([`ReconnectHandle::dropped_messages`](crate::reconnect::ReconnectHandle::dropped_messages)).
     /// [`Overflow::Backpressure`] stops taking messages off the connection while the queue is full; with the
     /// stream transport ([`transport`](Self::transport)) that stops the reading of the socket, and the
-    /// connection's own queue then has the capacity asked for here (it acts as `Fail` on a classic one). Dropping the
+    /// connection's own queue then has the capacity asked for here (it acts as `Fail` on a classic one). Once
+    /// a close is asked for, the connection's last messages are taken past the capacity, so that the close
+    /// completes with nobody reading; the stream still yields them. Dropping the
     /// [`ReconnectingClient`](crate::reconnect::ReconnectingClient) while keeping a handle stops the queueing.
     /// (Until the client's task takes them, messages wait on their connection, in a queue of at least the
     /// default capacity with the same overflow policy: only a burst larger than that, arriving before the task

@@ -5,7 +5,8 @@
 //!
 //! Covers: a receive-queue overflow the client caused (nobody reads a burst) fails that connection with 4429,
 //! which the server sees, is reported in the stream after the queued messages and as `Disconnected`, and the
-//! client reconnects; a client whose stream was dropped (handles kept, to send) stops queueing, so a burst
+//! client reconnects; with `Overflow::Backpressure` a close completes while nobody reads a full queue, and the
+//! stream still yields every message the server sent before it; a client whose stream was dropped (handles kept, to send) stops queueing, so a burst
 //! ten times its receive queue neither overflows nor reconnects; acknowledgements and heartbeat pongs are
 //! recognised as they arrive although nobody reads the stream (the pongs never fill a queue of 4); `try_send`
 //! above the high-water mark queues (bounded: a full queue hands the message back) instead of growing the
