@@ -326,9 +326,12 @@ async fn serve(
             code,
             reason,
             after,
+            hold,
         } => {
             steps(conn, *after, true).await?;
-            return Ok(server_close(conn, *code, reason).await);
+            let end = server_close(conn, *code, reason).await;
+            sleep(*hold).await;
+            return Ok(end);
         }
         Route::Drop { after, mid_message } => {
             steps(conn, *after, true).await?;

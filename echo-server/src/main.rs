@@ -23,7 +23,8 @@ The first stdout line is the bound base URL, e.g. `ws://127.0.0.1:9001`; logs go
 
 ROUTES (query values are URL-decoded):
     /echo                               echo text as text, binary as binary
-    /close?code=1000&reason=&after=0    echo `after` messages, then close with code and reason
+    /close?code=1000&reason=&after=0    echo `after` messages, then close with code and reason; with
+          &hold_ms=0                    hold_ms, keep TCP open that long after the close handshake
     /drop?after=0                       echo `after` messages, then drop TCP without a close frame
     /drop?after_bytes=B&send=1048576    start a `send`-byte binary message, drop TCP after B payload bytes
     /binary?bytes=1024                  send one binary message, byte i = i % 251; then echo

@@ -25,6 +25,8 @@ pub enum Route {
         reason: String,
         /// Messages echoed before closing.
         after: usize,
+        /// How long the TCP connection is kept open after the close handshake (a slow server's close).
+        hold: Duration,
     },
     /// `/drop`: echo `after` messages, then drop the TCP connection without a close frame.
     Drop {
@@ -125,6 +127,7 @@ impl Request {
                     }
                 },
                 after: params.num("after", 0, usize::MAX)?,
+                hold: Duration::from_millis(params.num("hold_ms", 0, MAX_DELAY_MS)?),
             },
             "/drop" => Route::Drop {
                 after: params.num("after", 0, usize::MAX)?,
@@ -307,7 +310,8 @@ mod tests {
                 route: Route::Close {
                     code: 1000,
                     reason: "bye ✓".into(),
-                    after: 0
+                    after: 0,
+                    hold: Duration::ZERO
                 },
                 tag: Some("t1".into()),
                 no_protocol: true,

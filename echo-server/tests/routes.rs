@@ -1,7 +1,7 @@
 //! Drives every route with a tokio-tungstenite client against an in-process server on 127.0.0.1:0.
 //!
 //! Covers: /echo (text, binary, order, 20 MiB message above tungstenite's 16 MiB default frame limit),
-//! /close (default, code + non-ASCII reason after K echoes), /drop (no close frame; mid-message),
+//! /close (default, code + non-ASCII reason after K echoes, TCP held open after the handshake), /drop (no close frame; mid-message),
 //! /binary and /text patterns, /greet with URL-decoding, /protocol and subprotocol selection
 //! (first offered, `protocol=none`), /silent, /slow, /burst order, /flood order and its `floodMs`,
 //! /invalid-utf8 (client error), /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close),
@@ -165,6 +165,25 @@ async fn close_with_code_and_reason_after_echoes() {
         other => panic!("expected close 4001, got {other:?}"),
     }
     assert!(err.is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn close_can_hold_the_connection_open_after_the_handshake() {
+    let url = start().await;
+    let mut ws = connect(&format!("{url}/close?code=4002&hold_ms=400")).await;
+    match next(&mut ws).await {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4002),
+        other => panic!("expected close 4002, got {other:?}"),
+    }
+    // The reply went out with the frame; the server closes TCP only after the hold.
+    let handshake_done = std::time::Instant::now();
+    let (close, _) = read_to_end(&mut ws).await;
+    assert!(close.is_none(), "{close:?}");
+    let held = handshake_done.elapsed();
+    assert!(
+        held >= Duration::from_millis(350),
+        "TCP closed after {held:?}"
+    );
 }
 
 #[tokio::test]

@@ -453,16 +453,17 @@ async fn read_task(
             break;
         };
         let chunk = match read {
-            Ok(result) => result.unchecked_into::<ReadResult>(),
-            Err(_) => {
-                shared.set_reading(false);
-                break;
-            }
+            Ok(result) => Some(result.unchecked_into::<ReadResult>()).filter(|c| !c.done()),
+            Err(_) => None,
         };
-        if chunk.done() {
+        let Some(chunk) = chunk else {
+            // The server's close frame (or a failure) ended the readable. `closed` settles only once TCP has
+            // closed, which a server may hold off: closing meanwhile, as the classic socket's `readyState` says,
+            // so that sends are refused rather than written into a stream that drops them.
+            progress.closing.set(true);
             shared.set_reading(false);
             break;
-        }
+        };
         shared.handle_message(message_of_chunk(chunk.value(), binary));
     }
     let _ = reader.release_lock();

@@ -8,7 +8,8 @@
 //! a connect timeout fires against a server that never answers the handshake; dropping the connect future
 //! closes the socket (the server sees the disconnect); the first message a server sends on accept is never lost;
 //! 1,000 sequence-numbered messages echo in order; close after `split()` from the handle ends the stream
-//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None` (and `is_terminated` says so); an abrupt drop
+//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None` (and `is_terminated` says so); once the server's close frame
+//! has arrived (its TCP held open) the state is no longer open and a send is refused; an abrupt drop
 //! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
 //! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
 //! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps
@@ -227,6 +228,36 @@ async fn a_server_close_ends_the_stream_with_none_over(transport: Transport) {
         (close.code, close.reason.as_str(), close.was_clean),
         (CloseCode::NORMAL, "done", true)
     );
+}
+
+#[wasm_bindgen_test]
+async fn after_the_servers_close_frame_sends_are_refused() {
+    each_transport(after_the_servers_close_frame_sends_are_refused_over).await;
+}
+
+async fn after_the_servers_close_frame_sends_are_refused_over(transport: Transport) {
+    // The server closes right after the echo, then keeps TCP open for 5 s: the connection is closing meanwhile.
+    let mut connection = connect_over(transport, &url("/close?code=4000&after=1&hold_ms=5000"))
+        .await
+        .expect("connects");
+    connection.send(Message::text("last")).await.expect("sends");
+    assert_eq!(
+        within("the echo", connection.next()).await,
+        Some(Ok(Message::text("last")))
+    );
+    // The close frame follows the echo at once on loopback; 500 ms leave it ample time to arrive.
+    sleep(Duration::from_millis(500)).await;
+    let state = connection.handle().ready_state();
+    assert_ne!(state, ReadyState::Open, "the close frame was received");
+    assert!(
+        matches!(
+            connection.send(Message::text("lost?")).await,
+            Err(Error::NotOpen(ReadyState::Closing | ReadyState::Closed))
+        ),
+        "a message that cannot go out is refused, not swallowed"
+    );
+    let close = within("the close", connection.handle().closed()).await;
+    assert_eq!(close.code, CloseCode::from(4000));
 }
 
 #[wasm_bindgen_test]
