@@ -12,12 +12,13 @@
 //! **Lifetime.** The DOM keeps a `WebSocket` alive while it may still fire events at listeners; so does
 //! [`Events::own`]: it holds the client's JS object until [`Events::release`], which the client calls after its
 //! final event. From then on the target (and with it every listener and handler, which may refer to the client)
-//! is held by the client's JS object alone and only weakly from Rust, so nothing Rust holds keeps the client
-//! alive and the garbage collector can free it.
+//! is held by the client's JS object alone, and both only weakly from Rust (the object stays the `target` of
+//! what the page dispatches), so nothing Rust holds keeps the client alive and the garbage collector can free
+//! it.
 
 use std::cell::RefCell;
 
-use js_sys::WeakRef;
+use js_sys::{Object, WeakRef};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, EventTarget};
@@ -152,37 +153,61 @@ extern "C" {
     fn dispatch_any(this: &AnyTarget, event: &JsValue) -> Result<bool, JsValue>;
 }
 
-/// How the client holds its event target.
+/// How the client holds its event target and its JS object.
 #[derive(Debug)]
 enum Held {
-    /// Until the client is released (or for good, if it never had a JS object).
-    Strong(EventTarget),
-    /// After [`Events::release`]: the client's JS object holds the target.
-    Weak(WeakRef<EventTarget>),
+    /// Until the client is released (or for good, for a target whose client never had a JS object).
+    Strong(Object),
+    /// After [`Events::release`]: the client's JS object holds the target, and the page holds the object.
+    Weak(WeakRef<Object>),
+}
+
+impl Held {
+    /// The object; `None` only once the garbage collector took it.
+    fn get(&self) -> Option<Object> {
+        match self {
+            Self::Strong(object) => Some(object.clone()),
+            Self::Weak(weak) => weak.deref(),
+        }
+    }
+
+    /// Holds it weakly from now on.
+    fn weaken(&mut self) {
+        if let Self::Strong(object) = self {
+            *self = Self::Weak(WeakRef::new(object));
+        }
+    }
 }
 
 /// A client's event target, its `on<type>` handlers, and its JS object while that must stay alive.
 #[derive(Debug)]
 pub(crate) struct Events {
     target: RefCell<Held>,
-    /// The client's JS object: `event.target` and `this` for listeners, and kept alive while events may come.
-    owner: RefCell<Option<JsValue>>,
+    /// The client's JS object: `event.target` and `this` for listeners, kept alive while events may come, and
+    /// still the target of the events the page dispatches after that.
+    owner: RefCell<Option<Held>>,
 }
 
 impl Events {
     pub(crate) fn new() -> Result<Self, JsValue> {
         Ok(Self {
-            target: RefCell::new(Held::Strong(EventTarget::new()?)),
+            target: RefCell::new(Held::Strong(EventTarget::new()?.into())),
             owner: RefCell::new(None),
         })
     }
 
     /// The target; `None` only once the client's JS object has been collected (when nothing can call it).
     fn target(&self) -> Option<EventTarget> {
-        match &*self.target.borrow() {
-            Held::Strong(target) => Some(target.clone()),
-            Held::Weak(weak) => weak.deref(),
-        }
+        self.target.borrow().get().map(JsCast::unchecked_into)
+    }
+
+    /// The client's JS object, if it has one (and it was not collected).
+    fn owner(&self) -> Option<JsValue> {
+        self.owner
+            .borrow()
+            .as_ref()
+            .and_then(Held::get)
+            .map(JsValue::from)
     }
 
     /// Makes `owner`, the client's JS object, the `target` of its events and keeps it alive until
@@ -190,7 +215,7 @@ impl Events {
     pub(crate) fn own(&self, owner: &JsValue) {
         if let Some(target) = self.target() {
             if attach(owner, &target).is_ok() {
-                *self.owner.borrow_mut() = Some(owner.clone());
+                *self.owner.borrow_mut() = Some(Held::Strong(owner.clone().unchecked_into()));
             }
         }
     }
@@ -198,13 +223,9 @@ impl Events {
     /// After the client's final event: stops keeping its JS object alive, and holds the target (which its
     /// listeners may lead back to the client) only weakly.
     pub(crate) fn release(&self) {
-        if self.owner.borrow_mut().take().is_none() {
-            return;
-        }
-        let mut held = self.target.borrow_mut();
-        if let Held::Strong(target) = &*held {
-            let weak = WeakRef::new(target);
-            *held = Held::Weak(weak);
+        if let Some(owner) = &mut *self.owner.borrow_mut() {
+            owner.weaken();
+            self.target.borrow_mut().weaken();
         }
     }
 
@@ -295,8 +316,7 @@ impl Events {
 
     /// Makes the client's JS object the event's target, if it has one.
     fn retarget(&self, event: &Event) {
-        let owner = self.owner.borrow().clone();
-        if let Some(owner) = owner {
+        if let Some(owner) = self.owner() {
             let _ = retarget(event, &owner);
         }
     }
@@ -335,7 +355,7 @@ impl Events {
         let Some(target) = self.target() else {
             return;
         };
-        let owner = self.owner.borrow().clone().unwrap_or(JsValue::UNDEFINED);
+        let owner = self.owner().unwrap_or(JsValue::UNDEFINED);
         if let Ok(event) = message_event(&owner, data) {
             let _ = target.dispatch_event(&event);
         }

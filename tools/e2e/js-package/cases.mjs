@@ -758,6 +758,13 @@ window.cases = {
     client.dispatchEvent(new CloseEvent('close', { code: 1000 }));
     same(client.readyState, WebSocketClient.OPEN, 'a fake close changes nothing');
     await client.close();
+    // After the close, an event the page dispatches still has the client as its target and `this`.
+    seen.length = 0;
+    client.addEventListener('late', function (event) {
+      seen.push(`late:${this === client}:${event.target === client}:${event.currentTarget === client}`);
+    });
+    client.dispatchEvent(new Event('late'));
+    same(seen, ['late:true:true:true'], 'target and this after the close');
     return 'ok';
   },
 
