@@ -80,7 +80,8 @@ struct State<V> {
     /// Why no more requests can be answered, once the connection (or client) is finished.
     ended: Option<Error>,
     driver_waker: Option<Waker>,
-    notification_waker: Option<Waker>,
+    /// One per task waiting on a view of the notifications (each call of `notices` is a view of the same queue).
+    notification_wakers: Vec<Waker>,
 }
 
 struct Slot<V> {
@@ -137,7 +138,7 @@ impl<D: Dialect> Engine<D> {
                 dropped: 0,
                 ended: None,
                 driver_waker: None,
-                notification_waker: None,
+                notification_wakers: Vec::new(),
             }),
         });
         wasm_bindgen_futures::spawn_local(drive(Rc::downgrade(&shared), source));
@@ -296,18 +297,16 @@ impl<D: Dialect> Shared<D> {
 
     /// Queues a notification or a report; a full queue drops its oldest.
     fn report(&self, item: Result<Notice<D::Value>, Error>) {
-        let waker = {
+        let wakers = {
             let mut state = self.state.borrow_mut();
             if state.notifications.len() >= self.settings.notification_capacity {
                 state.notifications.pop_front();
                 state.dropped += 1;
             }
             state.notifications.push_back(item);
-            state.notification_waker.take()
+            std::mem::take(&mut state.notification_wakers)
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// Fails the requests awaiting a reply (those handed to a connection, or all of them) with `error`.
@@ -331,10 +330,8 @@ impl<D: Dialect> Shared<D> {
     fn end(&self, error: Error) {
         self.state.borrow_mut().ended = Some(error.clone());
         self.fail(&error, false);
-        let waker = self.state.borrow_mut().notification_waker.take();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        let wakers = std::mem::take(&mut self.state.borrow_mut().notification_wakers);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// A state change of the reconnecting client.
@@ -415,8 +412,10 @@ async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
                         shared.report(Err(error));
                         progressed = true;
                     }
+                    // After `GaveUp`, later requests keep being told that.
                     Poll::Ready(None) => {
-                        shared.end(Error::NotOpen(ReadyState::Closed));
+                        let error = shared.state.borrow().ended.clone();
+                        shared.end(error.unwrap_or(Error::NotOpen(ReadyState::Closed)));
                         return Poll::Ready(());
                     }
                     Poll::Pending => {}
@@ -463,7 +462,14 @@ impl<D: Dialect> Stream for Notices<D> {
         if state.ended.is_some() {
             return Poll::Ready(None);
         }
-        state.notification_waker = Some(cx.waker().clone());
+        let waker = cx.waker();
+        if !state
+            .notification_wakers
+            .iter()
+            .any(|known| known.will_wake(waker))
+        {
+            state.notification_wakers.push(waker.clone());
+        }
         Poll::Pending
     }
 }

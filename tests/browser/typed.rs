@@ -7,11 +7,12 @@
 //! notification stream; a request timeout, and its late reply reported as an unknown id; the bound on requests
 //! awaiting a reply; requests failed with the close event (not hung) when the connection drops, and later ones
 //! too; over a reconnecting client, requests in flight failed by the drop and a request after it answered on
-//! the next connection; dropping the last `RpcClient` closes the connection.
+//! the next connection, and once the client gave up every request fails with `GaveUp`; two notification views
+//! waiting at once are both woken; dropping the last `RpcClient` closes the connection.
 
 use std::time::Duration;
 
-use crate::common::{until, url, within};
+use crate::common::{sleep, until, url, within};
 use browser_ws::reconnect::{Backoff, ReconnectingClient};
 use browser_ws::typed::{RpcClient, TypedExt, Undecoded};
 use browser_ws::{connect, CloseCode, Error, Message, ReadyState};
@@ -296,6 +297,60 @@ async fn over_a_reconnecting_client_the_drop_fails_requests_in_flight_and_the_ne
     assert_eq!(
         rpc.call::<_, i64>("add", &[1]).await,
         Err(Error::NotOpen(ReadyState::Closed))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn every_notifications_view_is_woken() {
+    use futures::channel::oneshot;
+    let rpc = rpc().await;
+    // A view waiting in another task, registered first: it takes one notification, then (once told) the end.
+    let mut other = rpc.notifications();
+    let (took, taken) = oneshot::channel();
+    let (go_on, told) = oneshot::channel::<()>();
+    let (ended, end) = oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = took.send(other.next().await.map(|item| item.map(|n| n.method)));
+        let _ = told.await;
+        let _ = ended.send(other.next().await.is_none());
+    });
+    sleep(ms(50)).await;
+    // And one in this task: each of the two notifications reaches one of them, and the end reaches both.
+    let mut mine = rpc.notifications();
+    let params = json!({"method": "tick", "params": [], "count": 2});
+    let (notified, item) = within(
+        "a notification",
+        futures::future::join(rpc.call::<_, ()>("notify", &params), mine.next()),
+    )
+    .await;
+    notified.unwrap();
+    assert_eq!(item.expect("one").expect("ok").method, "tick");
+    assert_eq!(
+        within("the other view's notification", taken).await,
+        Ok(Some(Ok("tick".to_owned())))
+    );
+    rpc.close().unwrap();
+    let _ = go_on.send(());
+    assert_eq!(within("the end", mine.next()).await, None);
+    assert_eq!(within("the other view's end", end).await, Ok(true));
+}
+
+#[wasm_bindgen_test]
+async fn after_the_reconnecting_client_gave_up_requests_fail_with_gave_up() {
+    let client = ReconnectingClient::builder(crate::common::refused_url())
+        .max_attempts(Some(1))
+        .start();
+    let handle = client.handle().clone();
+    let rpc = RpcClient::builder().over_reconnecting(client);
+    let waiting = rpc.call::<_, i64>("add", &[1]);
+    assert_eq!(within("the give-up", waiting).await, Err(Error::GaveUp));
+    until("given up", || handle.state().is_final()).await;
+    let mut notifications = rpc.notifications();
+    assert_eq!(within("the end", notifications.next()).await, None);
+    assert_eq!(
+        rpc.call::<_, i64>("add", &[1]).await,
+        Err(Error::GaveUp),
+        "a later request says why"
     );
 }
 
