@@ -119,7 +119,8 @@ impl Inner {
     pub(crate) fn publish(&self, state: ClientState) {
         let wakers = {
             let mut inner = self.state.borrow_mut();
-            let wakers = inner.subscribers.publish(&state);
+            let left = inner.outbox.left_queue();
+            let wakers = inner.subscribers.publish(&state, left);
             inner.current = state;
             wakers
         };
@@ -383,7 +384,8 @@ impl Inner {
         }
     }
 
-    fn try_send(&self, message: Message, force: bool) -> Result<Delivery, SendError> {
+    /// Sends or queues; with the message's ticket in the send queue when queued (0 when sent at once).
+    fn try_send(&self, message: Message, force: bool) -> Result<(Delivery, u64), SendError> {
         if let Some(error) = self.refusal(&message, force) {
             return Err(SendError { message, error });
         }
@@ -391,7 +393,7 @@ impl Inner {
             Some(acks) => self.tag(acks, message, force)?,
             None => Outgoing { id: 0, message },
         };
-        let waker = {
+        let (waker, ticket) = {
             let mut state = self.state.borrow_mut();
             let State { outbox, sender, .. } = &mut *state;
             // Straight to the socket only when nothing older waits (so order is kept) and the browser's buffer
@@ -401,17 +403,17 @@ impl Inner {
                     if outgoing.id != 0 {
                         outbox.keep_unacked(outgoing);
                     }
-                    return Ok(Delivery::Sent);
+                    return Ok((Delivery::Sent, 0));
                 }
             }
-            outbox.queue(outgoing);
+            let ticket = outbox.queue(outgoing);
             // While open, the driver sends it once the buffer has drained.
-            state.driver_waker.take()
+            (state.driver_waker.take(), ticket)
         };
         if let Some(waker) = waker {
             waker.wake();
         }
-        Ok(Delivery::Queued)
+        Ok((Delivery::Queued, ticket))
     }
 
     /// Why a message of `len` bytes cannot be taken now, if it cannot. `force` skips the room check (the `Sink`
@@ -599,7 +601,23 @@ impl ReconnectHandle {
     /// Sends at once if open and nothing older is queued, else queues. A full queue, or a closed client, hands
     /// the message back in the error: nothing is dropped silently.
     pub fn try_send(&self, message: impl Into<Message>) -> Result<Delivery, SendError> {
-        self.inner().try_send(message.into(), false)
+        self.inner()
+            .try_send(message.into(), false)
+            .map(|(delivery, _)| delivery)
+    }
+
+    /// [`try_send`](Self::try_send), with the message's ticket when it was queued (0 when it went at once): it
+    /// has been handed to a socket (or taken back) once a state change counts it (see
+    /// [`StateChanges::poll_next_counted`]).
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    pub(crate) fn try_send_ticketed(&self, message: Message) -> Result<(Delivery, u64), SendError> {
+        self.inner().try_send(message, false)
+    }
+
+    /// Whether the client sends unacknowledged messages again on the next connection.
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    pub(crate) fn resends(&self) -> bool {
+        self.inner().settings.acknowledgements.is_some()
     }
 
     /// The latest state.
@@ -615,8 +633,8 @@ impl ReconnectHandle {
     /// A stream of state changes, starting with the current state.
     pub fn state_changes(&self) -> StateChanges {
         let mut state = self.inner().state.borrow_mut();
-        let current = state.current.clone();
-        state.subscribers.subscribe(current)
+        let (current, left) = (state.current.clone(), state.outbox.left_queue());
+        state.subscribers.subscribe(current, left)
     }
 
     /// The control handle of the current connection, if one is open.

@@ -22,6 +22,11 @@ pub(crate) struct Outbox {
     max_messages: usize,
     max_bytes: usize,
     last_id: u64,
+    /// Messages ever queued: the ticket of the latest (see [`queue`](Self::queue)).
+    tickets: u64,
+    /// Queued messages that have left the queue, handed to a socket or taken back. The queue is first in, first
+    /// out, so the message with ticket `t` has left it exactly when `t <= left`.
+    left: u64,
 }
 
 impl Outbox {
@@ -33,6 +38,8 @@ impl Outbox {
             max_messages,
             max_bytes,
             last_id: 0,
+            tickets: 0,
+            left: 0,
         }
     }
 
@@ -65,9 +72,17 @@ impl Outbox {
         self.len() == 0 || (self.len() < self.max_messages && self.bytes < self.max_bytes)
     }
 
-    pub(crate) fn queue(&mut self, outgoing: Outgoing) {
+    /// Queues a message; returns its ticket, from 1 (see [`left_queue`](Self::left_queue)).
+    pub(crate) fn queue(&mut self, outgoing: Outgoing) -> u64 {
         self.bytes += outgoing.message.len();
         self.queued.push_back(outgoing);
+        self.tickets += 1;
+        self.tickets
+    }
+
+    /// Every message whose ticket is at most this has left the queue (handed to a socket, or taken back).
+    pub(crate) fn left_queue(&self) -> u64 {
+        self.left
     }
 
     pub(crate) fn keep_unacked(&mut self, outgoing: Outgoing) {
@@ -79,13 +94,15 @@ impl Outbox {
     pub(crate) fn pop_queued(&mut self) -> Option<Outgoing> {
         let outgoing = self.queued.pop_front()?;
         self.bytes -= outgoing.message.len();
+        self.left += 1;
         Some(outgoing)
     }
 
-    /// Puts a message that could not be sent back at the head of the queue.
+    /// Puts a message that could not be sent (the one just popped) back at the head of the queue.
     pub(crate) fn requeue_front(&mut self, outgoing: Outgoing) {
         self.bytes += outgoing.message.len();
         self.queued.push_front(outgoing);
+        self.left -= 1;
     }
 
     /// Forgets the message with this id, if it was awaiting acknowledgement. Returns whether it was.
@@ -104,6 +121,7 @@ impl Outbox {
     /// Everything still owed, in sending order: unacknowledged first, then queued.
     pub(crate) fn take_all(&mut self) -> Vec<Message> {
         self.bytes = 0;
+        self.left = self.tickets;
         self.unacked
             .drain(..)
             .chain(self.queued.drain(..))
@@ -152,6 +170,24 @@ mod tests {
         outbox.return_id(3);
         outbox.return_id(id);
         assert_eq!(outbox.next_id(), 2);
+    }
+
+    #[test]
+    fn tickets_tell_what_left_the_queue() {
+        let mut outbox = Outbox::new(10, 100);
+        let tickets: Vec<u64> = (0..3).map(|_| outbox.queue(outgoing(0, 1))).collect();
+        assert_eq!(tickets, [1, 2, 3]);
+        assert_eq!(outbox.left_queue(), 0);
+        let first = outbox.pop_queued().expect("queued");
+        assert_eq!(outbox.left_queue(), 1, "ticket 1 left");
+        outbox.requeue_front(first);
+        assert_eq!(outbox.left_queue(), 0, "and came back");
+        outbox.pop_queued();
+        outbox.pop_queued();
+        assert_eq!(outbox.left_queue(), 2);
+        outbox.take_all();
+        assert_eq!(outbox.left_queue(), 3, "taken back: left too");
+        assert_eq!(outbox.queue(outgoing(0, 1)), 4);
     }
 
     #[test]

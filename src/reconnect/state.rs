@@ -52,7 +52,9 @@ impl ClientState {
 
 #[derive(Debug, Default)]
 struct Subscription {
-    queue: VecDeque<ClientState>,
+    /// Each state with the send queue's [`left_queue`](crate::reconnect::outbox::Outbox::left_queue) when it was
+    /// published, which tells what had been handed to the connection a `Disconnected` reports.
+    queue: VecDeque<(ClientState, u64)>,
     waker: Option<Waker>,
 }
 
@@ -63,10 +65,10 @@ pub(crate) struct Subscribers {
 }
 
 impl Subscribers {
-    /// A new subscription, which starts with `current`.
-    pub(crate) fn subscribe(&mut self, current: ClientState) -> StateChanges {
+    /// A new subscription, which starts with `current` (and `left`, see [`Subscription::queue`]).
+    pub(crate) fn subscribe(&mut self, current: ClientState, left: u64) -> StateChanges {
         let subscription = Rc::new(RefCell::new(Subscription {
-            queue: VecDeque::from([current]),
+            queue: VecDeque::from([(current, left)]),
             waker: None,
         }));
         self.subscriptions.retain(|s| s.strong_count() > 0);
@@ -78,14 +80,14 @@ impl Subscribers {
     }
 
     /// Delivers `state` to every live subscriber. Returns the wakers to call once no borrow is held.
-    pub(crate) fn publish(&mut self, state: &ClientState) -> Vec<Waker> {
+    pub(crate) fn publish(&mut self, state: &ClientState, left: u64) -> Vec<Waker> {
         self.subscriptions.retain(|s| s.strong_count() > 0);
         self.subscriptions
             .iter()
             .filter_map(Weak::upgrade)
             .filter_map(|subscription| {
                 let mut subscription = subscription.borrow_mut();
-                subscription.queue.push_back(state.clone());
+                subscription.queue.push_back((state.clone(), left));
                 subscription.waker.take()
             })
             .collect()
@@ -101,10 +103,12 @@ pub struct StateChanges {
     finished: bool,
 }
 
-impl Stream for StateChanges {
-    type Item = ClientState;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientState>> {
+impl StateChanges {
+    /// The next state, with how many queued messages had left the send queue when it was published.
+    pub(crate) fn poll_next_counted(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<(ClientState, u64)>> {
         if self.finished {
             return Poll::Ready(None);
         }
@@ -117,12 +121,21 @@ impl Stream for StateChanges {
             next
         };
         match next {
-            Some(state) => {
+            Some((state, left)) => {
                 self.finished = state.is_final();
-                Poll::Ready(Some(state))
+                Poll::Ready(Some((state, left)))
             }
             None => Poll::Pending,
         }
+    }
+}
+
+impl Stream for StateChanges {
+    type Item = ClientState;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientState>> {
+        self.poll_next_counted(cx)
+            .map(|next| next.map(|(state, _)| state))
     }
 }
 

@@ -87,8 +87,31 @@ struct State<V> {
 struct Slot<V> {
     outcome: Option<Result<V, Error>>,
     waker: Option<Waker>,
-    /// Handed to a connection (not queued while disconnected), so that connection's end fails it.
-    sent: bool,
+    /// Where the request is: once handed to a connection, that connection's end fails it.
+    sent: Sent,
+}
+
+/// How far a request went.
+#[derive(Clone, Copy)]
+enum Sent {
+    /// Not sent yet.
+    No,
+    /// Handed to the open connection.
+    Now,
+    /// In the reconnecting client's send queue, with this ticket: handed to a connection once the queue says
+    /// it has left (see [`StateChanges::poll_next_counted`](crate::reconnect::StateChanges)).
+    Queued(u64),
+}
+
+impl Sent {
+    /// Whether it had been handed to a connection when `left` queued messages had left the send queue.
+    fn handed(self, left: u64) -> bool {
+        match self {
+            Self::No => false,
+            Self::Now => true,
+            Self::Queued(ticket) => ticket <= left,
+        }
+    }
 }
 
 impl<V> Default for Slot<V> {
@@ -96,7 +119,7 @@ impl<V> Default for Slot<V> {
         Self {
             outcome: None,
             waker: None,
-            sent: false,
+            sent: Sent::No,
         }
     }
 }
@@ -256,16 +279,19 @@ impl<D: Dialect> Shared<D> {
     /// On a connection it goes to the browser at once, past the send watermarks: what the browser buffers for
     /// requests is bounded by [`RpcBuilder::max_pending`] requests; notifications are the caller's to pace. The
     /// reconnecting client's queue has its own bounds and hands back what does not fit.
-    fn send(&self, text: String) -> Result<bool, Error> {
+    fn send(&self, text: String) -> Result<Sent, Error> {
         match &self.transport {
             Transport::Connection { sender, .. } => {
-                sender.send_now(&Message::Text(text)).map(|()| true)
+                sender.send_now(&Message::Text(text)).map(|()| Sent::Now)
             }
             // May run the application's acknowledgement tagger: no borrow is held here.
-            Transport::Reconnecting(handle) => match handle.try_send(Message::Text(text)) {
-                Ok(delivery) => Ok(delivery == Delivery::Sent),
-                Err(refused) => Err(refused.error),
-            },
+            Transport::Reconnecting(handle) => {
+                match handle.try_send_ticketed(Message::Text(text)) {
+                    Ok((Delivery::Sent, _)) => Ok(Sent::Now),
+                    Ok((Delivery::Queued, ticket)) => Ok(Sent::Queued(ticket)),
+                    Err(refused) => Err(refused.error),
+                }
+            }
         }
     }
 
@@ -309,14 +335,17 @@ impl<D: Dialect> Shared<D> {
         wakers.into_iter().for_each(Waker::wake);
     }
 
-    /// Fails the requests awaiting a reply (those handed to a connection, or all of them) with `error`.
-    fn fail(&self, error: &Error, only_sent: bool) {
+    /// Fails the requests awaiting a reply with `error`: all of them, or (with `Some(left)`) those handed to a
+    /// connection by the time `left` queued messages had left the send queue.
+    fn fail(&self, error: &Error, handed_by: Option<u64>) {
         let wakers: Vec<Waker> = {
             let mut state = self.state.borrow_mut();
             state
                 .pending
                 .values_mut()
-                .filter(|slot| slot.outcome.is_none() && (slot.sent || !only_sent))
+                .filter(|slot| {
+                    slot.outcome.is_none() && handed_by.map_or(true, |left| slot.sent.handed(left))
+                })
                 .filter_map(|slot| {
                     slot.outcome = Some(Err(error.clone()));
                     slot.waker.take()
@@ -329,22 +358,21 @@ impl<D: Dialect> Shared<D> {
     /// Nothing more will be answered: every request fails with `error`, and so will later ones.
     fn end(&self, error: Error) {
         self.state.borrow_mut().ended = Some(error.clone());
-        self.fail(&error, false);
+        self.fail(&error, None);
         let wakers = std::mem::take(&mut self.state.borrow_mut().notification_wakers);
         wakers.into_iter().for_each(Waker::wake);
     }
 
-    /// A state change of the reconnecting client.
-    fn on_state(&self, state: ClientState) {
-        match state {
-            ClientState::Disconnected(error) => self.fail(&error, true),
-            // What was queued has just been handed to the new connection.
-            ClientState::Open => {
-                for slot in self.state.borrow_mut().pending.values_mut() {
-                    slot.sent = true;
-                }
+    /// A state change of the reconnecting client, published when `left` queued messages had left its send
+    /// queue: a disconnection fails the requests that had been handed to the connection, unless the client
+    /// sends them again (acknowledgements), and their replies may still come.
+    fn on_state(&self, state: ClientState, left: u64) {
+        if let (ClientState::Disconnected(error), Transport::Reconnecting(handle)) =
+            (state, &self.transport)
+        {
+            if !handle.resends() {
+                self.fail(&error, Some(left));
             }
-            _ => {}
         }
     }
 
@@ -421,9 +449,9 @@ async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
                     Poll::Pending => {}
                 }
                 if !progressed && !states_done {
-                    match Pin::new(&mut *states).poll_next(cx) {
-                        Poll::Ready(Some(state)) => {
-                            shared.on_state(state);
+                    match states.poll_next_counted(cx) {
+                        Poll::Ready(Some((state, left))) => {
+                            shared.on_state(state, left);
                             progressed = true;
                         }
                         Poll::Ready(None) => states_done = true,

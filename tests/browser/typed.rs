@@ -6,9 +6,10 @@
 //! of the wrong shape as `Decode`); server notifications, non-JSON-RPC messages and stray replies reported in the
 //! notification stream; a request timeout, and its late reply reported as an unknown id; the bound on requests
 //! awaiting a reply; requests failed with the close event (not hung) when the connection drops, and later ones
-//! too; over a reconnecting client, requests in flight failed by the drop and a request after it answered on
-//! the next connection, and once the client gave up every request fails with `GaveUp`; two notification views
-//! waiting at once are both woken; dropping the last `RpcClient` closes the connection.
+//! too; over a reconnecting client, requests in flight failed by the drop (one that waited in the client's
+//! queue behind the high-water mark too) and a request after it answered on the next connection, and once the
+//! client gave up every request fails with `GaveUp`; two notification views waiting at once are both woken;
+//! dropping the last `RpcClient` closes the connection.
 
 use std::time::Duration;
 
@@ -298,6 +299,41 @@ async fn over_a_reconnecting_client_the_drop_fails_requests_in_flight_and_the_ne
         rpc.call::<_, i64>("add", &[1]).await,
         Err(Error::NotOpen(ReadyState::Closed))
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_request_queued_behind_the_high_water_mark_fails_when_its_connection_drops() {
+    let client = ReconnectingClient::builder(&url("/rpc"))
+        .send_watermarks(1, 0)
+        .backoff(Backoff {
+            initial: ms(50),
+            max: ms(50),
+            factor: 1.0,
+            jitter: 0.0,
+        })
+        .start();
+    let rpc = RpcClient::builder().over_reconnecting(client);
+    assert_eq!(
+        within("add", rpc.call::<_, i64>("add", &[1, 1])).await,
+        Ok(2)
+    );
+    // The notification fills the browser's buffer past 1 byte, so the request waits in the client's queue
+    // until it drains, and goes out on this connection; the server drops it before answering.
+    rpc.notify("ignored", &"x".repeat(64 << 10)).unwrap();
+    let params = json!({"ms": 5000, "value": 1});
+    let slow = rpc.call::<_, i64>("sleep", &params);
+    let dropped = async {
+        sleep(ms(300)).await;
+        rpc.call::<_, ()>("drop", &()).await
+    };
+    let (slow, dropped) = within("the drop", futures::future::join(slow, dropped)).await;
+    for outcome in [slow.map(|_| ()), dropped] {
+        assert!(
+            matches!(&outcome, Err(Error::Closed(close)) if close.code == CloseCode::ABNORMAL_CLOSURE),
+            "failed by the drop, not left to time out: {outcome:?}"
+        );
+    }
+    rpc.close().unwrap();
 }
 
 #[wasm_bindgen_test]
