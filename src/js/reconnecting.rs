@@ -672,9 +672,6 @@ enum Report {
 /// changes first, so that `open` precedes the messages of that connection.
 async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: Rc<Shared>) {
     let (mut states_done, mut messages_done) = (false, false);
-    // The subscription starts with the state the client was created in, which its task announces again when
-    // it starts: skip the copy.
-    let mut first = true;
     loop {
         let report = poll_fn(|cx| {
             if !states_done {
@@ -700,7 +697,6 @@ async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: 
         .await;
         match report {
             None => break,
-            Some(Report::State(_)) if first => first = false,
             Some(Report::State(state)) => shared.state_changed(&state),
             Some(Report::Message(Ok(message))) => shared.received(&message),
             Some(Report::Message(Err(error))) => {

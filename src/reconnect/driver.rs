@@ -39,8 +39,9 @@ enum Interruption {
 /// Runs until the client gives up or is closed or dropped.
 pub(crate) async fn drive(inner: Rc<Inner>) {
     let settings = inner.settings.clone();
+    // The client was created in its first state (idle, or connecting for attempt 1): not announced again.
+    let mut first_is_current = !settings.start_closed;
     if settings.start_closed {
-        inner.publish(ClientState::Idle);
         let idle = pin!(std::future::pending::<()>());
         if let Err(Interruption::Stopped) = until_interrupted(&inner, idle).await {
             inner.finish(ClientState::Closed);
@@ -51,9 +52,11 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
     // end of a connection that did is no failure: the next attempt is number 1 again, as after `reconnect`.
     let mut failures: u32 = 0;
     let final_state = loop {
-        inner.publish(ClientState::Connecting {
-            attempt: failures.saturating_add(1),
-        });
+        if !std::mem::take(&mut first_is_current) {
+            inner.publish(ClientState::Connecting {
+                attempt: failures.saturating_add(1),
+            });
+        }
         let attempt = pin!(connect(&inner));
         let result = match until_interrupted(&inner, attempt).await {
             Ok(result) => result,
@@ -115,6 +118,10 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 retry
             }
         };
+        // Closed from `should_reconnect` (or a state listener): a close, whatever the attempt count says.
+        if inner.close_requested() {
+            break ClientState::Closed;
+        }
         if !retry || settings.max_attempts.is_some_and(|max| failures >= max) {
             break ClientState::GaveUp;
         }

@@ -5,7 +5,8 @@
 //! subprotocol is a failed attempt that is retried; `reconnect` cuts a long backoff wait short and resets the
 //! attempt count; a client started closed is idle (no connection reaches the server, sends are queued) until
 //! `reconnect`, which connects and sends the queue; `reconnect` after `close` is `NotOpen` and after giving up
-//! `GaveUp`, and changes nothing; `take_unsent` lets a `Sink` send that waits for the queue finish.
+//! `GaveUp`, and changes nothing; `take_unsent` lets a `Sink` send that waits for the queue finish; a close
+//! asked for from `should_reconnect` after a failed attempt ends the client `Closed`, not `GaveUp`.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -171,4 +172,38 @@ async fn take_unsent_lets_a_waiting_flush_finish() {
         Ok(Ok(())),
         "the flush sees the empty queue"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_close_from_should_reconnect_after_a_failed_attempt_is_a_close() {
+    let handle_slot: Rc<std::cell::RefCell<Option<browser_ws::reconnect::ReconnectHandle>>> =
+        Rc::default();
+    let in_hook = handle_slot.clone();
+    let client = ReconnectingClient::builder(refused_url())
+        .should_reconnect(move |_| {
+            if let Some(handle) = in_hook.borrow().as_ref() {
+                handle.close().expect("closes");
+            }
+            false
+        })
+        .start();
+    let handle = client.handle().clone();
+    *handle_slot.borrow_mut() = Some(handle.clone());
+    let mut states = handle.state_changes();
+    let seen = wait_for(&mut states, ClientState::is_final).await;
+    assert_eq!(seen.last(), Some(&ClientState::Closed), "{seen:?}");
+    assert!(!seen.contains(&ClientState::GaveUp), "{seen:?}");
+    assert_eq!(
+        seen[..2],
+        [
+            ClientState::Connecting { attempt: 1 },
+            ClientState::Disconnected(Error::Closed(browser_ws::CloseEvent {
+                code: CloseCode::ABNORMAL_CLOSURE,
+                reason: String::new(),
+                was_clean: false
+            }))
+        ],
+        "the first state once, then the failure"
+    );
+    assert_eq!(handle.reconnect(), Err(Error::NotOpen(ReadyState::Closed)));
 }
