@@ -71,8 +71,12 @@ struct Shared {
     /// as a closed `WebSocket` is not; `reconnect()` starts keeping it alive.
     idle_owner: RefCell<Option<js_sys::WeakRef<js_sys::Object>>>,
     /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
-    /// attempt, less one.
+    /// attempt, less one (0 once the open connection has stayed up that long, see `retry_count`).
     retry_count: Cell<u32>,
+    /// When the open connection opened (`Date.now()`); `None` while not open.
+    opened_at: Cell<Option<f64>>,
+    /// `minUptime`, in milliseconds.
+    min_uptime_ms: f64,
     /// `options.debug`: log every state change with `console.debug`.
     debug: bool,
 }
@@ -172,7 +176,16 @@ impl ReconnectingWebSocketClient {
     /// partysocket's `retryCount`: 0 while the first attempt runs.
     #[wasm_bindgen(getter, js_name = retryCount)]
     pub fn retry_count(&self) -> u32 {
-        self.shared.retry_count.get()
+        let shared = &self.shared;
+        let stayed_up = shared
+            .opened_at
+            .get()
+            .is_some_and(|at| js_sys::Date::now() - at >= shared.min_uptime_ms);
+        if stayed_up {
+            0
+        } else {
+            shared.retry_count.get()
+        }
     }
 
     /// Resolves once the client has stopped for good: after `closed` or `gaveup`.
@@ -334,6 +347,8 @@ impl ReconnectingWebSocketClient {
             stopped: Cell::new(false),
             idle_owner: RefCell::new(None),
             retry_count: Cell::new(0),
+            opened_at: Cell::new(None),
+            min_uptime_ms: builder.min_uptime.as_secs_f64() * 1000.0,
             debug,
         });
         let client = builder.start();
@@ -720,6 +735,8 @@ impl Shared {
         if let ClientState::Connecting { attempt } = state {
             self.retry_count.set(attempt.saturating_sub(1));
         }
+        self.opened_at
+            .set((*state == ClientState::Open).then(js_sys::Date::now));
         if self.debug {
             console_debug("browser-ws:", state_name(state));
         }

@@ -491,6 +491,18 @@ window.cases = {
     const timedOut = recordEvents(slow);
     await within(5000, slow.finished, 'the timeout');
     same(timedOut, ['connecting:1', 'disconnected:ConnectTimeoutError', 'gaveup'], 'connectionTimeout');
+    // As partysocket's, retryCount is 0 again once the connection has stayed up for minUptime.
+    let attempts = 0;
+    const flaky = new ReconnectingWebSocketClient(() => ((attempts += 1) <= 2 ? refusedUrl : `${base}/echo`), {
+      minReconnectionDelay: 10,
+      maxReconnectionDelay: 10,
+      minUptime: 300,
+    });
+    await within(5000, new Promise((resolve) => flaky.addEventListener('open', resolve, { once: true })), 'open');
+    same(flaky.retryCount, 2, 'two failed attempts before this connection');
+    await sleep(400);
+    same(flaky.retryCount, 0, 'and none once it stayed up for minUptime');
+    await flaky.close();
     return 'ok';
   },
 
