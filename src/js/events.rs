@@ -177,6 +177,13 @@ impl Held {
             *self = Self::Weak(WeakRef::new(object));
         }
     }
+
+    /// Holds it strongly from now on, if it is still there.
+    fn strengthen(&mut self) {
+        if let Some(object) = self.get() {
+            *self = Self::Strong(object);
+        }
+    }
 }
 
 /// A client's event target, its `on<type>` handlers, and its JS object while that must stay alive.
@@ -217,6 +224,21 @@ impl Events {
             if attach(owner, &target).is_ok() {
                 *self.owner.borrow_mut() = Some(Held::Strong(owner.clone().unchecked_into()));
             }
+        }
+    }
+
+    /// As [`own`](Self::own), but not kept alive (an idle client, which fires no events of its own) until
+    /// [`hold`](Self::hold).
+    pub(crate) fn own_weakly(&self, owner: &JsValue) {
+        self.own(owner);
+        self.release();
+    }
+
+    /// Keeps the client's JS object (and with it the target) alive again, until [`release`](Self::release).
+    pub(crate) fn hold(&self) {
+        if let Some(owner) = &mut *self.owner.borrow_mut() {
+            owner.strengthen();
+            self.target.borrow_mut().strengthen();
         }
     }
 

@@ -67,9 +67,6 @@ struct Shared {
     freed: Cell<bool>,
     /// Set once the client has stopped for good (`gaveup` or `closed`).
     stopped: Cell<bool>,
-    /// The client's JS object while it is idle (`startClosed`), held weakly: an idle client is not kept alive,
-    /// as a closed `WebSocket` is not; `reconnect()` starts keeping it alive.
-    idle_owner: RefCell<Option<js_sys::WeakRef<js_sys::Object>>>,
     /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
     /// attempt, less one (0 once the open connection has stayed up that long, see `retry_count`).
     retry_count: Cell<u32>,
@@ -100,10 +97,10 @@ impl ReconnectingWebSocketClient {
         let shared = client.shared.clone();
         let idle = client.handle.state() == ClientState::Idle;
         let value = JsValue::from(client);
-        // Kept alive, as the DOM keeps a WebSocket it may still fire events at, until it has stopped for good.
+        // Kept alive, as the DOM keeps a WebSocket it may still fire events at, until it has stopped for good;
+        // an idle client is not (as a closed `WebSocket` is not), until `reconnect()`.
         if idle {
-            let object = value.unchecked_ref::<js_sys::Object>();
-            *shared.idle_owner.borrow_mut() = Some(js_sys::WeakRef::new(object));
+            shared.events.own_weakly(&value);
         } else if !shared.stopped.get() {
             shared.events.own(&value);
         }
@@ -164,11 +161,8 @@ impl ReconnectingWebSocketClient {
         self.handle
             .reconnect_with(code, &reason)
             .map_err(|e| to_js(&e))?;
-        // Out of idleness: kept alive from now on, as a connecting client is.
-        let idle_owner = self.shared.idle_owner.borrow_mut().take();
-        if let Some(owner) = idle_owner.and_then(|weak| weak.deref()) {
-            self.shared.events.own(&owner);
-        }
+        // Out of idleness (or already held): kept alive from now on, as a connecting client is.
+        self.shared.events.hold();
         Ok(())
     }
 
@@ -345,7 +339,6 @@ impl ReconnectingWebSocketClient {
             resolve_finished: RefCell::new(resolve),
             freed: Cell::new(false),
             stopped: Cell::new(false),
-            idle_owner: RefCell::new(None),
             retry_count: Cell::new(0),
             opened_at: Cell::new(None),
             min_uptime_ms: builder.min_uptime.as_secs_f64() * 1000.0,

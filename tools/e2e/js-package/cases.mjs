@@ -516,6 +516,12 @@ window.cases = {
     });
     const events = recordEvents(client);
     same([client.state, client.readyState], ['idle', 3], 'idle, and CLOSED as partysocket reports it');
+    const targets = [];
+    client.addEventListener('custom', function (event) {
+      targets.push(this === client && event.target === client);
+    });
+    client.dispatchEvent(new Event('custom'));
+    same(targets, [true], 'while idle, the client is the target and this');
     same(client.send('early'), 'queued', 'a send while idle is queued');
     await sleep(200);
     same([calls, (await stats(base, tag)).total, events], [0, 0, []], 'nothing connects while idle');
@@ -861,12 +867,16 @@ window.cases = {
       await within(5000, new Promise((resolve) => reconnecting.addEventListener('open', resolve)), 'open');
       registry.register(reconnecting, 'reconnecting');
       await reconnecting.close();
+      // An idle client (startClosed) that nobody holds is collected, though its handler refers back to it.
+      const idle = new ReconnectingWebSocketClient(`${base}/echo`, { startClosed: true });
+      idle.onopen = () => idle.send('hello');
+      registry.register(idle, 'idle');
     })();
-    for (let i = 0; i < 50 && collected.size < 2; i += 1) {
+    for (let i = 0; i < 50 && collected.size < 3; i += 1) {
       gc();
       await sleep(50);
     }
-    same([...collected].sort(), ['client', 'reconnecting'], 'closed clients are garbage-collected');
+    same([...collected].sort(), ['client', 'idle', 'reconnecting'], 'closed and idle clients are garbage-collected');
 
     // free() and Symbol.dispose end what waits: next() is done, closed resolves.
     for (const dispose of [(c) => c.free(), (c) => c[Symbol.dispose]()]) {
