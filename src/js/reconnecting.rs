@@ -189,7 +189,9 @@ impl ReconnectingWebSocketClient {
     }
 
     /// Takes the messages that were never sent, oldest first: text as strings, bytes as `Uint8Array`s, Blobs
-    /// as themselves. Call it after `gaveup` or `closed`; earlier, it takes them out of the queue.
+    /// as themselves; with `acknowledgements`, those not yet acknowledged first, as `tag` made them. Call it
+    /// after `gaveup` or `closed` (or before `free()`, which discards them); earlier, it takes them out of the
+    /// queue.
     #[wasm_bindgen(js_name = takeUnsent, unchecked_return_type = "Array<string | Uint8Array | Blob>")]
     pub fn take_unsent(&self) -> Array {
         self.handle
