@@ -96,6 +96,10 @@ pub fn answer(text: &str) -> Vec<Action> {
             None => vec![reply_error(&id, -32602, "stray takes {\"id\": N}")],
         },
         "garbage" => vec![Action::Send("not json".to_owned()), reply(&id, Value::Null)],
+        // JSON-RPC 1.0's reply shape, which 2.0 forbids: both members.
+        "malformed" => vec![Action::Send(
+            json!({"jsonrpc": "2.0", "id": id, "result": 1, "error": null}).to_string(),
+        )],
         _ => vec![reply_error(&id, -32601, "Method not found")],
     }
 }
@@ -202,6 +206,12 @@ mod tests {
         assert_eq!(
             answer(r#"{"jsonrpc":"2.0","id":8,"method":"garbage"}"#)[0],
             Action::Send("not json".into())
+        );
+        assert_eq!(
+            answer(r#"{"jsonrpc":"2.0","id":9,"method":"malformed"}"#),
+            [Action::Send(
+                r#"{"error":null,"id":9,"jsonrpc":"2.0","result":1}"#.into()
+            )]
         );
     }
 

@@ -299,26 +299,39 @@ impl<D: Dialect> Shared<D> {
     fn dispatch(&self, message: Message) {
         match classify::<D>(message) {
             Incoming::Reply { id, outcome, raw } => {
-                let waker = {
-                    let mut state = self.state.borrow_mut();
-                    match state.pending.get_mut(&id) {
-                        Some(slot) if slot.outcome.is_none() => {
-                            slot.outcome = Some(outcome);
-                            slot.waker.take()
-                        }
-                        _ => {
-                            drop(state);
-                            self.report(Err(Error::UnknownReply { id: Some(id), raw }));
-                            return;
-                        }
-                    }
-                };
-                if let Some(waker) = waker {
-                    waker.wake();
+                if self.settle(id, outcome).is_err() {
+                    self.report(Err(Error::UnknownReply { id: Some(id), raw }));
+                }
+            }
+            Incoming::Malformed { id, error } => {
+                if let Err(Err(error)) = self.settle(id, Err(error)) {
+                    self.report(Err(error));
                 }
             }
             Incoming::Other(item) => self.report(item),
         }
+    }
+
+    /// Gives request `id` its outcome, or hands the outcome back if no such request waits.
+    fn settle(
+        &self,
+        id: u64,
+        outcome: Result<D::Value, Error>,
+    ) -> Result<(), Result<D::Value, Error>> {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            match state.pending.get_mut(&id) {
+                Some(slot) if slot.outcome.is_none() => {
+                    slot.outcome = Some(outcome);
+                    slot.waker.take()
+                }
+                _ => return Err(outcome),
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
     }
 
     /// Queues a notification or a report; a full queue drops its oldest.

@@ -100,6 +100,9 @@ pub(crate) enum Incoming<V> {
     },
     /// A notification, or a report for the queue (an unknown reply, a message that is not JSON-RPC).
     Other(Result<Notice<V>, Error>),
+    /// Not a reply (both `result` and `error`, or neither) though it has the `id` of one: it fails request `id`
+    /// at once if one waits (rather than leave it to its timeout), and is reported otherwise.
+    Malformed { id: u64, error: Error },
 }
 
 impl<V> Incoming<V> {
@@ -123,10 +126,11 @@ impl<V> Incoming<V> {
             (Some(result), None) => Ok(result),
             (None, Some(error)) => Err(error),
             _ => {
-                return Self::not_rpc(
-                    text,
-                    "neither a reply (one of `result`, `error`) nor a notification",
-                )
+                let why = "neither a reply (one of `result`, `error`) nor a notification";
+                return match (id, Self::not_rpc(text, why)) {
+                    (Some(id), Self::Other(Err(error))) => Self::Malformed { id, error },
+                    (_, not_rpc) => not_rpc,
+                };
             }
         };
         match id {
@@ -187,6 +191,7 @@ pub(crate) mod conformance {
         };
         let report = |text: &str| match read(text) {
             Incoming::Other(Err(error)) => error,
+            Incoming::Malformed { error, .. } => error,
             other => panic!("not a report: {other:?}"),
         };
         let notice = |text: &str| match read(text) {
@@ -293,6 +298,23 @@ pub(crate) mod conformance {
                 matches!(
                     report(text),
                     Error::Decode { raw: Undecoded::Text(raw), .. } if raw == text
+                ),
+                "{text}"
+            );
+        }
+
+        // Not a reply, with the id of one: it can fail that request at once.
+        for text in [
+            r#"{"id":4,"result":1,"error":null}"#,
+            r#"{"jsonrpc":"2.0","id":4}"#,
+        ] {
+            assert!(
+                matches!(
+                    read(text),
+                    Incoming::Malformed {
+                        id: 4,
+                        error: Error::Decode { .. }
+                    }
                 ),
                 "{text}"
             );

@@ -1,15 +1,15 @@
 //! Typed messages (feature `typed`) against the echo server's `/echo` and `/rpc` routes.
 //!
 //! Covers: a typed connection sends and receives structs as JSON; a message that does not decode is a `Decode`
-//! error carrying the raw message and the stream goes on; a typed `Sender`/`Receiver` pair after `split()`; a
-//! typed reconnecting client; JSON-RPC calls (result decoded, a JSON-RPC error reply as `Error::Rpc`, a result
-//! of the wrong shape as `Decode`); server notifications, non-JSON-RPC messages and stray replies reported in the
-//! notification stream; a request timeout, and its late reply reported as an unknown id; the bound on requests
-//! awaiting a reply; requests failed with the close event (not hung) when the connection drops, and later ones
-//! too; over a reconnecting client, requests in flight failed by the drop (one that waited in the client's
-//! queue behind the high-water mark too) and a request after it answered on the next connection, and once the
-//! client gave up every request fails with `GaveUp`; two notification views waiting at once are both woken;
-//! dropping the last `RpcClient` closes the connection.
+//! error carrying the raw message and the stream goes on; a typed `Sender`/`Receiver` pair after `split()`; a typed
+//! reconnecting client; JSON-RPC calls (result decoded, a JSON-RPC error reply as `Error::Rpc`, a result of the
+//! wrong shape as `Decode`); server notifications, non-JSON-RPC messages and stray replies reported in the
+//! notification stream; a malformed reply (both `result` and `error`) fails its request at once; a request timeout,
+//! and its late reply reported as an unknown id; the bound on requests awaiting a reply; requests failed with the
+//! close event (not hung) when the connection drops, and later ones too; over a reconnecting client, requests in
+//! flight failed by the drop (one that waited in the client's queue behind the high-water mark too) and a request
+//! after it answered on the next connection, and once the client gave up every request fails with `GaveUp`; two
+//! notification views waiting at once are both woken; dropping the last `RpcClient` closes the connection.
 
 use std::time::Duration;
 
@@ -182,6 +182,25 @@ async fn notifications_non_rpc_messages_and_stray_replies_are_reported() {
         other => panic!("expected an unknown reply, got {other:?}"),
     }
     rpc.notify("ignored", &()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_reply_fails_its_request_at_once() {
+    let rpc = rpc().await;
+    // Both `result` and `error` (JSON-RPC 1.0's shape): not a reply, but it names the request that waits.
+    match within("the malformed reply", rpc.call::<_, i64>("malformed", &())).await {
+        Err(Error::Decode {
+            raw: Undecoded::Text(raw),
+            ..
+        }) => assert!(raw.contains(r#""result":1"#), "{raw}"),
+        other => panic!("expected a Decode error, got {other:?}"),
+    }
+    assert_eq!(rpc.pending_requests(), 0);
+    assert_eq!(
+        within("add", rpc.call::<_, i64>("add", &[2, 2])).await,
+        Ok(4),
+        "the connection goes on"
+    );
 }
 
 #[wasm_bindgen_test]
