@@ -411,13 +411,15 @@ impl Shared {
     /// Ends the stream after the messages already queued and closes the socket, without waiting for a close
     /// handshake a dead peer would never finish.
     pub(crate) fn abandon(&self, reason: &str) {
-        let waker = {
+        let (receive, room) = {
             let mut state = self.state_mut();
             state.abandoned = true;
-            state.receive_waker.take()
+            (state.receive_waker.take(), state.room_waker.take())
         };
         let _ = self.close_with(ClientCloseCode::NORMAL, reason);
-        wake(waker);
+        wake(receive);
+        // A paused stream reader reads on, discarding, so that the close frame gets through.
+        wake(room);
     }
 
     /// A received Blob could not be read into bytes: the stream yields `error` after the messages received before

@@ -7,7 +7,8 @@
 //! every message arrives, in order, none dropped, while the server's `floodMs` shows it was held back for most
 //! of the reading; on the classic transport the same policy fails the connection as `Overflow::Fail` does
 //! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone,
-//! and so does a `Connect` dropped unpolled after its reader paused;
+//! and so does a `Connect` dropped unpolled after its reader paused, and a paused connection the reconnecting
+//! client's heartbeat gives up on;
 //! stream specifics: subprotocols and `protocol()`, a Blob send refused with `Error::Unsupported`, `as_raw()`
 //! `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the reconnecting client with
 //! `Overflow::Backpressure` over the stream transport loses nothing either; messages sent before `close()` all
@@ -16,7 +17,7 @@
 use std::time::Duration;
 
 use browser_ws::connection::{BinaryDelivery, Connection, Overflow, Transport};
-use browser_ws::reconnect::ReconnectingClient;
+use browser_ws::reconnect::{Heartbeat, ReconnectingClient};
 use browser_ws::{ClientCloseCode, CloseCode, Error, Message};
 use futures::StreamExt;
 use wasm_bindgen::JsCast;
@@ -196,6 +197,30 @@ async fn a_paused_stream_connect_dropped_unpolled_closes_with_1000() {
     // As for a dropped connection: the reader drains what still arrives, so the server reads the close frame.
     assert_eq!(server_sees_client_close(&tag).await, 1000);
     server_sees_all_closed(&tag).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_heartbeat_timeout_closes_a_paused_stream_connection() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let tag = unique_tag("paused-heartbeat");
+    // Nobody reads: both queues fill, the reading stops, nothing arrives, and the heartbeat gives up on it.
+    let client = ReconnectingClient::builder(&url(&format!(
+        "/flood?count={FLOOD_COUNT}&bytes={FLOOD_BYTES}&tag={tag}"
+    )))
+    .transport(Transport::Stream)
+    .receive_queue(1, Overflow::Backpressure)
+    .heartbeat(Heartbeat::new(
+        Duration::from_millis(200),
+        Duration::from_millis(200),
+        "ping",
+    ))
+    .start();
+    // The reader reads on (discarding) once the connection is abandoned, so the server, blocked in sending,
+    // gets to read the close frame.
+    assert_eq!(server_sees_client_close(&tag).await, 1000);
+    client.handle().close().expect("closes");
 }
 
 #[wasm_bindgen_test]
