@@ -6,7 +6,7 @@
 // Environment:
 //   WEBKIT_WEBDRIVER      the driver [default: /usr/bin/WebKitWebDriver] (Debian's webkit2gtk-driver)
 //   WEBKIT_MINIBROWSER    the browser [default: MiniBrowser of libwebkit2gtk-4.1]
-// The browser needs an X display: run under `xvfb-run -a` (xtask does), and as root with
+// The browser needs an X display (xtask starts Xvfb and sets DISPLAY; by hand, `xvfb-run -a`), and as root with
 // WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1 (xtask sets it when it runs as root).
 import { spawn } from 'node:child_process';
 import net from 'node:net';

@@ -142,15 +142,16 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
     );
     const dist = buildPage();
     ({ server, url: pageUrl } = await servePage(dist, echoUrl));
+    // Registered before the browser starts: if it cannot, the server must not keep the test runner alive.
+    t.after(() => {
+      server.close();
+      server.closeAllConnections();
+    });
   }
   t.diagnostic(`page: ${pageUrl}`);
 
   const page = await openPage({ viewport: { width: 1280, height: 900 } });
-  t.after(async () => {
-    await page.close();
-    server?.close();
-    server?.closeAllConnections();
-  });
+  t.after(() => page.close());
   t.diagnostic(`browser: ${page.name}`);
 
   await t.test('the page connects to /echo on its own origin', async () => {

@@ -470,15 +470,16 @@ test(`the release package works in ${ENGINE}, imported by a plain page`, { timeo
   const echoUrl = await echoServerUrl();
   const refused = process.env.BROWSER_WS_REFUSED_URL || (await refusedUrl());
   const { server, url: pageUrl } = await servePage(webPkg);
+  // Registered before the browser starts: if it cannot, the server must not keep the test runner alive.
+  t.after(() => {
+    server.close();
+    server.closeAllConnections();
+  });
   t.diagnostic(`page ${pageUrl}, echo server ${echoUrl}, refused ${refused}, package ${path.relative(root, webPkg)}`);
 
   // `gc()` for the lifetime case (Chromium): an unreferenced open client must survive a collection, a closed one not.
   const page = await openPage({ chromiumArgs: ['--js-flags=--expose-gc'] });
-  t.after(async () => {
-    await page.close();
-    server.close();
-    server.closeAllConnections();
-  });
+  t.after(() => page.close());
   t.diagnostic(`browser: ${page.name}`);
   assert.equal(await page.goto(pageUrl), 200);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'ready', null, 30_000);

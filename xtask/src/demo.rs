@@ -22,12 +22,11 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Runs `cargo xtask demo`; returns when Trunk exits.
 pub fn run(ws: &Workspace, options: &DemoOptions) -> Result<(), String> {
     println!("\n=== tools");
-    let needed = BTreeSet::from([
-        Tool::WasmTarget,
-        Tool::WasmBindgen,
-        Tool::NodeTools,
-        Tool::Trunk,
-    ]);
+    let mut needed = BTreeSet::from([Tool::WasmTarget, Tool::WasmBindgen, Tool::Trunk]);
+    // Only a release build runs wasm-opt (binaryen 132 from npm; Trunk must not download its own).
+    if options.release {
+        needed.insert(Tool::NodeTools);
+    }
     let missing: Vec<String> = tools::ensure_all(ws, &needed, options.install)
         .into_iter()
         .filter_map(|(tool, result)| result.err().map(|why| format!("{}: {why}", tool.name())))

@@ -358,7 +358,7 @@ impl Step {
                 // The test builds the page with `trunk build --release` and serves it with /echo
                 // forwarded to the echo server; playwright-core comes from tools/node_modules.
                 cmd = ws.command("node");
-                cmd.args(["--test", "tools/e2e/demo.test.mjs"]);
+                cmd.args([NODE_TEST, NODE_TEST_FORCE_EXIT, "tools/e2e/demo.test.mjs"]);
                 if let Some(chromium) = ws.which("chromium") {
                     cmd.env("CHROMIUM", chromium);
                 }
@@ -369,7 +369,8 @@ impl Step {
                 // bundlers come from tools/node_modules.
                 cmd = ws.command("node");
                 cmd.args([
-                    "--test",
+                    NODE_TEST,
+                    NODE_TEST_FORCE_EXIT,
                     "tools/e2e/js-package.test.mjs",
                     // The minimal echo app's size budget (bench/size/budget.json).
                     "tools/e2e/size-budget.test.mjs",
@@ -405,7 +406,8 @@ impl Step {
                     Step::DemoE2eWebkit => "tools/e2e/demo.test.mjs",
                     _ => "tools/e2e/js-package.test.mjs",
                 };
-                cmd.args(["--test", test]).env(E2E_BROWSER_VAR, "webkit");
+                cmd.args([NODE_TEST, NODE_TEST_FORCE_EXIT, test])
+                    .env(E2E_BROWSER_VAR, "webkit");
                 if let Some(driver) = ws.which(Driver::WebKit.program()) {
                     cmd.env("WEBKIT_WEBDRIVER", driver);
                 }
@@ -515,6 +517,12 @@ fn threads_build(ws: &Workspace, options: &TestOptions) -> Command {
         .env("CARGO_TARGET_DIR", ws.target_dir().join("threads"));
     cmd
 }
+
+/// `node --test`, for the end-to-end steps.
+const NODE_TEST: &str = "--test";
+/// The runner ends when the tests have, even if something a failed test left open (a server, a browser that
+/// never started) would keep it alive: the step fails instead of hanging the run.
+const NODE_TEST_FORCE_EXIT: &str = "--test-force-exit";
 
 /// What the threads build runs in Firefox too (cargo target options): all but the soak, which the Chromium run
 /// has.
@@ -828,7 +836,7 @@ mod tests {
             "{demo}"
         );
         assert!(
-            demo.ends_with("node --test tools/e2e/demo.test.mjs"),
+            demo.ends_with("node --test --test-force-exit tools/e2e/demo.test.mjs"),
             "{demo}"
         );
         let package = cmd::display(&Step::JsPackage.command(&ws, &options, Some(&services)));
@@ -838,7 +846,7 @@ mod tests {
         );
         assert!(
             package.ends_with(
-                "node --test tools/e2e/js-package.test.mjs tools/e2e/size-budget.test.mjs"
+                "node --test --test-force-exit tools/e2e/js-package.test.mjs tools/e2e/size-budget.test.mjs"
             ),
             "{package}"
         );
@@ -891,7 +899,7 @@ mod tests {
         let demo = cmd::display(&Step::DemoE2eWebkit.command(&ws, &options, Some(&services)));
         assert!(demo.contains("BROWSER_WS_E2E_BROWSER=webkit "), "{demo}");
         assert!(
-            demo.ends_with("node --test tools/e2e/demo.test.mjs"),
+            demo.ends_with("node --test --test-force-exit tools/e2e/demo.test.mjs"),
             "{demo}"
         );
         // Not for the Chromium steps.

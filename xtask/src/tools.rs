@@ -311,8 +311,18 @@ impl Installer<'_> {
         for program in ["node", "npm"] {
             if self.ws.which(program).is_none() {
                 return Err(format!(
-                    "{program} is not on PATH: install Node.js 20 or newer with npm"
+                    "{program} is not on PATH: install Node.js {NODE_VERSIONS} with npm"
                 ));
+            }
+        }
+        let node = cmd::first_line(self.ws.command("node").arg("--version"));
+        match node.as_deref().and_then(Version::parse) {
+            Some(have) if node_is_recent(&have) => {}
+            _ => {
+                return Err(format!(
+                    "node reports {:?}; the tools need Node.js {NODE_VERSIONS}",
+                    node.unwrap_or_default()
+                ))
             }
         }
         let dir = self.ws.tools_dir();
@@ -557,10 +567,30 @@ fn npm_ci_reason(
     }
 }
 
+/// The Node.js versions the tools run on: Vite 8's range (`^20.19.0 || >=22.12.0`), which also covers the
+/// scripts' `import.meta.dirname` and `node --test --test-force-exit`.
+const NODE_VERSIONS: &str = "20.19+ or 22.12+";
+
+fn node_is_recent(version: &Version) -> bool {
+    let at_least = |text: &str| Version::parse(text).is_some_and(|min| *version >= min);
+    (version.major() == 20 && at_least("20.19")) || at_least("22.12")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn node_must_be_in_vites_range() {
+        let recent = |text: &str| node_is_recent(&Version::parse(text).unwrap());
+        for ok in ["v20.19.0", "v20.20.2", "v22.12.0", "v24.1.0"] {
+            assert!(recent(ok), "{ok}");
+        }
+        for old in ["v18.20.4", "v20.18.3", "v21.7.0", "v22.11.0"] {
+            assert!(!recent(old), "{old}");
+        }
+    }
 
     #[test]
     fn npm_ci_runs_only_when_needed() {
