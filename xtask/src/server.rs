@@ -150,11 +150,23 @@ fn parse_url(line: &str) -> Result<String, String> {
     }
 }
 
-/// A `ws://` URL on a loopback port that nothing listens on: bound, then released at once, so a connection
-/// to it is refused (a port reused within the test run is very unlikely).
+/// A `ws://` URL on a loopback port that nothing listens on, so that a connection to it is refused for the
+/// whole run: a low port that refuses now (below every ephemeral range, so no server or driver the run starts
+/// on port 0 can take it; and off the Fetch standard's bad-port list, so the browser really connects), else a
+/// port bound and released at once (reused within the run: very unlikely).
 pub fn unused_loopback_url() -> Option<String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
-    let port = listener.local_addr().ok()?.port();
+    let refuses = |port: u16| {
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
+    };
+    let port = match [4, 6, 8, 2, 3, 5].into_iter().find(|&port| refuses(port)) {
+        Some(port) => port,
+        None => std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+    };
     Some(format!("ws://127.0.0.1:{port}/"))
 }
 
