@@ -173,11 +173,15 @@ impl App {
         };
         let reason = self.ui.close_reason.value();
         match code.and_then(|code| session.socket.close_with(code, &reason)) {
-            Ok(()) => self.ui.log(
-                "closing",
-                Tone::Neutral,
-                &format!("close code {}, reason {reason:?}", code_text.trim()),
-            ),
+            Ok(()) => {
+                // Until the server answers the close, which a slow or dead one may never do.
+                self.ui.set_status("Closing…", Tone::Neutral);
+                self.ui.log(
+                    "closing",
+                    Tone::Neutral,
+                    &format!("close code {}, reason {reason:?}", code_text.trim()),
+                );
+            }
             // A code out of range, or a reason over 123 bytes: the socket is left as it was.
             Err(error) => self.ui.log("error", Tone::Bad, &error.to_string()),
         }
@@ -357,15 +361,16 @@ impl App {
                         format!("{} ArrayBuffer", format_bytes(bytes.len() as u64)),
                     ),
                 };
-                with(&app, |app| match drawn {
-                    Ok(size) => app.ui.destination_info.set_text_content(Some(&format!(
-                        "destination · {size} image from a {source}"
-                    ))),
-                    Err(error) => app.ui.log(
-                        "error",
-                        Tone::Bad,
-                        &format!("could not draw the received data: {error}"),
-                    ),
+                with(&app, |app| {
+                    let caption = match drawn {
+                        Ok(size) => format!("destination · {size} image from a {source}"),
+                        Err(error) => {
+                            let why = format!("could not draw the received {source}: {error}");
+                            app.ui.log("error", Tone::Bad, &why);
+                            format!("destination · {why}")
+                        }
+                    };
+                    app.ui.destination_info.set_text_content(Some(&caption));
                 });
             }
         });
@@ -401,8 +406,10 @@ fn wire(app: &Rc<App>) -> Vec<EventListener> {
     vec![
         on(&ui.connect, "click", |app, _| app.connect()),
         on(&ui.disconnect, "click", |app, _| app.disconnect()),
+        // As the Connect button: not while a connection is open or opening (Disconnect first).
         on(&ui.url, "keydown", |app, event| {
-            if is_enter(event) {
+            let live = matches!(app.state(), Some(ReadyState::Connecting | ReadyState::Open));
+            if is_enter(event) && !live {
                 app.connect();
             }
         }),
