@@ -10,8 +10,8 @@
 //! WebSocket object is left alive, and the server sees no connection left open. The page counts listeners and
 //! live sockets by wrapping `addEventListener`, `removeEventListener` and the `WebSocket` constructor (with a
 //! `FinalizationRegistry`) before any socket is made. Live sockets are counted after a forced collection, which
-//! Chrome allows (`--js-flags=--expose-gc`, set in `webdriver.json`) and Firefox does not: there that one count
-//! is skipped.
+//! Chrome allows (`--js-flags=--expose-gc`, set in `webdriver.json`) and Firefox and WebKit do not: there that
+//! one count is skipped.
 #![cfg(target_arch = "wasm32")]
 
 mod common;

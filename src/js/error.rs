@@ -311,7 +311,7 @@ mod tests {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     //! Covers: every `Error` variant maps to a real JS `Error` with its own `name`, its message, and its fields
-    //! as properties; the browser's exceptions keep their name; numbers in messages are written as JS writes them.
+    //! as properties (a JSON-RPC error: the server's message, and `data` parsed); the browser's exceptions keep their name; numbers in messages are written as JS writes them.
 
     use std::collections::HashSet;
     use std::time::Duration;
@@ -444,6 +444,49 @@ mod browser_tests {
             ),
             (Error::HeartbeatTimeout, "HeartbeatTimeoutError", vec![]),
             (Error::GaveUp, "GaveUpError", vec![]),
+            (
+                Error::Encode {
+                    message: "a cycle".into(),
+                },
+                "EncodeError",
+                vec![],
+            ),
+            (
+                Error::Decode {
+                    raw: crate::undecoded::Undecoded::Text("{".into()),
+                    message: "EOF".into(),
+                },
+                "DecodeError",
+                vec![("data", "{".into())],
+            ),
+            (
+                Error::RequestTimeout {
+                    id: 7,
+                    after: Duration::from_millis(250),
+                },
+                "RequestTimeoutError",
+                vec![("id", number(7.0)), ("timeout", number(250.0))],
+            ),
+            (
+                Error::TooManyRequests { limit: 4 },
+                "TooManyRequestsError",
+                vec![("limit", number(4.0))],
+            ),
+            (
+                Error::UnknownReply {
+                    id: Some(3),
+                    raw: "r".into(),
+                },
+                "UnknownReplyError",
+                vec![("id", number(3.0)), ("data", "r".into())],
+            ),
+            (
+                Error::Unsupported {
+                    feature: "WebSocketStream".into(),
+                },
+                "NotSupportedError",
+                vec![],
+            ),
         ];
         let mut names = HashSet::new();
         for (error, name, properties) in cases {
@@ -456,6 +499,20 @@ mod browser_tests {
             }
             assert!(names.insert(name), "{name} is used twice");
         }
+        // A JSON-RPC error keeps the server's message, and its `data` as the JSON it was.
+        let rpc = to_js(&Error::Rpc {
+            code: -32601,
+            message: "Method not found".into(),
+            data: Some(r#"{"m":1}"#.into()),
+        });
+        assert!(rpc.is_instance_of::<js_sys::Error>());
+        assert_eq!(get(&rpc, "name").as_string().as_deref(), Some("RpcError"));
+        assert_eq!(
+            get(&rpc, "message").as_string().as_deref(),
+            Some("Method not found")
+        );
+        assert_eq!(get(&rpc, "code").as_f64(), Some(-32601.0));
+        assert_eq!(get(&get(&rpc, "data"), "m").as_f64(), Some(1.0));
         let browser = to_js(&Error::Browser {
             name: "InvalidStateError".into(),
             message: "busy".into(),

@@ -4,17 +4,17 @@
 //! `WebSocketStream` in Chromium), where the meaning is the same; what only one transport does is in
 //! `transport.rs`.
 //!
-//! Covers: connect resolves once open / fails with close 1006 when refused / fails with `InvalidUrl` at once;
-//! a connect timeout fires against a server that never answers the handshake; dropping the connect future
-//! closes the socket (the server sees the disconnect); the first message a server sends on accept is never lost;
-//! 1,000 sequence-numbered messages echo in order; close after `split()` from the handle ends the stream
-//! cleanly and `closed()` resolves in every part; a server close ends the stream with `None` (and `is_terminated` says so); once the server's close frame
-//! has arrived (its TCP held open) the state is no longer open and a send is refused; an abrupt drop
-//! yields one `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
+//! Covers: connect resolves once open / fails with close 1006 when refused / fails with `InvalidUrl` at once; a
+//! connect timeout fires against a server that never answers the handshake; dropping the connect future closes the
+//! socket (the server sees the disconnect; in Firefox, which keeps that TCP connection open, the socket's `close()`
+//! is seen called instead); the first message a server sends on accept is never lost; 1,000 sequence-numbered
+//! messages echo in order; close after `split()` from the handle ends the stream cleanly and `closed()` resolves in
+//! every part; a server close ends the stream with `None` (and `is_terminated` says so); an abrupt drop yields one
+//! `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
 //! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
-//! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps
-//! arrival order with mixed text and binary, and Blobs still being read when the server closes all come out
-//! before the end.
+//! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an
+//! overflow closes with 4429); Blob delivery as is and as bytes keeps arrival order with mixed text and binary, and
+//! Blobs still being read when the server closes all come out before the end.
 
 use std::time::Duration;
 
@@ -99,6 +99,26 @@ async fn connect_timeout_fires_when_the_handshake_never_ends_over(transport: Tra
     }
 }
 
+/// How many times `WebSocket.prototype.close` was called on this page, from the first call of this function on
+/// (it wraps the method then, passing every call through).
+fn close_calls() -> u32 {
+    let count = js_sys::Function::new_no_args(
+        "const proto = WebSocket.prototype;
+         if (!Object.hasOwn(proto, '__closeCalls')) {
+           const close = proto.close;
+           let calls = 0;
+           proto.close = function (...args) { calls += 1; return close.apply(this, args); };
+           Object.defineProperty(proto, '__closeCalls', { get: () => calls });
+         }
+         return proto.__closeCalls;",
+    );
+    count
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .ok()
+        .and_then(|calls| calls.as_f64())
+        .expect("a count") as u32
+}
+
 #[wasm_bindgen_test]
 async fn dropping_the_connect_future_closes_the_socket() {
     each_transport(dropping_the_connect_future_closes_the_socket_over).await;
@@ -111,10 +131,19 @@ async fn dropping_the_connect_future_closes_the_socket_over(transport: Transport
     // try again with a longer wait.
     for wait in [300, 1000, 3000] {
         let tag = unique_tag("dropped-connect");
+        let closes_before = close_calls();
         let attempt = connect_over(transport, &url(&format!("/no-handshake?tag={tag}")));
         sleep(Duration::from_millis(wait)).await;
         drop(attempt);
         if keeps_abandoned_handshakes_open() {
+            // Firefox keeps an abandoned handshake's TCP connection open until the server ends it, so the
+            // server cannot see the drop there: the client's side is checked instead (the classic socket's
+            // `close()` was called; Firefox has no WebSocketStream).
+            assert_eq!(
+                close_calls(),
+                closes_before + 1,
+                "the drop closed the socket"
+            );
             return;
         }
         server_sees_all_closed(&tag).await;
@@ -228,36 +257,6 @@ async fn a_server_close_ends_the_stream_with_none_over(transport: Transport) {
         (close.code, close.reason.as_str(), close.was_clean),
         (CloseCode::NORMAL, "done", true)
     );
-}
-
-#[wasm_bindgen_test]
-async fn after_the_servers_close_frame_sends_are_refused() {
-    each_transport(after_the_servers_close_frame_sends_are_refused_over).await;
-}
-
-async fn after_the_servers_close_frame_sends_are_refused_over(transport: Transport) {
-    // The server closes right after the echo, then keeps TCP open for 5 s: the connection is closing meanwhile.
-    let mut connection = connect_over(transport, &url("/close?code=4000&after=1&hold_ms=5000"))
-        .await
-        .expect("connects");
-    connection.send(Message::text("last")).await.expect("sends");
-    assert_eq!(
-        within("the echo", connection.next()).await,
-        Some(Ok(Message::text("last")))
-    );
-    // The close frame follows the echo at once on loopback; 500 ms leave it ample time to arrive.
-    sleep(Duration::from_millis(500)).await;
-    let state = connection.handle().ready_state();
-    assert_ne!(state, ReadyState::Open, "the close frame was received");
-    assert!(
-        matches!(
-            connection.send(Message::text("lost?")).await,
-            Err(Error::NotOpen(ReadyState::Closing | ReadyState::Closed))
-        ),
-        "a message that cannot go out is refused, not swallowed"
-    );
-    let close = within("the close", connection.handle().closed()).await;
-    assert_eq!(close.code, CloseCode::from(4000));
 }
 
 #[wasm_bindgen_test]

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::common::{
-    server_sees_client_close, sleep, unique_tag, until, url, within, Event, Recorder,
+    server_sees_client_close, server_stats, sleep, unique_tag, until, url, within, Event, Recorder,
 };
 use browser_ws::connection::Connection;
 use browser_ws::{connect, Message, ReadyState, WebSocket};
@@ -34,11 +34,19 @@ fn dispatch_fake_events(raw: &web_sys::WebSocket) {
 
 #[wasm_bindgen_test]
 async fn open_wins_over_a_connect_timeout_that_fired_in_the_same_turn() {
-    let connect = Connection::builder(&url("/echo"))
+    let tag = unique_tag("open-wins");
+    let connect = Connection::builder(&url(&format!("/echo?tag={tag}")))
         .connect_timeout(Duration::from_millis(50))
         .connect();
-    // Not polled meanwhile: by the time it is, both the open event and the timer have happened.
-    sleep(Duration::from_millis(500)).await;
+    // Not polled meanwhile: by the time it is, both the open event and the timer have happened. (The server
+    // seeing it open comes just before the browser's open event; however late the handshake, the wait follows.)
+    within("the server to see it open", async {
+        while server_stats(&tag).await.0 != 1 {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    sleep(Duration::from_millis(300)).await;
     let mut connection = within("connect", connect)
         .await
         .expect("the open connection is kept");

@@ -3,16 +3,18 @@
 //!
 //! The async cases run under each transport the browser has (`common::transports`: both in Chromium).
 //!
-//! Covers: a receive-queue overflow the client caused (nobody reads a burst) fails that connection with 4429,
-//! which the server sees, is reported in the stream after the queued messages and as `Disconnected`, and the
-//! client reconnects; with `Overflow::Backpressure` a close completes while nobody reads a full queue, and the
-//! stream still yields every message the server sent before it; a client whose stream was dropped (handles kept, to send) stops queueing, so a burst
-//! ten times its receive queue neither overflows nor reconnects; acknowledgements and heartbeat pongs are
-//! recognised as they arrive although nobody reads the stream (the pongs never fill a queue of 4); `try_send`
-//! above the high-water mark queues (bounded: a full queue hands the message back) instead of growing the
-//! browser's buffer, and the queue drains, in order, as the buffer falls; `max_attempts(Some(1))` still
-//! reconnects after a connection that stayed up, as attempt 1; attempts are counted from 1, and after giving up
-//! the state changes and the stream (one `GaveUp`, then `None`) are terminated `FusedStream`s.
+//! Covers: a receive-queue overflow the client caused (nobody reads a burst) fails that connection with 4429, which
+//! the server sees, is reported in the stream after the queued messages and as `Disconnected`, and the client
+//! reconnects; with `Overflow::Backpressure` a close completes while nobody reads a full queue, and the stream
+//! still yields every message the server sent before it; a client whose stream was dropped (handles kept, to send)
+//! stops queueing, so a burst ten times its receive queue neither overflows nor reconnects; acknowledgements and
+//! heartbeat pongs are recognised as they arrive although nobody reads the stream (the pongs never fill a queue of
+//! 4); `try_send` above the high-water mark queues (bounded: a full queue hands the message back) instead of
+//! growing the browser's buffer, and the queue drains, in order, as the buffer falls; `max_attempts(Some(1))` still
+//! reconnects after a connection that stayed up, as attempt 1; attempts are counted from 1, and after giving up the
+//! state changes and the stream (one `GaveUp`, then `None`) are terminated `FusedStream`s; over WebSocketStream
+//! (Chromium only: elsewhere that case returns at once), a Blob is handed back by `try_send`, open or not, and the
+//! messages after it still go.
 
 use std::time::Duration;
 

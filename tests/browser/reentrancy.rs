@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::common::{refused_url, sleep, url, within, Recorder};
-use browser_ws::{ClientCloseCode, CloseCode, EventListener, Message, WebSocket};
+use browser_ws::{ClientCloseCode, EventListener, Message, WebSocket};
 use futures::channel::oneshot;
 use wasm_bindgen_test::*;
 
@@ -20,17 +20,19 @@ async fn send_and_close_from_on_open() {
     let socket = Rc::new(WebSocket::open(&url("/echo")).expect("valid"));
     let mut events = Recorder::new(&socket);
     let inside = socket.clone();
+    // What the callback saw, checked below: a panic in a callback would not fail the test.
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let seen_inside = seen.clone();
     let _listener = socket.on_open(move || {
-        inside
-            .send_text("from on_open")
-            .expect("open inside on_open");
-        inside
+        let sent = inside.send_text("from on_open").is_ok();
+        let closed = inside
             .close_with(
                 ClientCloseCode::new(4100).expect("sendable"),
                 "from on_open",
             )
-            .expect("closes");
-        assert!(inside.send_text("after close").is_err());
+            .is_ok();
+        let refused = inside.send_text("after close").is_err();
+        seen_inside.borrow_mut().extend([sent, closed, refused]);
     });
     events.opened().await;
     // The message was sent before the close frame: the server echoes it, but the socket is closing and the
@@ -43,6 +45,11 @@ async fn send_and_close_from_on_open() {
         }
     };
     assert_eq!((close.code.code(), close.was_clean), (4100, true));
+    assert_eq!(
+        *seen.borrow(),
+        [true, true, true],
+        "inside on_open: sent, closed, then a send refused"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -101,19 +108,25 @@ async fn close_and_drop_from_on_error_and_on_close() {
     let listeners: Shared<Vec<EventListener>> = Rc::default();
     let on_error = {
         let (holder, calls) = (holder.clone(), calls.clone());
+        // What the callbacks saw is recorded and checked below: a panic in a callback would not fail the test.
         move || {
-            calls.borrow_mut().push("error");
-            if let Some(socket) = holder.borrow().as_ref() {
-                socket.close().expect("closing a failed socket is harmless");
-                assert!(socket.send_text("x").is_err());
-            }
+            let seen = match holder.borrow().as_ref() {
+                Some(socket) => format!(
+                    "error: close {}, send refused {}",
+                    socket.close().is_ok(),
+                    socket.send_text("x").is_err()
+                ),
+                None => "error: no socket".to_owned(),
+            };
+            calls.borrow_mut().push(seen);
         }
     };
     let on_close = {
         let (holder, calls, listeners) = (holder.clone(), calls.clone(), listeners.clone());
         move |close: browser_ws::CloseEvent| {
-            assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE);
-            calls.borrow_mut().push("close");
+            calls
+                .borrow_mut()
+                .push(format!("close {}", close.code.code()));
             drop(holder.borrow_mut().take());
             drop(listeners.borrow_mut().take());
         }
@@ -127,6 +140,9 @@ async fn close_and_drop_from_on_error_and_on_close() {
     })
     .await;
     sleep(Duration::from_millis(100)).await;
-    assert_eq!(*calls.borrow(), ["error", "close"]);
+    assert_eq!(
+        *calls.borrow(),
+        ["error: close true, send refused true", "close 1006"]
+    );
     assert!(holder.borrow().is_none() && listeners.borrow().is_none());
 }

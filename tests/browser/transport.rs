@@ -4,21 +4,22 @@
 //! `WebSocket` elsewhere (Firefox, WebKit), and echoes either way; `Transport::Stream` where it is absent fails
 //! `connect` with `Error::Unsupported` (and opens where present); `Overflow::Backpressure` over the stream
 //! transport: a server floods 20 MiB at a reader with a 2-message queue that takes one message every 2 ms, and
-//! every message arrives, in order, none dropped, while the server's `floodMs` shows it was held back for most
-//! of the reading; on the classic transport the same policy fails the connection as `Overflow::Fail` does
-//! (4429); a stream connection dropped while its reader is paused closes with 1000 and the server sees it gone,
-//! and so does a `Connect` dropped unpolled after its reader paused, and a paused connection the reconnecting
-//! client's heartbeat gives up on;
-//! stream specifics: subprotocols and `protocol()`, a Blob send refused with `Error::Unsupported`, `as_raw()`
-//! `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the reconnecting client with
-//! `Overflow::Backpressure` over the stream transport loses nothing either; messages sent before `close()` all
-//! reach the server before the close frame, over either transport (the echo server counts them).
+//! every message arrives, in order, none dropped, while the server's `floodMs` shows it was held back for most of
+//! the reading; on the classic transport the same policy fails the connection as `Overflow::Fail` does (4429); a
+//! stream connection dropped while its reader is paused closes with 1000 and the server sees it gone, and so does a
+//! `Connect` dropped unpolled after its reader paused, and a paused connection the reconnecting client's heartbeat
+//! gives up on; after the server's close frame (TCP held open) the connection is `Closing` before the close event,
+//! and a send is refused; stream specifics: subprotocols and `protocol()`, a Blob send refused with
+//! `Error::Unsupported`, `as_raw()` `None`, binary messages wrapped in a Blob for `BinaryDelivery::Blob`; the
+//! reconnecting client with `Overflow::Backpressure` over the stream transport loses nothing either; messages sent
+//! before `close()` all reach the server before the close frame, over either transport (the echo server counts
+//! them).
 
 use std::time::Duration;
 
 use browser_ws::connection::{BinaryDelivery, Connection, Overflow, Transport};
 use browser_ws::reconnect::{Heartbeat, ReconnectingClient};
-use browser_ws::{ClientCloseCode, CloseCode, Error, Message};
+use browser_ws::{ClientCloseCode, CloseCode, Error, Message, ReadyState};
 use futures::StreamExt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -83,7 +84,7 @@ async fn backpressure_slows_the_server_and_loses_nothing() {
             .expect("connects");
         // Nothing is read until the burst has overflowed the queue and closed the socket.
         until("the overflow", || {
-            connection.handle().ready_state() != browser_ws::ReadyState::Open
+            connection.handle().ready_state() != ReadyState::Open
         })
         .await;
         let mut items = Vec::new();
@@ -221,6 +222,48 @@ async fn a_heartbeat_timeout_closes_a_paused_stream_connection() {
     // gets to read the close frame.
     assert_eq!(server_sees_client_close(&tag).await, 1000);
     client.handle().close().expect("closes");
+}
+
+/// `WebSocketStream` has no `readyState`: the state is worked out from its promises. Once the server's close frame
+/// has ended the readable, it is `Closing`, before the close event, which comes only once TCP has closed (the
+/// server holds it open here): a send is refused then, not written into a stream that drops it. (The classic
+/// socket's `readyState` is the browser's own; WebKit's was still `OPEN` half a second after the close frame.)
+#[wasm_bindgen_test]
+async fn after_the_servers_close_frame_the_stream_transport_is_closing() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let mut connection = Connection::builder(&url("/close?code=4000&after=1&hold_ms=5000"))
+        .transport(Transport::Stream)
+        .connect()
+        .await
+        .expect("connects");
+    futures::SinkExt::send(&mut connection, Message::text("last"))
+        .await
+        .expect("sends");
+    assert_eq!(
+        within("the echo", connection.next()).await,
+        Some(Ok(Message::text("last")))
+    );
+    until("the close frame to be seen", || {
+        connection.handle().ready_state() != ReadyState::Open
+    })
+    .await;
+    assert_eq!(
+        (
+            connection.handle().ready_state(),
+            connection.handle().close_event()
+        ),
+        (ReadyState::Closing, None),
+        "closing, before the close event"
+    );
+    assert_eq!(
+        futures::SinkExt::send(&mut connection, Message::text("lost?")).await,
+        Err(Error::NotOpen(ReadyState::Closing)),
+        "a message that cannot go out is refused, not swallowed"
+    );
+    let close = within("the close", connection.handle().closed()).await;
+    assert_eq!(close.code, CloseCode::from(4000));
 }
 
 #[wasm_bindgen_test]

@@ -238,13 +238,15 @@ async fn a_request_times_out_and_its_late_reply_is_an_unknown_id() {
 async fn requests_awaiting_a_reply_are_bounded() {
     let connection = connect(&url("/rpc")).await.unwrap();
     let rpc = RpcClient::builder().max_pending(2).over(connection);
+    // Checked below: a panic in a spawned task would not fail the test.
+    let slept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     for _ in 0..2 {
-        let rpc = rpc.clone();
+        let (rpc, slept) = (rpc.clone(), slept.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let slept = rpc
+            let reply = rpc
                 .call::<_, u8>("sleep", &json!({"ms": 300, "value": 1}))
                 .await;
-            assert_eq!(slept, Ok(1));
+            slept.borrow_mut().push(reply);
         });
     }
     until("two requests pending", || rpc.pending_requests() == 2).await;
@@ -252,7 +254,9 @@ async fn requests_awaiting_a_reply_are_bounded() {
         rpc.call::<_, i64>("add", &[1]).await,
         Err(Error::TooManyRequests { limit: 2 })
     );
-    until("the replies", || rpc.pending_requests() == 0).await;
+    until("the replies", || slept.borrow().len() == 2).await;
+    assert_eq!(*slept.borrow(), [Ok(1), Ok(1)]);
+    assert_eq!(rpc.pending_requests(), 0);
     assert_eq!(within("add", rpc.call::<_, i64>("add", &[1])).await, Ok(1));
 }
 
@@ -331,6 +335,7 @@ async fn a_request_queued_behind_the_high_water_mark_fails_when_its_connection_d
             jitter: 0.0,
         })
         .start();
+    let handle = client.handle().clone();
     let rpc = RpcClient::builder().over_reconnecting(client);
     assert_eq!(
         within("add", rpc.call::<_, i64>("add", &[1, 1])).await,
@@ -340,7 +345,13 @@ async fn a_request_queued_behind_the_high_water_mark_fails_when_its_connection_d
     // until it drains, and goes out on this connection; the server drops it before answering.
     rpc.notify("ignored", &"x".repeat(64 << 10)).unwrap();
     let params = json!({"ms": 5000, "value": 1});
-    let slow = rpc.call::<_, i64>("sleep", &params);
+    let mut slow = Box::pin(rpc.call::<_, i64>("sleep", &params));
+    assert!(futures::poll!(slow.as_mut()).is_pending());
+    assert_eq!(
+        handle.unsent_messages(),
+        1,
+        "the request waits in the client's queue"
+    );
     let dropped = async {
         sleep(ms(300)).await;
         rpc.call::<_, ()>("drop", &()).await
