@@ -63,6 +63,9 @@ pub(crate) struct State {
     receiver_gone: bool,
     /// Given up on by its owner: the stream ends after what is queued, whatever the socket does.
     abandoned: bool,
+    /// Stream transport: a close was asked for, so a reader paused for room ([`Overflow::Backpressure`]) reads
+    /// on past the queue's capacity (the browser drops what is left unread once the closing handshake completes).
+    closing: bool,
     /// The stream transport's reader, or the Blob reader, may still hand on messages received before the close,
     /// so the stream does not end at the close event before it has.
     reading: bool,
@@ -162,7 +165,8 @@ impl Shared {
             if state.receiver_gone || state.abandoned || state.ended || state.failure.is_some() {
                 return;
             }
-            if state.queue.len() >= self.queues.receive_capacity {
+            let draining = state.closing && self.queues.overflow == Overflow::Backpressure;
+            if state.queue.len() >= self.queues.receive_capacity && !draining {
                 match self.queues.overflow {
                     Overflow::DropOldest => {
                         state.queue.pop_front();
@@ -308,6 +312,19 @@ impl Shared {
         }
     }
 
+    /// Stream transport, once a close was asked for: what the server sent before it is still delivered, as the
+    /// classic socket's events are, so a reader paused for room reads the rest at once, before the browser drops
+    /// what is left unread when the closing handshake completes. (Called by the transport, so that an app on the
+    /// classic transport links none of it.)
+    pub(crate) fn read_on_for_close(&self) {
+        let room = {
+            let mut state = self.state_mut();
+            state.closing = true;
+            state.room_waker.take()
+        };
+        wake(room);
+    }
+
     /// Stream transport: ready when the reader may read another message: always, but with
     /// [`Overflow::Backpressure`], where it waits for room in the queue.
     pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
@@ -315,6 +332,7 @@ impl Shared {
         if self.queues.overflow != Overflow::Backpressure
             || state.receiver_gone
             || state.abandoned
+            || state.closing
             || state.queue.len() < self.queues.receive_capacity
         {
             return Poll::Ready(());

@@ -16,7 +16,7 @@
 //! Everything here is reached through [`StreamOps`] from a function pointer that only
 //! [`ConnectionBuilder::transport`](crate::connection::ConnectionBuilder::transport) stores: an app that never names another transport links none of it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::future::poll_fn;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Waker};
@@ -194,6 +194,7 @@ pub(crate) fn open(settings: &ConnectionBuilder) -> Result<Option<Box<dyn Stream
         io: Rc::default(),
         progress: Rc::default(),
         binary: settings.binary,
+        shared: OnceCell::new(),
     })))
 }
 
@@ -205,6 +206,8 @@ struct StreamLink {
     io: Rc<RefCell<Option<Io>>>,
     progress: Rc<Progress>,
     binary: BinaryDelivery,
+    /// The connection, from `start` on.
+    shared: OnceCell<Weak<Shared>>,
 }
 
 /// What the classic socket's `readyState` and `bufferedAmount` would say, kept here since `WebSocketStream` has
@@ -244,6 +247,7 @@ struct Io {
 
 impl StreamOps for StreamLink {
     fn start(&self, shared: Weak<Shared>) {
+        let _ = self.shared.set(shared.clone());
         spawn_local(read_task(
             shared.clone(),
             self.raw.clone(),
@@ -329,6 +333,9 @@ impl StreamOps for StreamLink {
             set(&info, "closeCode", &JsValue::from(code.code()));
             set(&info, "reason", &JsValue::from_str(reason));
             close_after_writes(progress, &self.raw, info).map_err(|e| Error::from_exception(&e))?;
+            if let Some(shared) = self.shared.get().and_then(Weak::upgrade) {
+                shared.read_on_for_close();
+            }
         }
         progress.closing.set(true);
         Ok(())

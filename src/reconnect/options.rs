@@ -252,8 +252,8 @@ impl ReconnectBuilder {
     /// stream transport ([`transport`](Self::transport)) that stops the reading of the socket, and the
     /// connection's own queue then has the capacity asked for here (it acts as `Fail` on a classic one). Once
     /// a close is asked for, the connection's last messages are taken past the capacity, so that the close
-    /// completes with nobody reading; the stream still yields them (over `WebSocketStream`, those the browser
-    /// had handed to the paused reader: it may drop the rest with the close, as what was in flight). Dropping the
+    /// completes with nobody reading; the stream still yields them (in a threads build, over `WebSocketStream`,
+    /// the browser may drop those its reader had not read when the handshake completed). Dropping the
     /// [`ReconnectingClient`](crate::reconnect::ReconnectingClient) while keeping a handle stops the queueing.
     /// (Until the client's task takes them, messages wait on their connection, in a queue of at least the
     /// default capacity with the same overflow policy: only a burst larger than that, arriving before the task

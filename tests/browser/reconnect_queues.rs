@@ -118,9 +118,9 @@ async fn a_close_with_backpressure_finishes_although_nobody_reads_over(transport
         .await
         .expect("closes");
     assert_eq!(server_sees_client_close(&tag).await, 1000);
-    // What the client had received is still delivered, in order, and then the stream ends. The classic socket
-    // had received all of it; over WebSocketStream, Chromium may drop with the close what it had not yet handed
-    // to the paused reader (seen in the threads build: the last message), as it would drop what was in flight.
+    // What the server sent before the close is still delivered, in order, and then the stream ends. Over
+    // WebSocketStream, Chromium drops what the reader has not read once the handshake completes, and in a threads
+    // build the woken reader runs behind the network events (see the README): there, an in-order prefix.
     let mut delivered = 0;
     while let Some(item) = within("a message or the end", client.next()).await {
         assert!(
@@ -129,11 +129,8 @@ async fn a_close_with_backpressure_finishes_although_nobody_reads_over(transport
         );
         delivered += 1;
     }
-    let at_least = if transport == Transport::Classic {
-        COUNT
-    } else {
-        4
-    };
+    let threads_stream = cfg!(target_feature = "atomics") && transport == Transport::Stream;
+    let at_least = if threads_stream { 4 } else { COUNT };
     assert!(
         (at_least..=COUNT).contains(&delivered),
         "{delivered} of {COUNT} delivered"
