@@ -19,8 +19,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    each_transport, refused_url, server_sees_client_close, server_stats, sleep, unique_tag, until,
-    url, wait_for, within,
+    each_transport, refused_url, server_sees_client_close, server_stats, unique_tag, until, url,
+    wait_for, within,
 };
 use browser_ws::connection::Overflow;
 use browser_ws::connection::Transport;
@@ -196,14 +196,14 @@ async fn acknowledgements_and_pongs_are_recognised_unread_over(transport: Transp
         assert_eq!(handle.try_send(text), Ok(Delivery::Sent));
     }
     until("the acknowledgements", || handle.unsent_messages() == 0).await;
-    // About 15 pongs arrive meanwhile; queued, they would overflow the queue of 4.
-    let pongs_before = handle.connection().expect("open").received_messages();
-    sleep(ms(300)).await;
-    let connection = handle.connection().expect("still open");
-    assert!(
-        connection.received_messages() >= pongs_before + 5,
-        "the heartbeat did not run: the test proves nothing"
-    );
+    // Pongs arrive every 20 ms or so (later on a loaded machine); queued, five would overflow the queue of 4.
+    let connection = handle.connection().expect("open");
+    let pongs_before = connection.received_messages();
+    until("five pongs", || {
+        connection.received_messages() >= pongs_before + 5
+    })
+    .await;
+    assert!(handle.connection().is_some(), "still open");
     assert!(states.next().now_or_never().is_none(), "no state change");
     for expected in ["1:a", "2:b", "3:c"] {
         assert_eq!(client.next().await, Some(Ok(Message::text(expected))));
