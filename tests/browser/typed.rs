@@ -32,6 +32,16 @@ fn ms(millis: u64) -> Duration {
     Duration::from_millis(millis)
 }
 
+/// A reconnecting client's backoff for these tests: 50 ms between attempts, always.
+fn quick_retry() -> Backoff {
+    Backoff {
+        initial: ms(50),
+        max: ms(50),
+        factor: 1.0,
+        jitter: 0.0,
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_typed_connection_sends_and_receives_structs() {
     let mut points = connect(&url("/echo"))
@@ -297,12 +307,7 @@ async fn requests_fail_with_the_close_event_when_the_connection_drops() {
 async fn over_a_reconnecting_client_the_drop_fails_requests_in_flight_and_the_next_connection_answers(
 ) {
     let client = ReconnectingClient::builder(&url("/rpc"))
-        .backoff(Backoff {
-            initial: ms(50),
-            max: ms(50),
-            factor: 1.0,
-            jitter: 0.0,
-        })
+        .backoff(quick_retry())
         .start();
     let handle = client.handle().clone();
     let rpc = RpcClient::builder().over_reconnecting(client);
@@ -328,12 +333,7 @@ async fn over_a_reconnecting_client_the_drop_fails_requests_in_flight_and_the_ne
 async fn a_request_queued_behind_the_high_water_mark_fails_when_its_connection_drops() {
     let client = ReconnectingClient::builder(&url("/rpc"))
         .send_watermarks(1, 0)
-        .backoff(Backoff {
-            initial: ms(50),
-            max: ms(50),
-            factor: 1.0,
-            jitter: 0.0,
-        })
+        .backoff(quick_retry())
         .start();
     let handle = client.handle().clone();
     let rpc = RpcClient::builder().over_reconnecting(client);
