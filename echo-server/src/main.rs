@@ -1,4 +1,4 @@
-//! `echo-server [--addr HOST:PORT] [--quiet]`: prints `ws://HOST:PORT` as the first stdout line, then serves.
+//! `echo-server [--addr HOST:PORT] [--endpoints N] [--quiet]`: prints `ws://HOST:PORT` as the first stdout line, then serves.
 
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -12,10 +12,12 @@ const HELP: &str = "\
 echo-server: loopback-only WebSocket test server with scripted routes
 
 USAGE:
-    echo-server [--addr HOST:PORT] [--quiet]
+    echo-server [--addr HOST:PORT] [--endpoints N] [--quiet]
 
 OPTIONS:
     --addr HOST:PORT   loopback address to bind [default: 127.0.0.1:9001]; port 0 picks a free port
+    --endpoints N      also listen on N-1 free ports of the same address, for clients that connect
+                       many times in a row (see /endpoints) [default: 1, at most 16]
     -q, --quiet        no per-connection log lines on stderr (also: ECHO_SERVER_QUIET=1)
     -h, --help         print this help
 
@@ -38,6 +40,7 @@ ROUTES (query values are URL-decoded):
     /flood?count=1000&bytes=16          like /burst, and record the time the sending took (floodMs in /stats)
     /invalid-utf8                       send a text frame that is not UTF-8
     /no-handshake                       read the HTTP request, never answer (held up to 60 s)
+    /endpoints                          send the base URLs of every endpoint as a JSON array; close 1000
     /stats?tag=T                        send {\"open\":O,\"total\":N,\"received\":R,...} for tag T (all if no
                                         tag; R: data messages received, /rpc aside); close 1000
     /rpc                                JSON-RPC 2.0: echo, add, sleep {ms,value}, notify {method,params,count},
@@ -51,8 +54,12 @@ Unknown paths get HTTP 404, bad parameter values HTTP 400.
 
 struct Args {
     addr: SocketAddr,
+    endpoints: usize,
     quiet: bool,
 }
+
+/// The most `--endpoints` accepts.
+const MAX_ENDPOINTS: usize = 16;
 
 enum Parsed {
     Run(Args),
@@ -61,6 +68,7 @@ enum Parsed {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> {
     let mut addr = None;
+    let mut endpoints = 1;
     let mut quiet =
         std::env::var_os("ECHO_SERVER_QUIET").is_some_and(|v| !v.is_empty() && v != "0");
     while let Some(arg) = args.next() {
@@ -73,14 +81,37 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> 
                         .ok_or("--addr needs a value, e.g. --addr 127.0.0.1:0")?,
                 )
             }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = Some(value.to_owned()),
-                None => return Err(format!("unexpected argument {other:?}")),
-            },
+            "--endpoints" => {
+                endpoints = parse_endpoints(args.next().as_deref())?;
+            }
+            other => {
+                if let Some(value) = other.strip_prefix("--addr=") {
+                    addr = Some(value.to_owned());
+                } else if let Some(value) = other.strip_prefix("--endpoints=") {
+                    endpoints = parse_endpoints(Some(value))?;
+                } else {
+                    return Err(format!("unexpected argument {other:?}"));
+                }
+            }
         }
     }
     let addr = resolve(addr.as_deref().unwrap_or(DEFAULT_ADDR))?;
-    Ok(Parsed::Run(Args { addr, quiet }))
+    Ok(Parsed::Run(Args {
+        addr,
+        endpoints,
+        quiet,
+    }))
+}
+
+/// Parses the value of `--endpoints`: 1 to `MAX_ENDPOINTS`.
+fn parse_endpoints(value: Option<&str>) -> Result<usize, String> {
+    let value = value.ok_or("--endpoints needs a value, e.g. --endpoints 4")?;
+    match value.parse() {
+        Ok(n) if (1..=MAX_ENDPOINTS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "bad --endpoints {value:?}: expected 1 to {MAX_ENDPOINTS}"
+        )),
+    }
 }
 
 /// Parses `HOST:PORT` (an IP address or a name such as `localhost`) into one loopback address.
@@ -115,7 +146,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let server = match Server::bind(args.addr).await {
+    let server = match Server::bind_endpoints(args.addr, args.endpoints).await {
         Ok(server) => server.quiet(args.quiet),
         Err(err) => {
             eprintln!("echo-server: cannot bind {}: {err}", args.addr);

@@ -84,6 +84,8 @@ pub enum Route {
     NoHandshake,
     /// `/stats`: send `{"open":O,"total":N,"received":R,...}` for the `tag` and close with 1000.
     Stats,
+    /// `/endpoints`: send the base URLs the server listens on as a JSON array and close with 1000.
+    Endpoints,
     /// `/rpc`: a small JSON-RPC 2.0 server (see [`crate::rpc::answer`] for its methods).
     Rpc,
 }
@@ -106,6 +108,13 @@ pub enum RouteError {
     NotFound(String),
     /// Known path, bad parameter value: 400.
     BadParam(String),
+}
+
+impl Route {
+    /// Whether `/stats` counts connections to this route: not the questions about the server itself.
+    pub fn is_counted(&self) -> bool {
+        !matches!(self, Route::Stats | Route::Endpoints)
+    }
 }
 
 impl Request {
@@ -171,6 +180,7 @@ impl Request {
             "/invalid-utf8" => Route::InvalidUtf8,
             "/no-handshake" => Route::NoHandshake,
             "/stats" => Route::Stats,
+            "/endpoints" => Route::Endpoints,
             "/rpc" => Route::Rpc,
             _ => {
                 return Err(RouteError::NotFound(format!(

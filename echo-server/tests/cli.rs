@@ -1,7 +1,8 @@
 //! Runs the `echo-server` binary.
 //!
-//! Covers: the first stdout line is `ws://127.0.0.1:PORT` for `--addr 127.0.0.1:0` and the server
-//! answers there; non-loopback addresses and unknown arguments are refused; `--help` lists the routes.
+//! Covers: the first stdout line is `ws://127.0.0.1:PORT` for `--addr 127.0.0.1:0` and the server answers there;
+//! non-loopback addresses, unknown arguments and `--endpoints` out of 1..=16 are refused; `--help` lists the
+//! routes.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -52,6 +53,10 @@ fn refuses_non_loopback_and_bad_arguments() {
         &["--addr=192.0.2.1:9001"],
         &["--bogus"],
         &["--addr"],
+        &["--endpoints", "0"],
+        &["--endpoints=17"],
+        &["--endpoints", "x"],
+        &["--endpoints"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
@@ -89,6 +94,7 @@ fn help_lists_the_routes() {
         "/invalid-utf8",
         "/no-handshake",
         "/stats",
+        "/endpoints",
     ] {
         assert!(help.contains(route), "{route}");
     }

@@ -4,9 +4,10 @@
 //! (default, code + non-ASCII reason after K echoes, TCP held open after the handshake), /drop (no close frame;
 //! mid-message), /binary and /text patterns, /greet with URL-decoding, /protocol and subprotocol selection (first
 //! offered, `protocol=none`), /silent, /slow, /burst order, /flood order and its `floodMs`, /invalid-utf8 (client
-//! error), /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close), /rpc
-//! (replies by id, a `sleep` answered after later requests, notifications before their reply, a stray reply, `drop`
-//! without a close frame), HTTP 404 for unknown paths and 400 for bad parameters, 100 concurrent connections.
+//! error), /no-handshake (handshake never completes), /stats (per tag and overall, open drops on close), /endpoints
+//! (each listed endpoint serves, counted together, neither route counted), /rpc (replies by id, a `sleep` answered
+//! after later requests, notifications before their reply, a stray reply, `drop` without a close frame), HTTP 404
+//! for unknown paths and 400 for bad parameters, 100 concurrent connections.
 
 use std::time::Duration;
 
@@ -88,7 +89,12 @@ async fn read_to_end(ws: &mut Client) -> (Option<Message>, Option<Error>) {
 
 async fn stats(url: &str, tag: Option<&str>) -> String {
     let query = tag.map(|t| format!("?tag={t}")).unwrap_or_default();
-    let mut ws = connect(&format!("{url}/stats{query}")).await;
+    reply_then_close(&format!("{url}/stats{query}")).await
+}
+
+/// The one text message a route that answers a question sends before it closes with 1000.
+async fn reply_then_close(url: &str) -> String {
+    let mut ws = connect(url).await;
     let json = next_text(&mut ws).await;
     let (close, err) = read_to_end(&mut ws).await;
     assert!(
@@ -465,6 +471,43 @@ async fn stats_counts_per_tag_and_overall() {
     assert_eq!(
         stats(&url, Some("t")).await,
         r#"{"open":1,"total":3,"received":1,"lastClientClose":4429}"#
+    );
+}
+
+#[tokio::test]
+async fn endpoints_lists_every_endpoint_and_they_count_together() {
+    let server = Server::bind_endpoints("127.0.0.1:0".parse().unwrap(), 3)
+        .await
+        .unwrap()
+        .quiet(true);
+    let url = server.url().unwrap();
+    tokio::spawn(server.run());
+    let list = reply_then_close(&format!("{url}/endpoints")).await;
+    let endpoints: Vec<&str> = list
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .unwrap()
+        .split(',')
+        .map(|quoted| quoted.trim_matches('"'))
+        .collect();
+    assert_eq!(endpoints.len(), 3, "{list}");
+    assert_eq!(endpoints[0], url, "the asked-for endpoint comes first");
+    let mut open = Vec::new();
+    for endpoint in &endpoints {
+        assert!(endpoint.starts_with("ws://127.0.0.1:"), "{endpoint}");
+        let mut ws = connect(&format!("{endpoint}/echo?tag=ends")).await;
+        ws.send(Message::text(*endpoint)).await.unwrap();
+        assert_eq!(next_text(&mut ws).await, *endpoint);
+        open.push(ws);
+    }
+    assert_eq!(
+        stats(endpoints[2], Some("ends")).await,
+        r#"{"open":3,"total":3,"received":3,"lastClientClose":null}"#
+    );
+    assert_eq!(
+        stats(&url, None).await,
+        r#"{"open":3,"total":3,"received":3,"lastClientClose":null}"#,
+        "/endpoints and /stats are not counted"
     );
 }
 

@@ -268,7 +268,26 @@ pub async fn server_sees_client_close(tag: &str) -> u16 {
 
 /// The echo server's `/stats` reply for `tag`.
 async fn stats_reply(tag: &str) -> String {
-    let stats_url = url(&format!("/stats?tag={tag}")).replacen("127.0.0.1", "localhost", 1);
+    server_reply(&format!("/stats?tag={tag}")).await
+}
+
+/// The base URLs the echo server listens on (its `/endpoints` route): one unless started with `--endpoints`, as
+/// `cargo xtask test` starts it.
+pub async fn server_endpoints() -> Vec<String> {
+    let list = server_reply("/endpoints").await;
+    let inner = list
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .expect("a JSON array");
+    inner
+        .split(',')
+        .map(|quoted| quoted.trim_matches('"').to_owned())
+        .collect()
+}
+
+/// The first message the echo server sends on `route`, asked through `localhost` (see [`server_stats`]).
+async fn server_reply(route: &str) -> String {
+    let stats_url = url(route).replacen("127.0.0.1", "localhost", 1);
     let socket = WebSocket::open(&stats_url).expect("a valid URL");
     let mut events = Recorder::new(&socket);
     events.opened().await;
