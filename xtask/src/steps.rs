@@ -541,11 +541,12 @@ const THREADS_RUSTFLAGS: [&str; 8] = [
     "-C link-arg=--export=__tls_base",
 ];
 
-/// Where a step runs. The checks run first, one after another. Then lanes one and two run side by side, each
-/// step in its lane after the other: the browser suites spend most of their time waiting on the network and
-/// the browser (the soak above all), and the other lane's compiles fill that time. Steps that share a build
-/// share a lane (the debug suites in Chromium, Firefox and WebKit; the threads suites; each end-to-end test in
-/// Chromium, then in WebKit), and the lanes take about as long as each other.
+/// Where a step runs: the three lanes run side by side, each step in its lane after the other. The browser
+/// suites spend most of their time waiting on the network and the browser (the soak above all), and the other
+/// lanes' compiles fill that time: the checks, which need no server, compile while the first browser suites
+/// run. Steps that share a build share a lane (the debug suites in Chromium, Firefox and WebKit; the threads
+/// suites; each end-to-end test in Chromium, then in WebKit), and lanes one and two take about as long as each
+/// other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
     Checks,
@@ -588,12 +589,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         display: Ok(None),
     };
 
-    let mut outcomes: Vec<Outcome> = selected
-        .iter()
-        .filter(|s| s.lane() == Lane::Checks)
-        .map(|&step| runner.run(step, None, None))
-        .collect();
-    let lanes: Vec<Vec<Step>> = [Lane::One, Lane::Two]
+    let lanes: Vec<Vec<Step>> = [Lane::Checks, Lane::One, Lane::Two]
         .into_iter()
         .map(|lane| {
             selected
@@ -604,47 +600,56 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         })
         .filter(|steps: &Vec<Step>| !steps.is_empty())
         .collect();
-    if !lanes.is_empty() {
+    // Stopped (by its guard) before the summary.
+    let server = selected.iter().any(|s| s.needs_echo_server()).then(|| {
         header("echo server");
-        // Stopped (by its guard) before the summary.
-        let server = EchoServer::start(ws);
-        let echo = server.as_ref().map(|s| s.url()).map_err(String::as_str);
+        EchoServer::start(ws)
+    });
+    let echo = server
+        .as_ref()
+        .map(|server| server.as_ref().map(|s| s.url()).map_err(String::as_str));
+    if server.is_some() {
         runner.refused_url = crate::server::unused_loopback_url();
-        // Likewise the display, started only for WebKit.
-        let display = selected
-            .iter()
-            .any(|s| s.is_webkit())
-            .then(|| VirtualDisplay::start(ws));
-        runner.display = match &display {
-            None => Ok(None),
-            Some(Ok(display)) => Ok(Some(display.name())),
-            Some(Err(why)) => Err(why.as_str()),
-        };
-        let runner = &runner;
-        if let [lane] = lanes.as_slice() {
-            outcomes.extend(lane.iter().map(|&step| runner.run(step, Some(echo), None)));
-        } else {
-            let logs = ws.target_dir().join("xtask-logs");
-            std::thread::scope(|scope| {
-                let running: Vec<_> = lanes
-                    .iter()
-                    .map(|lane| {
-                        let logs = &logs;
-                        scope.spawn(move || {
-                            lane.iter()
-                                .map(|&step| runner.run(step, Some(echo), Some(logs)))
-                                .collect::<Vec<_>>()
-                        })
+    }
+    // Likewise the display, started only for WebKit.
+    let display = selected
+        .iter()
+        .any(|s| s.is_webkit())
+        .then(|| VirtualDisplay::start(ws));
+    runner.display = match &display {
+        None => Ok(None),
+        Some(Ok(display)) => Ok(Some(display.name())),
+        Some(Err(why)) => Err(why.as_str()),
+    };
+    let runner = &runner;
+    let echo_for = |step: Step| if step.needs_echo_server() { echo } else { None };
+    let mut outcomes = Vec::new();
+    if let [lane] = lanes.as_slice() {
+        outcomes.extend(
+            lane.iter()
+                .map(|&step| runner.run(step, echo_for(step), None)),
+        );
+    } else {
+        let logs = ws.target_dir().join("xtask-logs");
+        std::thread::scope(|scope| {
+            let running: Vec<_> = lanes
+                .iter()
+                .map(|lane| {
+                    let logs = &logs;
+                    scope.spawn(move || {
+                        lane.iter()
+                            .map(|&step| runner.run(step, echo_for(step), Some(logs)))
+                            .collect::<Vec<_>>()
                     })
-                    .collect();
-                for lane in running {
-                    match lane.join() {
-                        Ok(done) => outcomes.extend(done),
-                        Err(_) => println!("xtask: a lane of steps panicked"),
-                    }
+                })
+                .collect();
+            for lane in running {
+                match lane.join() {
+                    Ok(done) => outcomes.extend(done),
+                    Err(_) => println!("xtask: a lane of steps panicked"),
                 }
-            });
-        }
+            }
+        });
     }
 
     let _ = fs::remove_dir_all(&tmp);
