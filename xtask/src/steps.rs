@@ -30,8 +30,9 @@ const ECHO_URL_VAR: &str = "BROWSER_WS_ECHO_URL";
 /// The environment variable that gives the browser tests a loopback URL on which nothing listens.
 const REFUSED_URL_VAR: &str = "BROWSER_WS_REFUSED_URL";
 
-/// The soak test's cycle counts in Firefox and in the release run (compile-time variables of tests/soak.rs):
-/// the full soak runs once, in the Chromium debug run, to keep the whole command within its time budget.
+/// The soak test's cycle counts in Firefox, WebKit and the threads build (compile-time variables of
+/// tests/soak.rs): the full soak runs once, in the Chromium debug run, to keep the whole command within its time
+/// budget.
 const SHORT_SOAK: [(&str, &str); 2] = [
     ("BROWSER_WS_SOAK_SERIAL", "2000"),
     ("BROWSER_WS_SOAK_BATCHES", "2"),
@@ -57,14 +58,14 @@ pub enum Step {
     BrowserTests,
     /// The same tests in headless Firefox ESR (a shorter soak: see `SHORT_SOAK`).
     BrowserTestsFirefox,
-    /// The same tests in Chromium, built in release mode and run through wasm-opt -O1 (binaryen 132),
-    /// where optimizer faults show.
+    /// The same tests in Chromium but the soak (`ALL_BUT_THE_SOAK`), built in release mode and run through
+    /// wasm-opt -O1 (binaryen 132), where optimizer faults show.
     BrowserTestsRelease,
     /// The same tests in Chromium as a threads build: shared Wasm memory (`+atomics`), with the standard
     /// library rebuilt for it (see `THREADS_RUSTFLAGS`). tests/browser/threads.rs runs only here and in the next
     /// step.
     BrowserTestsThreads,
-    /// The threads build in Firefox ESR, reusing that build: everything but the soak (`THREADS_FIREFOX_TESTS`).
+    /// The threads build in Firefox ESR, reusing that build: everything but the soak (`ALL_BUT_THE_SOAK`).
     BrowserTestsThreadsFirefox,
     /// The demo page, built by Trunk in release mode, driven in headless Chromium (tools/e2e/demo.test.mjs).
     DemoE2e,
@@ -84,13 +85,10 @@ pub enum Step {
 }
 
 impl Step {
-    /// Every step, in the order they run.
+    /// Every step, in the order they start (lanes one and two run side by side; see `Lane`).
     pub const ALL: [Step; 16] = [
         Step::Fmt,
-        Step::ClippyWasm,
-        Step::ClippyJs,
         Step::ClippyNative,
-        Step::Doc,
         Step::NativeTests,
         Step::BrowserTests,
         Step::BrowserTestsFirefox,
@@ -102,6 +100,9 @@ impl Step {
         Step::BrowserTestsWebkit,
         Step::DemoE2eWebkit,
         Step::JsPackageWebkit,
+        Step::ClippyWasm,
+        Step::ClippyJs,
+        Step::Doc,
     ];
 
     /// The name used by `--only` and in the output.
@@ -193,17 +194,15 @@ impl Step {
     /// Which lane the step runs in (see `Lane`).
     fn lane(self) -> Lane {
         match self {
-            Step::Fmt
-            | Step::ClippyWasm
-            | Step::ClippyJs
-            | Step::ClippyNative
-            | Step::Doc
-            | Step::NativeTests => Lane::Checks,
+            Step::Fmt | Step::ClippyNative | Step::NativeTests => Lane::First,
             Step::BrowserTests
             | Step::BrowserTestsFirefox
             | Step::BrowserTestsWebkit
             | Step::DemoE2e
-            | Step::DemoE2eWebkit => Lane::One,
+            | Step::DemoE2eWebkit
+            | Step::ClippyWasm
+            | Step::ClippyJs
+            | Step::Doc => Lane::One,
             Step::BrowserTestsRelease
             | Step::BrowserTestsThreads
             | Step::BrowserTestsThreadsFirefox
@@ -212,8 +211,21 @@ impl Step {
         }
     }
 
+    /// The checks, which build and read the code but run nothing in a browser.
+    fn is_check(self) -> bool {
+        matches!(
+            self,
+            Step::Fmt
+                | Step::ClippyWasm
+                | Step::ClippyJs
+                | Step::ClippyNative
+                | Step::Doc
+                | Step::NativeTests
+        )
+    }
+
     fn needs_echo_server(self) -> bool {
-        self.lane() != Lane::Checks
+        !self.is_check()
     }
 
     /// WebKit's steps, which need the virtual display.
@@ -326,10 +338,12 @@ impl Step {
                     "--features",
                     SUITE_FEATURES,
                     "--no-fail-fast",
-                    // The doc tests compile only, and browser-tests has them (in a release build each is one more
-                    // link, and a target directory holding other feature sets' rlibs can confuse rustdoc).
-                    "--tests",
-                ]);
+                ])
+                // Not the doc tests, which compile only, and browser-tests has them (in a release build each is one
+                // more link, and a target directory holding other feature sets' rlibs can confuse rustdoc); nor
+                // the soak, whose leak checks test this crate's ownership of sockets and closures, which the
+                // optimizer does not change, and which the debug, threads, Firefox and WebKit runs have.
+                .args(ALL_BUT_THE_SOAK);
                 let runner = std::env::current_exe()
                     .map_or_else(|_| "xtask".to_owned(), |exe| exe.display().to_string());
                 run_in_browser(
@@ -351,7 +365,7 @@ impl Step {
             }
             Step::BrowserTestsThreadsFirefox => {
                 cmd = threads_build(ws, options);
-                cmd.args(THREADS_FIREFOX_TESTS);
+                cmd.args(ALL_BUT_THE_SOAK);
                 run_in_browser(ws, &mut cmd, "wasm-bindgen-test-runner", Driver::Gecko);
             }
             Step::DemoE2e => {
@@ -524,9 +538,9 @@ const NODE_TEST: &str = "--test";
 /// never started) would keep it alive: the step fails instead of hanging the run.
 const NODE_TEST_FORCE_EXIT: &str = "--test-force-exit";
 
-/// What the threads build runs in Firefox too (cargo target options): all but the soak, which the Chromium run
-/// has.
-const THREADS_FIREFOX_TESTS: [&str; 5] = ["--lib", "--test", "browser", "--test", "worker"];
+/// The test binaries but the soak (cargo target options), for the runs that leave it out: the release build, and
+/// the threads build in Firefox (the Chromium run has its soak).
+const ALL_BUT_THE_SOAK: [&str; 5] = ["--lib", "--test", "browser", "--test", "worker"];
 
 /// The threads build's flags: atomics, and the linker flags wasm-bindgen's threads support expects (shared,
 /// imported memory with a maximum, and the TLS symbols exported).
@@ -541,15 +555,17 @@ const THREADS_RUSTFLAGS: [&str; 8] = [
     "-C link-arg=--export=__tls_base",
 ];
 
-/// Where a step runs: the three lanes run side by side, each step in its lane after the other. The browser
-/// suites spend most of their time waiting on the network and the browser (the soak above all), and the other
-/// lanes' compiles fill that time: the checks, which need no server, compile while the first browser suites
-/// run. Steps that share a build share a lane (the debug suites in Chromium, Firefox and WebKit; the threads
-/// suites; each end-to-end test in Chromium, then in WebKit), and lanes one and two take about as long as each
-/// other.
+/// Where a step runs. The first lane runs before the others, one step after another: the quick native checks,
+/// whose build of the native dependencies the echo server then reuses. Then lanes one and two run side by side,
+/// each step in its lane after the other: the browser suites spend most of their time waiting on the network
+/// and the browser (the soak above all), and the other lane's compiles fill that time. Steps that share a build
+/// share a lane (the debug suites in Chromium, Firefox and WebKit; the threads suites; each end-to-end test in
+/// Chromium, then in WebKit). The Wasm checks come last in lane one, where they fill the time lane two's last
+/// steps wait (rather than first, where they would hold the build directory's lock against the debug suites'
+/// build); the lanes take about as long as each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
-    Checks,
+    First,
     One,
     Two,
 }
@@ -589,7 +605,12 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         display: Ok(None),
     };
 
-    let lanes: Vec<Vec<Step>> = [Lane::Checks, Lane::One, Lane::Two]
+    let mut outcomes: Vec<Outcome> = selected
+        .iter()
+        .filter(|s| s.lane() == Lane::First)
+        .map(|&step| runner.run(step, None, None))
+        .collect();
+    let lanes: Vec<Vec<Step>> = [Lane::One, Lane::Two]
         .into_iter()
         .map(|lane| {
             selected
@@ -623,7 +644,6 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
     };
     let runner = &runner;
     let echo_for = |step: Step| if step.needs_echo_server() { echo } else { None };
-    let mut outcomes = Vec::new();
     if let [lane] = lanes.as_slice() {
         outcomes.extend(
             lane.iter()
