@@ -90,10 +90,10 @@ fn cycles(variable: &str, default: usize) -> usize {
 struct Endpoints(Vec<String>);
 
 impl Endpoints {
-    async fn tagged(tag: &str) -> Endpoints {
-        let endpoints = server_endpoints().await;
+    /// `bases`: the server's endpoints ([`server_endpoints`]).
+    fn tagged(bases: &[String], tag: &str) -> Endpoints {
         Endpoints(
-            endpoints
+            bases
                 .iter()
                 .map(|base| format!("{base}/echo?tag={tag}"))
                 .collect(),
@@ -157,10 +157,11 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
     // byte, URLs included (tags of the same shape): with shorter URLs in the warm-up, the first batch after
     // the serial cycles could need one page more, once, however many cycles ran (seen after a change that
     // only moved code).
+    let bases = server_endpoints().await;
     let (warm_serial, warm_parallel) = (unique_tag("soak-serial"), unique_tag("soak-parallel"));
     let (warm_serial, warm_parallel) = (
-        Endpoints::tagged(&warm_serial).await,
-        Endpoints::tagged(&warm_parallel).await,
+        Endpoints::tagged(&bases, &warm_serial),
+        Endpoints::tagged(&bases, &warm_parallel),
     );
     for i in 0..200 {
         cycle(warm_serial.url(i)).await;
@@ -179,8 +180,8 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
 
     let (serial_tag, parallel_tag) = (unique_tag("soak-serial"), unique_tag("soak-parallel"));
     let (serial_urls, parallel_urls) = (
-        Endpoints::tagged(&serial_tag).await,
-        Endpoints::tagged(&parallel_tag).await,
+        Endpoints::tagged(&bases, &serial_tag),
+        Endpoints::tagged(&bases, &parallel_tag),
     );
     let serial = cycles("BROWSER_WS_SOAK_SERIAL", 10_000);
     for i in 0..serial {

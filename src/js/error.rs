@@ -311,7 +311,8 @@ mod tests {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     //! Covers: every `Error` variant maps to a real JS `Error` with its own `name`, its message, and its fields
-    //! as properties (a JSON-RPC error: the server's message, and `data` parsed); the browser's exceptions keep their name; numbers in messages are written as JS writes them.
+    //! as properties (a JSON-RPC error: the server's message, and `data` parsed); the browser's exceptions keep
+    //! their name; numbers in messages are written as JS writes them.
 
     use std::collections::HashSet;
     use std::time::Duration;

@@ -47,8 +47,11 @@ impl EchoServer {
     /// Builds the server, starts it at `addr` (`HOST:PORT`) and waits for its base URL; `quiet` turns off
     /// its line per connection.
     pub fn start_at(ws: &Workspace, addr: &str, quiet: bool) -> Result<EchoServer, String> {
-        let quiet = if quiet { &["--quiet"][..] } else { &[] };
-        EchoServer::launch(ws, &[&["--addr", addr][..], quiet].concat())
+        let mut args = vec!["--addr", addr];
+        if quiet {
+            args.push("--quiet");
+        }
+        EchoServer::launch(ws, &args)
     }
 
     /// Builds the server, starts it with `args` and waits for its base URL.

@@ -601,6 +601,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         options,
         available: &available,
         tmp: &tmp,
+        echo: None,
         refused_url: None,
         display: Ok(None),
     };
@@ -608,7 +609,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
     let mut outcomes: Vec<Outcome> = selected
         .iter()
         .filter(|s| s.lane() == Lane::First)
-        .map(|&step| runner.run(step, None, None))
+        .map(|&step| runner.run(step, None))
         .collect();
     let lanes: Vec<Vec<Step>> = [Lane::One, Lane::Two]
         .into_iter()
@@ -626,7 +627,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         header("echo server");
         EchoServer::start(ws)
     });
-    let echo = server
+    runner.echo = server
         .as_ref()
         .map(|server| server.as_ref().map(|s| s.url()).map_err(String::as_str));
     if server.is_some() {
@@ -643,12 +644,8 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
         Some(Err(why)) => Err(why.as_str()),
     };
     let runner = &runner;
-    let echo_for = |step: Step| if step.needs_echo_server() { echo } else { None };
     if let [lane] = lanes.as_slice() {
-        outcomes.extend(
-            lane.iter()
-                .map(|&step| runner.run(step, echo_for(step), None)),
-        );
+        outcomes.extend(lane.iter().map(|&step| runner.run(step, None)));
     } else {
         let logs = ws.target_dir().join("xtask-logs");
         std::thread::scope(|scope| {
@@ -658,7 +655,7 @@ pub fn run(ws: &Workspace, options: &TestOptions) -> bool {
                     let logs = &logs;
                     scope.spawn(move || {
                         lane.iter()
-                            .map(|&step| runner.run(step, echo_for(step), Some(logs)))
+                            .map(|&step| runner.run(step, Some(logs)))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -686,6 +683,8 @@ struct StepRunner<'a> {
     available: &'a tools::Availability,
     /// TMPDIR for every step.
     tmp: &'a Path,
+    /// The echo server's URL, or why it did not start (`None` when no selected step needs it).
+    echo: Option<Result<&'a str, &'a str>>,
     /// The run's refused URL, see `Services`.
     refused_url: Option<String>,
     /// The virtual display for WebKit's steps (`None` when none runs), or why it did not start.
@@ -693,10 +692,9 @@ struct StepRunner<'a> {
 }
 
 impl StepRunner<'_> {
-    /// Runs one step. `echo` is the echo server's URL (or why it did not start) for the steps after the
-    /// checks. With `logs`, the step runs alongside others: its output goes to a file in that directory,
-    /// printed in one piece when the step ends.
-    fn run(&self, step: Step, echo: Option<Result<&str, &str>>, logs: Option<&Path>) -> Outcome {
+    /// Runs one step, with the echo server if it needs it. With `logs`, the step runs alongside others: its
+    /// output goes to a file in that directory, printed in one piece when the step ends.
+    fn run(&self, step: Step, logs: Option<&Path>) -> Outcome {
         let log = logs.map(|dir| dir.join(format!("{}.log", step.name())));
         match &log {
             Some(log) => println!("=== {}: started (log: {})", step.name(), log.display()),
@@ -704,6 +702,11 @@ impl StepRunner<'_> {
         }
         let started = Instant::now();
         let result = self.missing_tools(step).and_then(|()| {
+            let echo = if step.needs_echo_server() {
+                self.echo
+            } else {
+                None
+            };
             let services = match echo {
                 Some(Ok(echo_url)) => Some(Services {
                     echo_url,
