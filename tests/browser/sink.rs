@@ -106,10 +106,15 @@ async fn drained_fails_when_the_connection_closes_with_data_buffered_over(transp
     }
     let drained = within("the drain to settle", handle.drained()).await;
     if is_webkit() {
-        // WebKit hands everything to its network process at once and counts it as sent: bufferedAmount is 0
-        // before the drop is seen, so the wait ends well, as bufferedAmount says it should (measured: 64 MiB).
-        assert_eq!(drained, Ok(()));
-        assert_eq!(handle.buffered_amount(), 0);
+        // WebKit hands everything to its network process at once and lowers bufferedAmount when that process
+        // reports back, which races with the drop: mostly bufferedAmount is 0 before the close is seen and the
+        // wait ends well (measured: 64 MiB), but the close can come first (seen in CI). Either way the answer must
+        // agree with bufferedAmount.
+        match drained {
+            Ok(()) => assert_eq!(handle.buffered_amount(), 0, "drained with data buffered"),
+            Err(Error::Closed(close)) => assert_eq!(close.code, CloseCode::ABNORMAL_CLOSURE),
+            other => panic!("expected the drain or the close error, got {other:?}"),
+        }
         return;
     }
     match drained {
