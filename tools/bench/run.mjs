@@ -5,8 +5,8 @@
 // warm-up run each; the table gives each client's median over the repetitions, the spread (half the min..max range, relative
 // to the median) and its speed relative to raw JS measured in the same run. Then: the memory workload (10,000
 // connect/close cycles with browser-ws, on a page of its own that counts listeners and live sockets) and the
-// gzipped sizes of the minimal echo app written four ways: browser-ws's async and callback APIs, gloo-net and
-// web-sys alone (each also run once, to check that it works).
+// gzipped sizes of the minimal echo app written five ways: browser-ws's async and callback APIs, gloo-net,
+// web-sys alone, and the least async client over web-sys (each also run once, to check that it works).
 //
 // Output: the table on stdout; target/bench/results.json, results.md (the README's table) and bench.svg.
 // `node tools/bench/run.mjs --render target/bench/results.json` redraws results.md and bench.svg from the JSON.
@@ -126,6 +126,7 @@ const SIZE_APPS = [
   { id: 'browser-ws-callback', label: 'browser-ws, callback API' },
   { id: 'gloo-net', label: 'gloo-net 0.6' },
   { id: 'web-sys', label: 'web-sys alone' },
+  { id: 'web-sys-async', label: 'web-sys, least async client' },
 ];
 const SIZE_GOAL = 15_000;
 /** The npm package's goal: its Wasm and JS (glue and snippets, as published), gzipped. */
@@ -599,7 +600,7 @@ async function main() {
     }
 
     if (wanted('size')) {
-      log('bench: size: the minimal echo app, four ways');
+      log('bench: size: the minimal echo app, five ways');
       const apps = await sizes();
       const sizePage = await openPage(browser, pageUrl);
       for (const app of apps) {

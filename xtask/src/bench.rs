@@ -2,7 +2,7 @@
 //! gloo-net, in one headless Chromium run.
 //!
 //! Builds, in release mode: the benchmark page's Rust clients (`bench/page`), the npm package (as `cargo xtask
-//! package` makes it) and the minimal echo app written four ways (`bench/size/*`), each through wasm-bindgen and the
+//! package` makes it) and the minimal echo app written five ways (`bench/size/*`), each through wasm-bindgen and the
 //! wasm-opt of tools/node_modules (binaryen), and the echo server; starts the echo server; and runs
 //! tools/bench/run.mjs, which drives the page with playwright-core, prints the table and writes
 //! target/bench/results.json, results.md and bench.svg. The chart is then copied to docs/bench.svg, which the
@@ -27,7 +27,13 @@ use crate::workspace::Workspace;
 const PAGE_CRATE: &str = "bench-page";
 
 /// The minimal echo apps of the size comparison: `bench/size/<name>`, package `bench-size-<name>`.
-const SIZE_APPS: [&str; 4] = ["browser-ws", "browser-ws-callback", "gloo-net", "web-sys"];
+const SIZE_APPS: [&str; 5] = [
+    "browser-ws",
+    "browser-ws-callback",
+    "gloo-net",
+    "web-sys",
+    "web-sys-async",
+];
 
 /// Runs `cargo xtask bench`.
 pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
@@ -90,7 +96,7 @@ pub fn run(ws: &Workspace, options: &BenchOptions) -> Result<(), String> {
 
 /// Builds everything the page loads into `out`: `page/`, `npm/` and `size/<app>/`.
 fn build(ws: &Workspace, out: &Path) -> Result<(), String> {
-    // One cargo invocation, so both cores stay busy over the four crates' shared dependencies.
+    // One cargo invocation, so both cores stay busy over the crates' shared dependencies.
     let mut cargo = ws.cargo();
     cargo.args([
         "build",
