@@ -358,6 +358,7 @@ impl WebSocketClient {
         let events = Events::new()?;
         let socket = WebSocket::open_with_protocols(&url, &protocols).map_err(|e| to_js(&e))?;
         socket.set_binary_type(binary);
+        events.set_origin(&socket.url());
         let mut resolve_closed = None;
         let closed = Promise::new(&mut |resolve, _reject| resolve_closed = Some(resolve));
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {

@@ -79,8 +79,8 @@ export function retarget(event, owner) {
 // One MessageEvent subclass per client, whose target is the client: a received message then costs one
 // construction, with no per-event property definitions (which also turn the event into a slow object).
 const messageEvents = new WeakMap();
-export function messageEvent(owner, data) {
-  if (owner === undefined) return new MessageEvent("message", { data });
+export function messageEvent(owner, data, origin) {
+  if (owner === undefined) return new MessageEvent("message", { data, origin });
   let Class = messageEvents.get(owner);
   if (Class === undefined) {
     Class = class MessageEvent extends globalThis.MessageEvent {
@@ -90,7 +90,16 @@ export function messageEvent(owner, data) {
     };
     messageEvents.set(owner, Class);
   }
-  return new Class("message", { data });
+  return new Class("message", { data, origin });
+}
+
+// A message event's `origin`, as the browser sets it on a WebSocket's: the serialization of the URL's origin.
+export function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
+  }
 }
 "#)]
 extern "C" {
@@ -120,10 +129,15 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn retarget(event: &Event, owner: &JsValue) -> Result<(), JsValue>;
 
-    /// A `MessageEvent` carrying `data` whose `target`, `currentTarget` and `srcElement` are `owner` (unless it
-    /// is `undefined`).
+    /// A `MessageEvent` carrying `data` and `origin` whose `target`, `currentTarget` and `srcElement` are `owner`
+    /// (unless it is `undefined`).
     #[wasm_bindgen(catch, js_name = messageEvent)]
-    fn message_event(owner: &JsValue, data: &JsValue) -> Result<Event, JsValue>;
+    fn message_event(owner: &JsValue, data: &JsValue, origin: &JsValue) -> Result<Event, JsValue>;
+
+    /// The origin of `url` (`"ws://host:port"`), or `""` if it cannot be parsed: a JS string, held once and
+    /// given to every message event.
+    #[wasm_bindgen(js_name = originOf)]
+    fn origin_of(url: &str) -> JsValue;
 
     /// An `EventTarget`, for the methods below.
     #[wasm_bindgen(js_name = EventTarget)]
@@ -193,6 +207,8 @@ pub(crate) struct Events {
     /// The client's JS object: `event.target` and `this` for listeners, kept alive while events may come, and
     /// still the target of the events the page dispatches after that.
     owner: RefCell<Option<Held>>,
+    /// The `origin` of the message events: the connection's, as on a DOM `WebSocket`'s (`""` until set).
+    origin: RefCell<JsValue>,
 }
 
 impl Events {
@@ -200,7 +216,13 @@ impl Events {
         Ok(Self {
             target: RefCell::new(Held::Strong(EventTarget::new()?.into())),
             owner: RefCell::new(None),
+            origin: RefCell::new(JsValue::from_str("")),
         })
+    }
+
+    /// Gives the message events from now on the origin of `url`, the connection's URL.
+    pub(crate) fn set_origin(&self, url: &str) {
+        *self.origin.borrow_mut() = origin_of(url);
     }
 
     /// The target; `None` only once the client's JS object has been collected (when nothing can call it).
@@ -378,7 +400,8 @@ impl Events {
             return;
         };
         let owner = self.owner().unwrap_or(JsValue::UNDEFINED);
-        if let Ok(event) = message_event(&owner, data) {
+        let event = message_event(&owner, data, &self.origin.borrow());
+        if let Ok(event) = event {
             let _ = target.dispatch_event(&event);
         }
     }

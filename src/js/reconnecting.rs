@@ -707,7 +707,14 @@ async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: 
         .await;
         match report {
             None => break,
-            Some(Report::State(state)) => shared.state_changed(&state),
+            Some(Report::State(state)) => {
+                if state == ClientState::Open {
+                    if let Some(connection) = client.handle().connection() {
+                        shared.events.set_origin(&connection.url());
+                    }
+                }
+                shared.state_changed(&state);
+            }
             Some(Report::Message(Ok(message))) => shared.received(&message),
             Some(Report::Message(Err(error))) => {
                 shared.fanout.borrow_mut().end(Some(to_js(&error)));

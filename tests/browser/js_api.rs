@@ -1,19 +1,20 @@
 //! The JS-facing API (the `js` feature), called through its Rust signatures with the `JsValue`s JS would pass.
 //!
-//! Covers: `WebSocketClient.connect` resolves once open, text round-trips through `send` and a
-//! `MessageIterator`, `close(code, reason)` resolves with the close event; every bad close code (1005, 5000, NaN,
-//! -1, 1.5, 70000, Infinity) is an `InvalidCloseCodeError` carrying the code as given, a non-number a
-//! `TypeError`, a 124-byte reason a `CloseReasonTooLongError`, and the connection stays open; connect failures
-//! are named (`ConnectionClosedError` 1006 for a refused port, `InvalidUrlError`, `ConnectTimeoutError`,
-//! `TypeError` for a number as URL); `send` refuses wrong types (`TypeError`) and a connecting socket
-//! (`NotOpenError` with `readyState`); the reconnecting client queues, throws `QueueFullError` with the message
-//! attached, and hands back the unsent; its options are checked (`RangeError`, `TypeError`, `receiveQueue` and `sendWatermarks` too, and
+//! Covers: `WebSocketClient.connect` resolves once open, text round-trips through `send` and a `MessageIterator`,
+//! `close(code, reason)` resolves with the close event; every bad close code (1005, 5000, NaN, -1, 1.5, 70000,
+//! Infinity) is an `InvalidCloseCodeError` carrying the code as given, a non-number a `TypeError`, a 124-byte
+//! reason a `CloseReasonTooLongError`, and the connection stays open; connect failures are named
+//! (`ConnectionClosedError` 1006 for a refused port, `InvalidUrlError`, `ConnectTimeoutError`, `TypeError` for a
+//! number as URL); `send` refuses wrong types (`TypeError`) and a connecting socket (`NotOpenError` with
+//! `readyState`); the reconnecting client queues, throws `QueueFullError` with the message attached, and hands back
+//! the unsent; its options are checked (`RangeError`, `TypeError`, `receiveQueue` and `sendWatermarks` too, and
 //! partysocket's names for the same settings, which may not be given together with this package's), and it queues
-//! above `sendWatermarks.high`; in acknowledged
-//! mode a throwing `tag` hands the message back (delivery through a dropping server is tested from JS in
-//! tools/e2e/js-package), and what it throws is read safely (an iframe's error keeps its name, a hostile `Proxy`
-//! cannot break out, the value is the `cause`); `isError`; dropping a client closes its connection on the server.
-//! The same API as JS sees it, through the package wasm-pack builds, is tested in tools/e2e/js-package.test.mjs.
+//! above `sendWatermarks.high`; in acknowledged mode a throwing `tag` hands the message back (delivery through a
+//! dropping server is tested from JS in tools/e2e/js-package), and what it throws is read safely (an iframe's error
+//! keeps its name, a hostile `Proxy` cannot break out, the value is the `cause`); `isError`; dropping a client
+//! closes its connection on the server; a message event's `origin` is the one the browser gives its own socket's,
+//! for both clients. The same API as JS sees it, through the package wasm-pack builds, is tested in
+//! tools/e2e/js-package.test.mjs.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
 use std::time::Duration;
@@ -109,6 +110,55 @@ async fn connect_send_iterate_close() {
     assert_eq!(client.ready_state(), 3);
     let end = resolve(messages.next()).await.expect("the end");
     assert_eq!(get(&end, "done").as_bool(), Some(true));
+}
+
+/// The first event that `add` registers the listener it is given for (a promise's `resolve`: later events
+/// change nothing).
+fn first_event(add: impl FnOnce(JsValue)) -> Promise {
+    let mut resolve = JsValue::UNDEFINED;
+    let promise = Promise::new(&mut |resolved, _| resolve = resolved.into());
+    add(resolve);
+    promise
+}
+
+#[wasm_bindgen_test]
+async fn a_message_event_has_the_servers_origin() {
+    let route = "/greet?text=hi";
+    // What the browser sets on its own WebSocket's message events.
+    let raw = web_sys::WebSocket::new(&url(route)).expect("a valid URL");
+    let raw_message = first_event(|listener| {
+        raw.add_event_listener_with_callback("message", listener.unchecked_ref())
+            .expect("listens")
+    });
+    let origin = get(&resolve(raw_message).await.expect("a message"), "origin");
+    let _ = raw.close();
+    assert!(
+        origin.as_string().is_some_and(|o| o.starts_with("ws")),
+        "the browser's origin: {origin:?}"
+    );
+
+    let client = WebSocketClient::construct(string(&url(route)), None).expect("a valid URL");
+    let add: js_sys::Function = get(&client, "addEventListener").unchecked_into();
+    let message = first_event(|listener| {
+        add.call2(&client, &string("message"), &listener)
+            .expect("listens");
+    });
+    let event = resolve(message).await.expect("a message");
+    assert_eq!(get(&event, "origin"), origin, "WebSocketClient");
+    let close: js_sys::Function = get(&client, "close").unchecked_into();
+    close.call0(&client).expect("closes");
+
+    let reconnecting = ReconnectingWebSocketClient::new(string(&url(route)), None).expect("starts");
+    let message = first_event(|listener| {
+        reconnecting
+            .add_event_listener(string("message"), listener, JsValue::UNDEFINED)
+            .expect("listens")
+    });
+    let event = resolve(message).await.expect("a message");
+    assert_eq!(get(&event, "origin"), origin, "ReconnectingWebSocketClient");
+    resolve(reconnecting.close(None, None).expect("closes"))
+        .await
+        .expect("closed");
 }
 
 #[wasm_bindgen_test]

@@ -706,7 +706,7 @@ window.cases = {
     return 'ok';
   },
 
-  /** The DOM's WebSocket semantics: target and this, constants, dispatchEvent, on<type> order and identity. */
+  /** The DOM's WebSocket semantics: target and this, constants, dispatchEvent, on<type> order and identity, a message's origin. */
   async domParity(base, refusedUrl) {
     for (const Class of [WebSocketClient, ReconnectingWebSocketClient]) {
       same([Class.CONNECTING, Class.OPEN, Class.CLOSING, Class.CLOSED], [0, 1, 2, 3], `${Class.name} constants`);
@@ -727,8 +727,19 @@ window.cases = {
       seen.push(`onmessage:${this === client}:${event.data}`);
     };
     const greeted = new Promise((resolve) => client.addEventListener('message', resolve, { once: true }));
-    await within(5000, greeted, 'the greeting');
+    const greeting = await within(5000, greeted, 'the greeting');
     same(seen, ['first', 'onmessage:true:hi', 'shared:message', 'this:true:true:true'], 'listener order, this, target');
+    // A message's origin is the server's, as the browser sets it on its own WebSocket's message events.
+    const firstMessage = (target) => new Promise((resolve) => target.addEventListener('message', resolve, { once: true }));
+    const raw = new WebSocket(`${base}/greet?text=hi`);
+    const rawOrigin = (await within(5000, firstMessage(raw), 'the raw socket\'s greeting')).origin;
+    raw.close();
+    check(rawOrigin.startsWith('ws'), `the browser's origin: ${rawOrigin}`);
+    same(greeting.origin, rawOrigin, 'a message event\'s origin');
+    const reconnecting = new ReconnectingWebSocketClient(`${base}/greet?text=hi`);
+    const reconnectingGreeting = await within(5000, firstMessage(reconnecting), 'the reconnecting client\'s greeting');
+    same(reconnectingGreeting.origin, rawOrigin, 'the reconnecting client\'s message origin');
+    await reconnecting.close();
     // dispatchEvent reaches the same listeners with the client as target, and reports preventDefault.
     seen.length = 0;
     const custom = new Event('custom', { cancelable: true });
