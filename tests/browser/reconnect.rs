@@ -458,15 +458,17 @@ async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs_over(transport: T
     let mut client = ReconnectingClient::builder(&url("/echo"))
         .transport(transport)
         .heartbeat(
-            Heartbeat::new(ms(50), ms(500), "ping").with_pong(|m| m.as_text() == Some("ping")),
+            Heartbeat::new(ms(50), ms(1000), "ping").with_pong(|m| m.as_text() == Some("ping")),
         )
         .start();
     let handle = client.handle().clone();
     let mut states = handle.state_changes();
     wait_for(&mut states, |s| *s == ClientState::Open).await;
-    // Several pings, all answered (the echo server sends each back).
-    until("five answered pings", || {
-        handle.connection().map_or(0, |c| c.received_messages()) >= 5
+    // Pings for longer than the timeout, all answered (the echo server sends each back): unanswered, the first
+    // would have ended the connection by the 21st. (A timeout of 20 intervals, so that a loaded page is no
+    // reason to give up.)
+    until("thirty answered pings", || {
+        handle.connection().map_or(0, |c| c.received_messages()) >= 30
     })
     .await;
     handle.try_send("data").expect("sends");
@@ -481,7 +483,7 @@ async fn the_heartbeat_keeps_a_live_connection_and_hides_pongs_over(transport: T
         "no state change since Open: no reconnect happened"
     );
     assert!(
-        handle.connection().expect("open").received_messages() >= 5,
+        handle.connection().expect("open").received_messages() >= 30,
         "pings were answered"
     );
 }

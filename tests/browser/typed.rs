@@ -254,7 +254,7 @@ async fn requests_awaiting_a_reply_are_bounded() {
         let (rpc, slept) = (rpc.clone(), slept.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let reply = rpc
-                .call::<_, u8>("sleep", &json!({"ms": 300, "value": 1}))
+                .call::<_, u8>("sleep", &json!({"ms": 2000, "value": 1}))
                 .await;
             slept.borrow_mut().push(reply);
         });

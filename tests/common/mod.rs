@@ -65,18 +65,58 @@ pub fn is_webkit() -> bool {
 }
 
 /// Resolves after `duration`, using the global `setTimeout` (works in windows and workers).
-pub async fn sleep(duration: Duration) {
-    let millis = duration.as_millis() as f64;
+pub fn sleep(duration: Duration) -> Sleep {
+    let global = js_sys::global();
+    let timer = |name: &str| -> Function {
+        Reflect::get(&global, &JsValue::from_str(name))
+            .expect("timers exist")
+            .unchecked_into()
+    };
+    let mut id = JsValue::UNDEFINED;
     let promise = Promise::new(&mut |resolve, _reject| {
-        let set_timeout: Function =
-            Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
-                .expect("setTimeout exists")
-                .unchecked_into();
-        set_timeout
-            .call2(&JsValue::NULL, &resolve, &JsValue::from_f64(millis))
+        id = timer("setTimeout")
+            .call2(
+                &JsValue::NULL,
+                &resolve,
+                &JsValue::from_f64(duration.as_millis() as f64),
+            )
             .expect("setTimeout works");
     });
-    JsFuture::from(promise).await.expect("timer resolves");
+    Sleep {
+        id,
+        clear_timeout: timer("clearTimeout"),
+        promise: JsFuture::from(promise),
+    }
+}
+
+/// A [`sleep`]: its timer is cleared when it is dropped, so that a [`within`] whose future won first leaves no
+/// timer behind (a test that awaits 100,000 messages would otherwise leave 100,000 timers that all fire, into
+/// Wasm, during the tests after it).
+pub struct Sleep {
+    id: JsValue,
+    clear_timeout: Function,
+    promise: JsFuture,
+}
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.promise)
+            .poll(cx)
+            .map(|result| {
+                result.expect("timer resolves");
+            })
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        let _ = self.clear_timeout.call1(&JsValue::NULL, &self.id);
+    }
 }
 
 /// Lets the event being dispatched reach every listener. A test resumes in a microtask, which the browser runs
