@@ -400,8 +400,9 @@ impl Events {
             return;
         };
         let owner = self.owner().unwrap_or(JsValue::UNDEFINED);
-        let event = message_event(&owner, data, &self.origin.borrow());
-        if let Ok(event) = event {
+        // Cloned first: constructing the event can run page code (a replaced `MessageEvent`).
+        let origin = self.origin.borrow().clone();
+        if let Ok(event) = message_event(&owner, data, &origin) {
             let _ = target.dispatch_event(&event);
         }
     }

@@ -123,8 +123,10 @@ async fn backpressure_slows_the_server_and_loses_nothing() {
         assert!(text.starts_with(&format!("{i}:")), "message {i} in order");
         if i == FLOOD_COUNT / 8 {
             // 2.5 MiB taken, 17.5 MiB to go: more than the buffers on the way hold (loopback's socket buffers and
-            // the browser's own, a few MiB). Held back, the server cannot finish while the reader pauses; without
-            // backpressure the browser takes all 20 MiB off loopback in well under the pause.
+            // the browser's own, a few MiB; measured so on this machine, whose tcp_rmem maximum is 32 MiB: a
+            // kernel with larger buffers than that could hold the rest and fail this wrongly).
+            // Held back, the server cannot finish while the reader pauses; without backpressure the browser takes
+            // all 20 MiB off loopback in well under the pause.
             sleep(Duration::from_millis(1500)).await;
             assert_eq!(
                 server_flood_ms(&tag).await,

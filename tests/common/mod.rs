@@ -2,6 +2,11 @@
 //! callbacks into awaitable events.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use browser_ws::reconnect::{ClientState, StateChanges};
@@ -9,7 +14,8 @@ use browser_ws::{CloseEvent, EventListener, Message, WebSocket};
 use futures::channel::mpsc;
 use futures::future::{select, Either};
 use futures::StreamExt;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -66,56 +72,75 @@ pub fn is_webkit() -> bool {
 
 /// Resolves after `duration`, using the global `setTimeout` (works in windows and workers).
 pub fn sleep(duration: Duration) -> Sleep {
-    let global = js_sys::global();
-    let timer = |name: &str| -> Function {
-        Reflect::get(&global, &JsValue::from_str(name))
-            .expect("timers exist")
-            .unchecked_into()
+    let state = Rc::new(RefCell::new(SleepState::default()));
+    let callback = {
+        let state = state.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let waker = {
+                let mut state = state.borrow_mut();
+                state.fired = true;
+                state.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        })
     };
-    let mut id = JsValue::UNDEFINED;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        id = timer("setTimeout")
-            .call2(
-                &JsValue::NULL,
-                &resolve,
-                &JsValue::from_f64(duration.as_millis() as f64),
-            )
-            .expect("setTimeout works");
-    });
+    let id = global_function("setTimeout")
+        .call2(
+            &JsValue::NULL,
+            callback.as_ref(),
+            &JsValue::from_f64(duration.as_millis() as f64),
+        )
+        .expect("setTimeout works");
     Sleep {
         id,
-        clear_timeout: timer("clearTimeout"),
-        promise: JsFuture::from(promise),
+        state,
+        _callback: callback,
     }
 }
 
-/// A [`sleep`]: its timer is cleared when it is dropped, so that a [`within`] whose future won first leaves no
-/// timer behind (a test that awaits 100,000 messages would otherwise leave 100,000 timers that all fire, into
-/// Wasm, during the tests after it).
-pub struct Sleep {
-    id: JsValue,
-    clear_timeout: Function,
-    promise: JsFuture,
+/// A function of the global object (`setTimeout`, `clearTimeout`).
+fn global_function(name: &str) -> Function {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .expect("the global object has it")
+        .unchecked_into()
 }
 
-impl std::future::Future for Sleep {
+/// A [`sleep`]: dropped before it fires, it clears its timer and frees its callback, so that a [`within`] whose
+/// future won leaves nothing behind (a test that awaits 100,000 messages would otherwise leave 100,000 timers
+/// that all fire, into Wasm, during the tests after it).
+pub struct Sleep {
+    id: JsValue,
+    state: Rc<RefCell<SleepState>>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+#[derive(Default)]
+struct SleepState {
+    fired: bool,
+    waker: Option<Waker>,
+}
+
+impl Future for Sleep {
     type Output = ();
 
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        std::pin::Pin::new(&mut self.promise)
-            .poll(cx)
-            .map(|result| {
-                result.expect("timer resolves");
-            })
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state.borrow_mut();
+        if state.fired {
+            return Poll::Ready(());
+        }
+        state.waker = Some(cx.waker().clone());
+        Poll::Pending
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        let _ = self.clear_timeout.call1(&JsValue::NULL, &self.id);
+        // Once it has fired, its id may name another timer.
+        if !self.state.borrow().fired {
+            let _ = global_function("clearTimeout").call1(&JsValue::NULL, &self.id);
+        }
     }
 }
 
