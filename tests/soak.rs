@@ -106,6 +106,11 @@ impl Endpoints {
         &self.0[i % self.0.len()]
     }
 
+    /// `size` connect/close cycles at once, the endpoints taking turns.
+    async fn batch(&self, size: usize) {
+        join_all((0..size).map(|i| cycle(self.url(i)))).await;
+    }
+
     /// `cycles` connect/close cycles in one serial chain per endpoint, the chains side by side; each chain does
     /// its share, the first ones one more when `cycles` does not divide evenly.
     async fn serial_chains(&self, cycles: usize) {
@@ -176,7 +181,7 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
         Endpoints::tagged(&bases, &warm_parallel),
     );
     warm_serial.serial_chains(200).await;
-    join_all((0..100).map(|i| cycle(warm_parallel.url(i)))).await;
+    warm_parallel.batch(100).await;
     settle_garbage().await;
     let memory_before = memory_bytes();
     assert_eq!(listeners(), 0, "no listener is left after the warm-up");
@@ -197,7 +202,7 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
     serial_urls.serial_chains(serial).await;
     let batches = cycles("BROWSER_WS_SOAK_BATCHES", 10);
     for _ in 0..batches {
-        join_all((0..100).map(|i| cycle(parallel_urls.url(i)))).await;
+        parallel_urls.batch(100).await;
     }
 
     settle_garbage().await;

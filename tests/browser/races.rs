@@ -9,7 +9,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    server_sees_client_close, server_stats, sleep, unique_tag, until, url, within, Event, Recorder,
+    eventually, server_sees_client_close, server_stats, sleep, unique_tag, until, url, within,
+    Event, Recorder,
 };
 use browser_ws::connection::Connection;
 use browser_ws::{connect, Message, ReadyState, WebSocket};
@@ -40,10 +41,8 @@ async fn open_wins_over_a_connect_timeout_that_fired_in_the_same_turn() {
         .connect();
     // Not polled meanwhile: by the time it is, both the open event and the timer have happened. (The server
     // seeing it open comes just before the browser's open event; however late the handshake, the wait follows.)
-    within("the server to see it open", async {
-        while server_stats(&tag).await.0 != 1 {
-            sleep(Duration::from_millis(20)).await;
-        }
+    eventually("the server to see it open", || async {
+        (server_stats(&tag).await.0 == 1).then_some(())
     })
     .await;
     // Time for the handshake's reply to reach the browser, however loaded the machine (the timer fired long ago).

@@ -26,8 +26,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 use crate::common::{
-    auto_transport, blob_bytes, server_flood_ms, server_sees_all_closed, server_sees_client_close,
-    server_stats, sleep, unique_tag, until, url, within,
+    auto_transport, blob_bytes, eventually, server_flood_ms, server_sees_all_closed,
+    server_sees_client_close, server_stats, sleep, unique_tag, until, url, within,
 };
 
 #[wasm_bindgen_test]
@@ -139,12 +139,7 @@ async fn backpressure_slows_the_server_and_loses_nothing() {
     assert_eq!(connection.handle().dropped_messages(), 0);
     assert_eq!(connection.handle().received_messages(), FLOOD_COUNT as u64);
     // And it did finish, once the reader had taken the rest.
-    within("the server to finish", async {
-        while server_flood_ms(&tag).await.is_none() {
-            sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    eventually("the server to finish", || server_flood_ms(&tag)).await;
 }
 
 #[wasm_bindgen_test]
@@ -236,10 +231,8 @@ async fn a_paused_stream_connect_dropped_unpolled_closes_with_1000() {
     .transport(Transport::Stream)
     .receive_queue(1, Overflow::Backpressure)
     .connect();
-    within("the server to see it open", async {
-        while server_stats(&tag).await != (1, 1) {
-            sleep(Duration::from_millis(20)).await;
-        }
+    eventually("the server to see it open", || async {
+        (server_stats(&tag).await == (1, 1)).then_some(())
     })
     .await;
     // Time for the handshake's reply to reach the browser and the reader to fill the queue, however loaded the

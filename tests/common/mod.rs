@@ -16,6 +16,7 @@ use futures::future::{select, Either};
 use futures::StreamExt;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -86,13 +87,8 @@ pub fn sleep(duration: Duration) -> Sleep {
             }
         })
     };
-    let id = global_function("setTimeout")
-        .call2(
-            &JsValue::NULL,
-            callback.as_ref(),
-            &JsValue::from_f64(duration.as_millis() as f64),
-        )
-        .expect("setTimeout works");
+    let millis = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let id = set_timeout(callback.as_ref().unchecked_ref(), millis);
     Sleep {
         id,
         state,
@@ -100,11 +96,14 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// A function of the global object (`setTimeout`, `clearTimeout`).
-fn global_function(name: &str) -> Function {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
-        .expect("the global object has it")
-        .unchecked_into()
+#[wasm_bindgen]
+extern "C" {
+    // The global object's timers, as in windows and workers alike (as src/timer.rs binds them).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, millis: i32) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
 }
 
 /// A [`sleep`]: dropped before it fires, it clears its timer and frees its callback, so that a [`within`] whose
@@ -139,7 +138,7 @@ impl Drop for Sleep {
     fn drop(&mut self) {
         // Once it has fired, its id may name another timer.
         if !self.state.borrow().fired {
-            let _ = global_function("clearTimeout").call1(&JsValue::NULL, &self.id);
+            clear_timeout(&self.id);
         }
     }
 }
@@ -318,15 +317,27 @@ pub async fn server_received(tag: &str) -> u64 {
     field(&stats_reply(tag).await, "received").expect("a count")
 }
 
-/// Waits until the server has seen a close frame from a client with `tag`, and returns its code.
-pub async fn server_sees_client_close(tag: &str) -> u16 {
-    within("the server to see the client's close frame", async {
+/// Asks `ask` every 50 ms (the server, mostly) until it answers `Some`, and returns the answer; fails the test
+/// with `what` after [`EVENT_TIMEOUT`].
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    mut ask: impl FnMut() -> F,
+) -> T {
+    within(what, async {
         loop {
-            if let Some(code) = server_last_client_close(tag).await {
-                return code;
+            if let Some(answer) = ask().await {
+                return answer;
             }
             sleep(Duration::from_millis(50)).await;
         }
+    })
+    .await
+}
+
+/// Waits until the server has seen a close frame from a client with `tag`, and returns its code.
+pub async fn server_sees_client_close(tag: &str) -> u16 {
+    eventually("the server to see the client's close frame", || {
+        server_last_client_close(tag)
     })
     .await
 }
@@ -374,10 +385,8 @@ fn field(text: &str, name: &str) -> Option<u64> {
 
 /// Waits until the server counts no open connection with `tag`; fails the test after [`EVENT_TIMEOUT`].
 pub async fn server_sees_all_closed(tag: &str) {
-    within("the server to see every connection closed", async {
-        while server_stats(tag).await.0 != 0 {
-            sleep(Duration::from_millis(50)).await;
-        }
+    eventually("the server to see every connection closed", || async {
+        (server_stats(tag).await.0 == 0).then_some(())
     })
     .await
 }
