@@ -386,12 +386,14 @@ async fn the_reconnecting_client_queues_above_its_send_watermark() {
         object(r#"{"sendWatermarks": {"high": 1024, "low": 0}, "receiveQueue": {"capacity": 8}}"#),
     )
     .expect("started");
-    let opened = Promise::new(&mut |resolve, _| {
-        let options = js_sys::Object::new();
-        Reflect::set(&options, &string("once"), &JsValue::TRUE).expect("settable");
+    let opened = first_event(|listener| {
         client
-            .add_event_listener(string("open"), resolve.into(), options.into())
-            .expect("listens");
+            .add_event_listener(
+                string("open"),
+                listener,
+                object(r#"{"once": true}"#).expect("JSON"),
+            )
+            .expect("listens")
     });
     resolve(opened).await.expect("opens");
     let big: JsValue = js_sys::Uint8Array::new_with_length(64 << 10).into();
