@@ -50,6 +50,9 @@ function isNamed(error, name, properties = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The next `type` event `target` fires. */
+const nextEvent = (target, type) => new Promise((resolve) => target.addEventListener(type, resolve, { once: true }));
+
 /** Resolves with `promise`, or fails after `ms`. */
 function within(ms, promise, what) {
   return Promise.race([
@@ -203,9 +206,9 @@ window.cases = {
       client.onclose = (event) => resolve(event);
     });
     check(typeof client.onmessage === 'function', 'onmessage reads back');
-    await within(5000, new Promise((resolve) => client.addEventListener('message', resolve, { once: true })), 'greeting');
+    await within(5000, nextEvent(client, 'message'), 'greeting');
     client.send('again');
-    await within(5000, new Promise((resolve) => client.addEventListener('message', resolve, { once: true })), 'echo');
+    await within(5000, nextEvent(client, 'message'), 'echo');
     client.onmessage = null;
     same(client.onmessage, null, 'onmessage cleared');
     const wrong = await failure(() => {
@@ -431,7 +434,7 @@ window.cases = {
     const [first, second] = await within(5000, take(messages, 2), 'the queued messages, echoed');
     same(first, 'queued 1', 'queued text delivered');
     same(await bytesOf(second), [1, 2], 'queued bytes delivered');
-    await within(5000, new Promise((resolve) => client.addEventListener('open', resolve, { once: true })), 'reopen');
+    await within(5000, nextEvent(client, 'open'), 'reopen');
     same(client.state, 'open', 'open state');
     same(client.url, `${base}/echo`, 'the provided URL');
     same(client.send('direct'), 'sent', 'send while open');
@@ -498,7 +501,7 @@ window.cases = {
       maxReconnectionDelay: 10,
       minUptime: 300,
     });
-    await within(5000, new Promise((resolve) => flaky.addEventListener('open', resolve, { once: true })), 'open');
+    await within(5000, nextEvent(flaky, 'open'), 'open');
     same(flaky.retryCount, 2, 'two failed attempts before this connection');
     await sleep(400);
     same(flaky.retryCount, 0, 'and none once it stayed up for minUptime');
@@ -525,7 +528,7 @@ window.cases = {
     same(client.send('early'), 'queued', 'a send while idle is queued');
     await sleep(200);
     same([calls, (await stats(base, tag)).total, events], [0, 0, []], 'nothing connects while idle');
-    const opened = () => new Promise((resolve) => client.addEventListener('open', resolve, { once: true }));
+    const opened = () => nextEvent(client, 'open');
     let open = opened();
     client.reconnect();
     await within(5000, open, 'open after reconnect()');
@@ -664,7 +667,7 @@ window.cases = {
     });
     const messages = echo.messages();
     // Pings go out every 30 ms once open, and come back as pongs: a few have by the time 'real' is sent.
-    await within(5000, new Promise((resolve) => echo.addEventListener('open', resolve, { once: true })), 'open');
+    await within(5000, nextEvent(echo, 'open'), 'open');
     await sleep(150);
     echo.send('real');
     same(await within(2000, take(messages, 1), 'a real message'), ['real'], 'pongs are kept out of the messages');
@@ -726,18 +729,17 @@ window.cases = {
     client.onmessage = function (event) {
       seen.push(`onmessage:${this === client}:${event.data}`);
     };
-    const greeted = new Promise((resolve) => client.addEventListener('message', resolve, { once: true }));
+    const greeted = nextEvent(client, 'message');
     const greeting = await within(5000, greeted, 'the greeting');
     same(seen, ['first', 'onmessage:true:hi', 'shared:message', 'this:true:true:true'], 'listener order, this, target');
     // A message's origin is the server's, as the browser sets it on its own WebSocket's message events.
-    const firstMessage = (target) => new Promise((resolve) => target.addEventListener('message', resolve, { once: true }));
     const raw = new WebSocket(`${base}/greet?text=hi`);
-    const rawOrigin = (await within(5000, firstMessage(raw), 'the raw socket\'s greeting')).origin;
+    const rawOrigin = (await within(5000, nextEvent(raw, 'message'), 'the raw socket\'s greeting')).origin;
     raw.close();
     check(rawOrigin.startsWith('ws'), `the browser's origin: ${rawOrigin}`);
     same(greeting.origin, rawOrigin, 'a message event\'s origin');
     const reconnecting = new ReconnectingWebSocketClient(`${base}/greet?text=hi`);
-    const reconnectingGreeting = await within(5000, firstMessage(reconnecting), 'the reconnecting client\'s greeting');
+    const reconnectingGreeting = await within(5000, nextEvent(reconnecting, 'message'), 'the reconnecting client\'s greeting');
     same(reconnectingGreeting.origin, rawOrigin, 'the reconnecting client\'s message origin');
     await reconnecting.close();
     // dispatchEvent reaches the same listeners with the client as target, and reports preventDefault.
@@ -854,7 +856,7 @@ window.cases = {
       const first = client.messages().next();
       await collectGarbage();
       if (client.readyState !== client.OPEN) {
-        await within(5000, new Promise((resolve) => client.addEventListener('open', resolve, { once: true })), 'open');
+        await within(5000, nextEvent(client, 'open'), 'open');
       }
       client.send('kept');
       same(await within(2000, first, 'a next() whose iterator was collected'), { value: 'kept', done: false }, 'delivered');
@@ -1041,7 +1043,7 @@ window.cases = {
       },
     });
     await attempt('a protocols provider calling reconnect() and send()', () =>
-      within(5000, new Promise((resolve) => steering.addEventListener('open', resolve, { once: true })), 'open'));
+      within(5000, nextEvent(steering, 'open'), 'open'));
     same(steering.protocol, 'steered', 'the steered client opens');
     await steering.close();
     await attempt('connect with a Proxy of options', () => WebSocketClient.connect(`${base}/echo`, proxy(client)).then((c) => c.close()));
