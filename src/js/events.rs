@@ -17,6 +17,7 @@
 //! it.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Object, WeakRef};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -207,8 +208,9 @@ pub(crate) struct Events {
     /// The client's JS object: `event.target` and `this` for listeners, kept alive while events may come, and
     /// still the target of the events the page dispatches after that.
     owner: RefCell<Option<Held>>,
-    /// The `origin` of the message events: the connection's, as on a DOM `WebSocket`'s (`""` until set).
-    origin: RefCell<JsValue>,
+    /// The `origin` of the message events: the connection's, as on a DOM `WebSocket`'s (`""` until set). In an
+    /// `Rc`, so that a message takes it without a JS call (cloning a `JsValue` is one).
+    origin: RefCell<Rc<JsValue>>,
 }
 
 impl Events {
@@ -216,13 +218,13 @@ impl Events {
         Ok(Self {
             target: RefCell::new(Held::Strong(EventTarget::new()?.into())),
             owner: RefCell::new(None),
-            origin: RefCell::new(JsValue::from_str("")),
+            origin: RefCell::new(Rc::new(JsValue::from_str(""))),
         })
     }
 
     /// Gives the message events from now on the origin of `url`, the connection's URL.
     pub(crate) fn set_origin(&self, url: &str) {
-        *self.origin.borrow_mut() = origin_of(url);
+        *self.origin.borrow_mut() = Rc::new(origin_of(url));
     }
 
     /// The target; `None` only once the client's JS object has been collected (when nothing can call it).
@@ -401,7 +403,7 @@ impl Events {
         };
         let owner = self.owner().unwrap_or(JsValue::UNDEFINED);
         // Cloned first: constructing the event can run page code (a replaced `MessageEvent`).
-        let origin = self.origin.borrow().clone();
+        let origin = Rc::clone(&self.origin.borrow());
         if let Ok(event) = message_event(&owner, data, &origin) {
             let _ = target.dispatch_event(&event);
         }
