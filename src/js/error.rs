@@ -19,7 +19,8 @@ const NAMES = [
   "InvalidUrlError", "InvalidProtocolError", "SecurityError", "InvalidCloseCodeError", "CloseReasonTooLongError",
   "NotOpenError", "ConnectionClosedError", "ReceiveOverflowError", "ConnectTimeoutError", "ImageTooLargeError",
   "ImageTooManyPixelsError", "ImageDecodeError", "ImageEncodeError", "QueueFullError", "HeartbeatTimeoutError",
-  "GaveUpError",
+  "GaveUpError", "EncodeError", "DecodeError", "RequestTimeoutError", "TooManyRequestsError", "UnknownReplyError",
+  "RpcError",
 ];
 const classes = {};
 for (const name of NAMES) {
@@ -33,13 +34,16 @@ export const {
   InvalidUrlError, InvalidProtocolError, SecurityError, InvalidCloseCodeError, CloseReasonTooLongError,
   NotOpenError, ConnectionClosedError, ReceiveOverflowError, ConnectTimeoutError, ImageTooLargeError,
   ImageTooManyPixelsError, ImageDecodeError, ImageEncodeError, QueueFullError, HeartbeatTimeoutError,
-  GaveUpError,
+  GaveUpError, EncodeError, DecodeError, RequestTimeoutError, TooManyRequestsError, UnknownReplyError, RpcError,
 } = classes;
 
 export function makeError(name, message, cause) {
   // As `new Error(message, { cause })` does: an own, non-enumerable `cause`, only when there is one.
   const options = cause === undefined ? undefined : { cause };
-  const Class = classes[name] ?? builtins[name];
+  // The DOM's `SyntaxError` is a `DOMException` of that name, not the built-in class: only a thrown
+  // `SyntaxError` (from `JSON.parse` in a callback, say) makes one.
+  const syntax = name === "SyntaxError" && cause instanceof SyntaxError ? SyntaxError : undefined;
+  const Class = classes[name] ?? builtins[name] ?? syntax;
   if (Class !== undefined) return new Class(message, options);
   const error = new Error(message, options);
   error.name = name;
@@ -89,6 +93,18 @@ extern "C" {
     fn HeartbeatTimeoutError();
     #[wasm_bindgen(reexport, skip_typescript)]
     fn GaveUpError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn EncodeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn DecodeError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn RequestTimeoutError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn TooManyRequestsError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn UnknownReplyError();
+    #[wasm_bindgen(reexport, skip_typescript)]
+    fn RpcError();
 }
 
 /// The `name` of the error for a close code a client may not send.

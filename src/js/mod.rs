@@ -364,17 +364,17 @@ export class HeartbeatTimeoutError extends Error { name: "HeartbeatTimeoutError"
 export class GaveUpError extends Error { name: "GaveUpError" }
 
 /** Params that JSON cannot hold. */
-export interface EncodeError extends Error { name: "EncodeError" }
+export class EncodeError extends Error { name: "EncodeError" }
 /** A received message that is not JSON-RPC; `data` is the message (`null` for a Blob). */
-export interface DecodeError extends Error { name: "DecodeError"; data: string | ArrayBuffer | null }
+export class DecodeError extends Error { name: "DecodeError"; data: string | ArrayBuffer | null }
 /** No reply to request `id` within `timeout` milliseconds; a reply that comes later is an `UnknownReplyError`. */
-export interface RequestTimeoutError extends Error { name: "RequestTimeoutError"; id: number; timeout: number }
+export class RequestTimeoutError extends Error { name: "RequestTimeoutError"; id: number; timeout: number }
 /** `limit` requests already await a reply; this one was not sent. */
-export interface TooManyRequestsError extends Error { name: "TooManyRequestsError"; limit: number }
+export class TooManyRequestsError extends Error { name: "TooManyRequestsError"; limit: number }
 /** A reply that no request awaits (late, duplicate, or with no usable id); `data` is its text. */
-export interface UnknownReplyError extends Error { name: "UnknownReplyError"; id: number | null; data: string }
+export class UnknownReplyError extends Error { name: "UnknownReplyError"; id: number | null; data: string }
 /** The server's JSON-RPC error object: `message` is its message, `data` its data if any. */
-export interface RpcError extends Error { name: "RpcError"; code: number; data?: unknown }
+export class RpcError extends Error { name: "RpcError"; code: number; data?: unknown }
 
 /** Every error this package defines, by name. */
 export interface ErrorMap {

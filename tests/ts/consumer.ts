@@ -10,6 +10,7 @@ import init, {
   JsonRpcClient,
   NotOpenError,
   ReconnectingWebSocketClient,
+  RpcError,
   WebSocketClient,
   canvasToBlob,
   drawBlob,
@@ -254,6 +255,7 @@ async function typed(url: string): Promise<void> {
     await rpc.request("slow");
   } catch (error) {
     if (isError(error, "RpcError")) console.log(error.code, error.message, error.data);
+    if (error instanceof RpcError) console.log(error.code, error.data);
     if (isError(error, "RequestTimeoutError")) console.log(error.id, error.timeout);
     if (isError(error, "TooManyRequestsError")) console.log(error.limit);
   }

@@ -38,10 +38,18 @@ async function failure(action, what) {
   throw new Error(`check failed: ${what} should have failed`);
 }
 
-/** Checks that `error` is a real `Error` called `name`, with the given properties. */
+/** The built-in error classes a thrown error of that name keeps. */
+const builtinErrors = { TypeError, RangeError, EvalError, ReferenceError, URIError };
+
+/**
+ * Checks that `error` is a real `Error` called `name`, an instance of the class of that name where there is one
+ * (the package's or a built-in), with the given properties.
+ */
 function isNamed(error, name, properties = {}) {
   check(error instanceof Error, `${name}: not an Error: ${error}`);
   same(error.name, name, 'error name');
+  const Class = all[name] ?? builtinErrors[name];
+  check(Class === undefined || error instanceof Class, `${name}: not an instance of ${name}`);
   check(typeof error.message === 'string' && error.message.length > 0, `${name} has a message`);
   for (const [key, value] of Object.entries(properties)) {
     check(Object.is(error[key], value), `${name}.${key}: expected ${value}, got ${error[key]}`);
@@ -757,7 +765,8 @@ window.cases = {
       'InvalidUrlError', 'InvalidProtocolError', 'SecurityError', 'InvalidCloseCodeError', 'CloseReasonTooLongError',
       'NotOpenError', 'ConnectionClosedError', 'ReceiveOverflowError', 'ConnectTimeoutError', 'ImageTooLargeError',
       'ImageTooManyPixelsError', 'ImageDecodeError', 'ImageEncodeError', 'QueueFullError', 'HeartbeatTimeoutError',
-      'GaveUpError',
+      'GaveUpError', 'EncodeError', 'DecodeError', 'RequestTimeoutError', 'TooManyRequestsError', 'UnknownReplyError',
+      'RpcError',
     ];
     for (const name of errorNames) {
       const Class = all[name];
@@ -786,7 +795,13 @@ window.cases = {
     });
     const thrownRange = await failure(() => rangeTag.send('x'), 'a tag throwing a RangeError');
     check(thrownRange instanceof RangeError && thrownRange.message === 'too far', 'a thrown RangeError stays one');
-    await Promise.all([tagged.close(), rangeTag.close()]);
+    // The DOM's SyntaxError is a DOMException; one that JSON.parse throws in a callback is the built-in class.
+    const jsonTag = new ReconnectingWebSocketClient(`${base}/echo`, {
+      acknowledgements: { tag: (id, data) => JSON.parse(data), acknowledges: () => null },
+    });
+    const thrownSyntax = await failure(() => jsonTag.send('{'), 'a tag parsing bad JSON');
+    check(thrownSyntax instanceof SyntaxError && thrownSyntax.cause instanceof SyntaxError, 'a thrown SyntaxError stays one');
+    await Promise.all([tagged.close(), rangeTag.close(), jsonTag.close()]);
     // Script-dispatched events do not reach the client's own logic: readyState stays open.
     client.dispatchEvent(new CloseEvent('close', { code: 1000 }));
     same(client.readyState, WebSocketClient.OPEN, 'a fake close changes nothing');
