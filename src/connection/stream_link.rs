@@ -338,6 +338,9 @@ impl StreamOps for StreamLink {
             }
         }
         progress.closing.set(true);
+        // A send waiting for room waits on write completions, which a server that reads nothing never gives:
+        // it must hear now that nothing more goes out.
+        progress.wake_writers();
         Ok(())
     }
 

@@ -6,13 +6,19 @@
 //! echo then comes back whole; `Sink::close` starts the closing handshake at once with 1000 (the state is
 //! `Closing` at its first poll, with 16 MiB still buffered, which the browser sends first) and resolves once
 //! closed; `drained()` on a connection dropped with data still buffered fails with the close event (1006) — in
-//! WebKit, whose `bufferedAmount` is 0 by then (it hands everything to its network process), it ends well.
+//! WebKit, whose `bufferedAmount` is 0 by then (it hands everything to its network process), it ends well; a
+//! close asked for while a send waits for room refuses that send within 2 s (`NotOpen(Closing)`), not once the
+//! buffer drains (in WebKit nothing waits: skipped).
 
+use futures::channel::oneshot;
+use futures::future::{select, Either};
 use futures::{poll, SinkExt, StreamExt};
 use std::pin::pin;
+use std::time::Duration;
 
 use crate::common::{
-    connect_over, each_transport, is_webkit, server_sees_client_close, unique_tag, url, within,
+    connect_over, each_transport, is_webkit, server_sees_client_close, sleep, unique_tag, url,
+    within,
 };
 use browser_ws::connection::{Connection, Transport};
 use browser_ws::{CloseCode, Error, Message, ReadyState};
@@ -126,4 +132,50 @@ async fn drained_fails_when_the_connection_closes_with_data_buffered_over(transp
         handle.buffered_amount() > 0,
         "what was left is still counted"
     );
+}
+
+/// A close asked for while a send waits for room ends that wait at once: the message cannot go out, and the
+/// caller hears so. The send runs in a task of its own, polled only when woken: over `WebSocketStream` it waits
+/// for a write to complete, which a server that reads nothing does not let happen, so the close must wake it.
+#[wasm_bindgen_test]
+async fn a_close_ends_a_send_waiting_for_room() {
+    each_transport(a_close_ends_a_send_waiting_for_room_over).await;
+}
+
+async fn a_close_ends_a_send_waiting_for_room_over(transport: Transport) {
+    // The server reads nothing for 5 s after each message: 64 MiB stay in the browser.
+    let connection = Connection::builder(&url("/sink?ms=5000"))
+        .transport(transport)
+        .send_watermarks(1 << 20, 0)
+        .connect()
+        .await
+        .expect("connects");
+    let (mut sender, _receiver, handle) = connection.split();
+    let message = Message::binary(payload());
+    for _ in 0..4 {
+        sender.send_now(&message).expect("sends");
+    }
+    let (done, mut outcome) = oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = done.send(sender.send(Message::text("waits")).await);
+    });
+    let settled = pin!(sleep(Duration::from_millis(300)));
+    if let Either::Left((sent, _)) = select(&mut outcome, settled).await {
+        // WebKit hands everything to its network process at once: its buffer is empty, nothing waits.
+        assert!(
+            is_webkit(),
+            "{transport:?}: the send did not wait for room: {sent:?}"
+        );
+        return;
+    }
+    handle.close().expect("closes");
+    let timeout = pin!(sleep(Duration::from_secs(2)));
+    match select(outcome, timeout).await {
+        Either::Left((result, _)) => assert_eq!(
+            result,
+            Ok(Err(Error::NotOpen(ReadyState::Closing))),
+            "{transport:?}: the waiting send is refused"
+        ),
+        Either::Right(_) => panic!("{transport:?}: the send still waits 2 s after the close"),
+    }
 }
