@@ -193,8 +193,8 @@ export interface HeartbeatOptions {
 
 /** Options of `new ReconnectingWebSocketClient(url, options)`. */
 export interface ReconnectOptions extends Omit<WebSocketClientOptions, "protocols"> {
-  /** Subprotocols to offer on every attempt, or a function called before each attempt (after the URL provider) that returns them or a promise of them, e.g. to carry a fresh token (partysocket's `ProtocolsProvider`). A throw, a rejection or an invalid subprotocol counts as a failed attempt. */
-  protocols?: string | readonly string[] | (() => string | readonly string[] | PromiseLike<string | readonly string[]>);
+  /** Subprotocols to offer on every attempt (`null` for none), or a function called before each attempt (after the URL provider) that returns them or a promise of them, e.g. to carry a fresh token (partysocket's `ProtocolsProvider`). A throw, a rejection or an invalid subprotocol counts as a failed attempt. */
+  protocols?: string | readonly string[] | null | (() => string | readonly string[] | null | undefined | PromiseLike<string | readonly string[] | null | undefined>);
   /** Do not connect until `reconnect()` is called (default `false`); `send` queues meanwhile, and `readyState` is `3`. */
   startClosed?: boolean;
   backoff?: BackoffOptions;

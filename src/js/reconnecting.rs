@@ -68,14 +68,19 @@ struct Shared {
     /// Set once the client has stopped for good (`gaveup` or `closed`).
     stopped: Cell<bool>,
     /// Failed attempts since the last connection that stayed up for `minUptime`: the last `connecting` event's
-    /// attempt, less one (0 once the open connection has stayed up that long, see `retry_count`).
+    /// attempt, less one, and one more from its `disconnected` event on (0 once the open connection has stayed up
+    /// that long, see `retry_count`).
     retry_count: Cell<u32>,
+    /// Set by `reconnect()` until the next attempt: the connection it ends is no failed attempt.
+    restarting: Cell<bool>,
     /// When the open connection opened (`Date.now()`); `None` while not open.
     opened_at: Cell<Option<f64>>,
     /// `minUptime`, in milliseconds.
     min_uptime_ms: f64,
     /// `options.debug`: log every state change with `console.debug`.
     debug: bool,
+    /// `options.binaryType`: `"blob"` or `"arraybuffer"`.
+    binary_type: &'static str,
 }
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
@@ -161,24 +166,21 @@ impl ReconnectingWebSocketClient {
         self.handle
             .reconnect_with(code, &reason)
             .map_err(|e| to_js(&e))?;
+        self.shared.restarting.set(true);
+        self.shared.retry_count.set(0);
         // Out of idleness (or already held): kept alive from now on, as a connecting client is.
         self.shared.events.hold();
         Ok(())
     }
 
     /// How many attempts failed in a row since the last connection that stayed up for `minUptime`, as
-    /// partysocket's `retryCount`: 0 while the first attempt runs.
+    /// partysocket's `retryCount`: 0 while the first attempt runs, 1 from its `disconnected` event on if it failed.
     #[wasm_bindgen(getter, js_name = retryCount)]
     pub fn retry_count(&self) -> u32 {
-        let shared = &self.shared;
-        let stayed_up = shared
-            .opened_at
-            .get()
-            .is_some_and(|at| js_sys::Date::now() - at >= shared.min_uptime_ms);
-        if stayed_up {
+        if self.shared.stayed_up() {
             0
         } else {
-            shared.retry_count.get()
+            self.shared.retry_count.get()
         }
     }
 
@@ -320,6 +322,54 @@ impl ReconnectingWebSocketClient {
     ) -> Result<(), JsValue> {
         self.shared.events.set_handler("message", &handler)
     }
+
+    /// The `open` handler, or `null`.
+    #[wasm_bindgen(getter, unchecked_return_type = "((event: Event) => void) | null")]
+    pub fn onopen(&self) -> JsValue {
+        self.shared.events.handler("open")
+    }
+
+    /// Sets the `open` handler (`null` removes it): called each time a connection opens.
+    #[wasm_bindgen(setter)]
+    pub fn set_onopen(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((event: Event) => void) | null")] handler: JsValue,
+    ) -> Result<(), JsValue> {
+        self.shared.events.set_handler("open", &handler)
+    }
+
+    /// How received binary messages are delivered: `"blob"` (the default) or `"arraybuffer"`, as the
+    /// `binaryType` option set it.
+    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
+    pub fn binary_type(&self) -> String {
+        self.shared.binary_type.to_owned()
+    }
+
+    /// Throws a `TypeError`: the delivery is chosen once, with the `binaryType` option (partysocket lets it be
+    /// set later; a setting that would not apply to the connection already open is refused, not ignored).
+    #[wasm_bindgen(setter, js_name = binaryType, skip_typescript)]
+    pub fn set_binary_type(&self, _value: JsValue) -> Result<(), JsValue> {
+        Err(type_error(
+            "binaryType is read-only here: pass it as the binaryType option",
+        ))
+    }
+
+    /// Throws a `TypeError`: this client has no `close` event (partysocket's `onclose` is called at every lost
+    /// connection), so a handler would silently never run.
+    #[wasm_bindgen(setter, skip_typescript)]
+    pub fn set_onclose(&self, _handler: JsValue) -> Result<(), JsValue> {
+        Err(type_error(
+            "ReconnectingWebSocketClient has no close event: listen for \"disconnected\" (each lost connection, with the close code) or \"closed\" (the end)",
+        ))
+    }
+
+    /// Throws a `TypeError`: this client has no `error` event, see `set_onclose`.
+    #[wasm_bindgen(setter, skip_typescript)]
+    pub fn set_onerror(&self, _handler: JsValue) -> Result<(), JsValue> {
+        Err(type_error(
+            "ReconnectingWebSocketClient has no error event: a failed attempt or a lost connection is a \"disconnected\" event with the error as detail.error",
+        ))
+    }
 }
 
 impl ReconnectingWebSocketClient {
@@ -342,9 +392,14 @@ impl ReconnectingWebSocketClient {
             freed: Cell::new(false),
             stopped: Cell::new(false),
             retry_count: Cell::new(0),
+            restarting: Cell::new(false),
             opened_at: Cell::new(None),
             min_uptime_ms: builder.min_uptime.as_secs_f64() * 1000.0,
             debug,
+            binary_type: match builder.connection.binary {
+                BinaryDelivery::Blob => "blob",
+                _ => "arraybuffer",
+            },
         });
         let client = builder.start();
         let handle = client.handle().clone();
@@ -391,7 +446,7 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
             builder = builder.protocols_provider(move || call_protocols_provider(provider.clone()));
         }
         Some(value) => {
-            builder = builder.protocols(&args::protocols(&value, &options.name("protocols"))?)
+            builder = builder.protocols(&protocols_or_none(&value, &options.name("protocols"))?)
         }
         None => {}
     }
@@ -451,7 +506,11 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
         builder = builder.connect_timeout(timeout);
     }
     let defaults = ReconnectingClient::builder("");
-    let count = |o: &Options, key: &str| o.count(key, 1);
+    // `Infinity` (partysocket's default) leaves the count unbounded: `maxQueuedBytes` still bounds the queue.
+    let count = |o: &Options, key: &str| match o.get(key)? {
+        Some(value) if value.as_f64() == Some(f64::INFINITY) => Ok(Some(usize::MAX)),
+        _ => o.count(key, 1),
+    };
     let messages = either(
         options,
         "maxQueuedMessages",
@@ -638,8 +697,16 @@ async fn call_url_provider(provider: Function, base: String) -> Result<String, E
 /// Calls the protocols provider and awaits its answer, if it is a promise.
 async fn call_protocols_provider(provider: Function) -> Result<Vec<String>, Error> {
     let value = answer(provider.call0(&JsValue::UNDEFINED)).await?;
-    args::protocols(&value, "the protocols provider's answer")
+    protocols_or_none(&value, "the protocols provider's answer")
         .map_err(|exception| Error::from_exception(&exception))
+}
+
+/// Subprotocols as partysocket takes them: `null` (or `undefined`) for none, a string, or an array of strings.
+fn protocols_or_none(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(Vec::new());
+    }
+    args::protocols(value, name)
 }
 
 /// What a provider's call gave, awaited if it is a promise; what it threw or rejected with becomes the error
@@ -725,6 +792,13 @@ async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: 
 }
 
 impl Shared {
+    /// Whether the open connection has stayed up for `minUptime` (false while not open).
+    fn stayed_up(&self) -> bool {
+        self.opened_at
+            .get()
+            .is_some_and(|at| js_sys::Date::now() - at >= self.min_uptime_ms)
+    }
+
     fn received(&self, message: &Message) {
         let data = args::message_data(message);
         self.fanout.borrow_mut().push(&data);
@@ -734,8 +808,21 @@ impl Shared {
     }
 
     fn state_changed(&self, state: &ClientState) {
-        if let ClientState::Connecting { attempt } = state {
-            self.retry_count.set(attempt.saturating_sub(1));
+        match state {
+            ClientState::Connecting { attempt } => {
+                self.restarting.set(false);
+                self.retry_count.set(attempt.saturating_sub(1));
+            }
+            // The attempt that just ended failed, unless its connection stayed up for `minUptime` or `reconnect()`
+            // ended it: as in partysocket, `disconnected` and `waiting` listeners see it counted.
+            ClientState::Disconnected(_) if self.restarting.get() || self.stayed_up() => {
+                self.retry_count.set(0);
+            }
+            ClientState::Disconnected(_) => {
+                self.retry_count
+                    .set(self.retry_count.get().saturating_add(1));
+            }
+            _ => {}
         }
         self.opened_at
             .set((*state == ClientState::Open).then(js_sys::Date::now));

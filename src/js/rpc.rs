@@ -208,34 +208,18 @@ impl JsonRpcClient {
     /// (`protocols`, `connectTimeout`), and `timeout` (ms a request waits for its reply, default 30000),
     /// `maxPending` (requests awaiting a reply at once, default 256), `notificationQueue` (notifications and
     /// reports waiting to be dispatched, default 1024; the oldest is dropped when full). Rejects as
-    /// `WebSocketClient.connect` does.
-    pub async fn connect(
+    /// `WebSocketClient.connect` does. As a `WebSocketClient`, the client is kept alive while its connection is
+    /// open, referred to or not: a request or a `notification` listener still gets its answer.
+    #[wasm_bindgen(js_name = connect, unchecked_return_type = "JsonRpcClient")]
+    pub async fn connect_js(
         #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "JsonRpcOptions")] options: Option<JsValue>,
-    ) -> Result<JsonRpcClient, JsValue> {
-        let options = Options::new(options.as_ref(), "options")?;
-        let url = args::url(&url, "url")?;
-        let protocols = options.protocols("protocols")?;
-        let connect_timeout = options.time_limit("connectTimeout")?;
-        let mut settings = RpcBuilder::default();
-        if let Some(timeout) = options.time_limit("timeout")? {
-            settings = settings.timeout(timeout);
-        }
-        if let Some(limit) = options.count("maxPending", 1)? {
-            settings = settings.max_pending(limit);
-        }
-        if let Some(capacity) = options.count("notificationQueue", 1)? {
-            settings = settings.notification_queue(capacity);
-        }
-        let mut builder = Connection::builder(&url).protocols(&protocols);
-        if let Some(timeout) = connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        let connection = builder.connect().await.map_err(|e| to_js(&e))?;
-        let events = Rc::new(Events::new()?);
-        let rpc = Engine::over(settings, connection);
-        wasm_bindgen_futures::spawn_local(pump(rpc.notices(), Rc::downgrade(&events)));
-        Ok(Self { rpc, events })
+    ) -> Result<JsValue, JsValue> {
+        let client = Self::connect(url, options).await?;
+        let events = client.events.clone();
+        let value = JsValue::from(client);
+        events.own(&value);
+        Ok(value)
     }
 
     /// Calls `method` with `params` (anything `JSON.stringify` takes; none if `undefined`, or if its JSON is
@@ -364,6 +348,36 @@ impl JsonRpcClient {
     }
 }
 
+impl JsonRpcClient {
+    /// `JsonRpcClient.connect(url, options)`, for Rust callers (the export resolves with the JS object, which
+    /// it keeps alive while the connection is open).
+    pub async fn connect(url: JsValue, options: Option<JsValue>) -> Result<JsonRpcClient, JsValue> {
+        let options = Options::new(options.as_ref(), "options")?;
+        let url = args::url(&url, "url")?;
+        let protocols = options.protocols("protocols")?;
+        let connect_timeout = options.time_limit("connectTimeout")?;
+        let mut settings = RpcBuilder::default();
+        if let Some(timeout) = options.time_limit("timeout")? {
+            settings = settings.timeout(timeout);
+        }
+        if let Some(limit) = options.count("maxPending", 1)? {
+            settings = settings.max_pending(limit);
+        }
+        if let Some(capacity) = options.count("notificationQueue", 1)? {
+            settings = settings.notification_queue(capacity);
+        }
+        let mut builder = Connection::builder(&url).protocols(&protocols);
+        if let Some(timeout) = connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        let connection = builder.connect().await.map_err(|e| to_js(&e))?;
+        let events = Rc::new(Events::new()?);
+        let rpc = Engine::over(settings, connection);
+        wasm_bindgen_futures::spawn_local(pump(rpc.notices(), Rc::downgrade(&events)));
+        Ok(Self { rpc, events })
+    }
+}
+
 /// Freed (`free()` or garbage collection): the connection closes, which ends the notification pump.
 impl Drop for JsonRpcClient {
     fn drop(&mut self) {
@@ -389,6 +403,10 @@ async fn pump(mut notifications: Notices<BrowserJson>, events: Weak<Events>) {
             ),
             Err(error) => events.dispatch_detail("unexpected", &[("error", to_js(&error))]),
         }
+    }
+    // The connection has ended: nothing more can be dispatched, so the client is no longer kept alive.
+    if let Some(events) = events.upgrade() {
+        events.release();
     }
 }
 

@@ -111,7 +111,8 @@ pub struct Acknowledgements {
     /// Makes the message to send from an id (increasing from 1) and the application's message.
     pub tag: Tagger,
     /// Reads the id a received message acknowledges, if it is an acknowledgement. Acknowledgements are
-    /// recognised as the message stream is read, and are delivered too.
+    /// recognised as messages arrive, read or not (with [`Overflow::Backpressure`](crate::connection::Overflow),
+    /// as they are taken off the connection), and are delivered too.
     pub acknowledges: AckReader,
 }
 

@@ -22,7 +22,8 @@ use crate::state::ReadyState;
 use crate::timer::Sleep;
 
 /// A JSON-RPC 2.0 client over one connection (or one reconnecting client), in the JSON of `D`. Cheap to clone;
-/// dropping the last clone stops its task and closes the connection (1000).
+/// dropping the last clone and every notification stream ([`Notices`]) stops its task and closes the connection
+/// (1000).
 pub(crate) struct Engine<D: Dialect> {
     shared: Rc<Shared<D>>,
 }

@@ -75,7 +75,8 @@ impl Notification {
 ///
 /// A task of its own takes every message as it arrives: replies go to their requests, notifications and reports
 /// of unknown replies into a bounded queue ([`notifications`](Self::notifications)). Cheap to clone; dropping the
-/// last clone stops that task and closes the connection (1000). `!Send`.
+/// last clone and every [`Notifications`] stream stops that task and closes the connection (1000): a stream still
+/// read keeps the connection. `!Send`.
 #[derive(Debug, Clone)]
 pub struct RpcClient {
     engine: Engine<SerdeJson>,

@@ -481,6 +481,8 @@ window.cases = {
     const retries = [];
     client.addEventListener('waiting', (event) => delays.push(event.detail.delay));
     client.addEventListener('connecting', () => retries.push(client.retryCount));
+    const retriesWaiting = [];
+    client.addEventListener('waiting', () => retriesWaiting.push(client.retryCount));
     same(client.send('one'), 'queued', 'queued while connecting');
     // A full queue throws, where partysocket would drop the message silently.
     isNamed(await failure(() => client.send('two'), 'a second message'), 'QueueFullError', { maxMessages: 1 });
@@ -495,6 +497,7 @@ window.cases = {
       'three attempts, then gave up',
     );
     same(retries, [0, 1, 2], 'retryCount in each connecting event');
+    same(retriesWaiting, [1, 2], 'retryCount while waiting counts the attempt that failed, as partysocket\'s');
     check(delays.length === 2 && delays.every((delay) => delay <= 30), `delays within maxReconnectionDelay: ${delays}`);
     same(client.takeUnsent(), ['one'], 'the queued message is handed back');
     // connectionTimeout is connectTimeout: a server that never answers the handshake times out.
@@ -502,6 +505,13 @@ window.cases = {
     const timedOut = recordEvents(slow);
     await within(5000, slow.finished, 'the timeout');
     same(timedOut, ['connecting:1', 'disconnected:ConnectTimeoutError', 'gaveup'], 'connectionTimeout');
+    // partysocket's "none" values: protocols null (or a provider answering null), maxEnqueuedMessages Infinity.
+    for (const protocols of [null, () => null, async () => undefined]) {
+      const none = new ReconnectingWebSocketClient(`${base}/echo`, { protocols, maxEnqueuedMessages: Infinity });
+      await within(5000, nextEvent(none, 'open'), `open with protocols ${protocols}`);
+      same(none.protocol, '', 'no subprotocol');
+      await none.close();
+    }
     // As partysocket's, retryCount is 0 again once the connection has stayed up for minUptime.
     let attempts = 0;
     const flaky = new ReconnectingWebSocketClient(() => ((attempts += 1) <= 2 ? refusedUrl : `${base}/echo`), {
@@ -527,6 +537,20 @@ window.cases = {
     });
     const events = recordEvents(client);
     same([client.state, client.readyState], ['idle', 3], 'idle, and CLOSED as partysocket reports it');
+    // partysocket's handler properties: onopen as there; onclose and onerror (events this client does not fire)
+    // and a later binaryType are refused rather than silently ignored.
+    let onopenCalls = 0;
+    client.onopen = function (event) {
+      onopenCalls += this === client && event.type === 'open' ? 1 : 100;
+    };
+    same(client.binaryType, 'blob', 'binaryType as set (the default)');
+    isNamed(await failure(() => { client.binaryType = 'arraybuffer'; }, 'setting binaryType'), 'TypeError');
+    same(client.binaryType, 'blob', 'binaryType unchanged');
+    isNamed(await failure(() => { client.onclose = () => {}; }, 'setting onclose'), 'TypeError');
+    isNamed(await failure(() => { client.onerror = () => {}; }, 'setting onerror'), 'TypeError');
+    const buffers = new ReconnectingWebSocketClient(`${base}/echo`, { binaryType: 'arraybuffer', startClosed: true });
+    same(buffers.binaryType, 'arraybuffer', 'binaryType from the option');
+    await buffers.close();
     const targets = [];
     client.addEventListener('custom', function (event) {
       targets.push(this === client && event.target === client);
@@ -547,6 +571,7 @@ window.cases = {
     await within(5000, open, 'open after reconnect(4000)');
     same(client.protocol, 'token-2', 'a fresh subprotocol for the new attempt');
     same(client.retryCount, 0, 'retryCount starts over');
+    same(onopenCalls, 2, 'onopen is called at each open, with the client as this');
     same(
       events,
       ['connecting:1', 'open', 'disconnected:ConnectionClosedError:4000', 'connecting:1', 'open'],
@@ -865,6 +890,12 @@ window.cases = {
     await sleep(200);
     await collectGarbage();
     same(await within(10_000, reconnected, 'the unreferenced reconnecting client'), 3, 'reconnecting client kept');
+    // And a JsonRpcClient nobody refers to while its request waits: the reply still comes.
+    const reply = (async () => (await JsonRpcClient.connect(`${base}/rpc`)).request('sleep', { ms: 300, value: 'late' }))();
+    await collectGarbage();
+    await sleep(100);
+    await collectGarbage();
+    same(await within(5000, reply, 'the reply to an unreferenced JsonRpcClient'), 'late', 'JsonRpcClient kept');
     // A one-off next() whose iterator nobody keeps: the waiting call keeps it, and gets the next message.
     for (const connect of [(url) => WebSocketClient.connect(url), (url) => new ReconnectingWebSocketClient(url)]) {
       const client = await connect(`${base}/echo`);
@@ -897,16 +928,20 @@ window.cases = {
       await within(5000, new Promise((resolve) => reconnecting.addEventListener('open', resolve)), 'open');
       registry.register(reconnecting, 'reconnecting');
       await reconnecting.close();
+      const rpc = await JsonRpcClient.connect(`${base}/rpc`);
+      rpc.addEventListener('notification', () => rpc.pendingRequests);
+      registry.register(rpc, 'rpc');
+      rpc.close();
       // An idle client (startClosed) that nobody holds is collected, though its handler refers back to it.
       const idle = new ReconnectingWebSocketClient(`${base}/echo`, { startClosed: true });
       idle.onopen = () => idle.send('hello');
       registry.register(idle, 'idle');
     })();
-    for (let i = 0; i < 50 && collected.size < 3; i += 1) {
+    for (let i = 0; i < 50 && collected.size < 4; i += 1) {
       gc();
       await sleep(50);
     }
-    same([...collected].sort(), ['client', 'idle', 'reconnecting'], 'closed and idle clients are garbage-collected');
+    same([...collected].sort(), ['client', 'idle', 'reconnecting', 'rpc'], 'closed and idle clients are garbage-collected');
 
     // free() and Symbol.dispose end what waits: next() is done, closed resolves.
     for (const dispose of [(c) => c.free(), (c) => c[Symbol.dispose]()]) {
@@ -1157,6 +1192,10 @@ window.cases = {
     const rpc = await JsonRpcClient.connect(`${base}/rpc`, { timeout: 5000, maxPending: 8 });
     const notifications = [];
     rpc.addEventListener('notification', (e) => notifications.push([e.detail.method, e.detail.params]));
+    const targets = [];
+    rpc.addEventListener('notification', function (e) {
+      targets.push(this === rpc && e.target === rpc && e.currentTarget === rpc);
+    });
     same(await rpc.request('add', [1, 2]), 3, 'add');
     same(await rpc.request('echo', { deep: [null, true] }), { deep: [null, true] }, 'echo');
     const missing = await failure(() => rpc.request('nope'), 'an unknown method');
@@ -1176,6 +1215,7 @@ window.cases = {
     same((await failure(() => aborted, 'an abort')).message, 'stop', 'rejected with signal.reason');
     await rpc.request('notify', { method: 'tick', params: [7] });
     same(notifications, [['tick', [7]]], 'notifications');
+    same(targets, [true], 'the client is the target and `this` of its events');
     // Read in the browser's own JSON: a text that is not JSON and a reply no request awaits are reported.
     const unexpected = [];
     rpc.addEventListener('unexpected', (e) => unexpected.push(e.detail.error));
