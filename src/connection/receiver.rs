@@ -41,7 +41,7 @@ impl Stream for Receiver {
 
 impl FusedStream for Receiver {
     fn is_terminated(&self) -> bool {
-        self.shared.is_ended()
+        self.shared.is_terminated()
     }
 }
 

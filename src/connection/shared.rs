@@ -57,6 +57,9 @@ pub(crate) struct State {
     failure: Option<Box<Error>>,
     /// Whether the stream has yielded its last item.
     ended: bool,
+    /// Whether the stream has returned `None`: what `is_terminated` reports, so that `select!` still polls a
+    /// stream that yielded its last error for the `None` after it.
+    terminated: bool,
     pub(crate) dropped: u64,
     /// Messages received so far, read or not: the heartbeat's sign of life.
     pub(crate) received: u64,
@@ -371,6 +374,7 @@ impl Shared {
             return Poll::Ready(Some(Ok(message)));
         }
         if state.ended {
+            state.terminated = true;
             return Poll::Ready(None);
         }
         if let Some(error) = state.failure.take() {
@@ -379,12 +383,14 @@ impl Shared {
         }
         if state.abandoned {
             state.ended = true;
+            state.terminated = true;
             return Poll::Ready(None);
         }
         // The close may come before the reader has yielded everything the socket received.
         if let (Some(close), false) = (&state.close, state.reading) {
             let item = (!close.was_clean).then(|| Err(Error::Closed(close.clone())));
             state.ended = true;
+            state.terminated = item.is_none();
             return Poll::Ready(item);
         }
         state.receive_waker = Some(cx.waker().clone());
@@ -396,9 +402,9 @@ impl Shared {
         self.state().close.clone()
     }
 
-    /// Whether the stream has yielded its last item.
-    pub(crate) fn is_ended(&self) -> bool {
-        self.state().ended
+    /// Whether the stream has returned `None`.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.state().terminated
     }
 
     /// Ready with the close event once the connection has closed.

@@ -79,6 +79,8 @@ struct State {
     /// [`ReconnectHandle::reconnect`] was called and the driver has not started over yet.
     reconnect_requested: bool,
     gave_up_reported: bool,
+    /// The message stream has returned `None` (what `is_terminated` reports).
+    stream_terminated: bool,
     driver_waker: Option<Waker>,
     receive_waker: Option<Waker>,
     send_waker: Option<Waker>,
@@ -108,6 +110,7 @@ impl Inner {
                 tagging: false,
                 reconnect_requested: false,
                 gave_up_reported: false,
+                stream_terminated: false,
                 driver_waker: None,
                 receive_waker: None,
                 send_waker: None,
@@ -514,15 +517,14 @@ impl Inner {
             state.gave_up_reported = true;
             return Poll::Ready(Some(Err(Error::GaveUp)));
         }
+        state.stream_terminated = true;
         Poll::Ready(None)
     }
 
-    /// Whether the stream has nothing more to yield.
-    fn stream_ended(&self) -> bool {
-        let state = self.state.borrow();
-        state.finished
-            && state.inbox.is_empty()
-            && (state.current != ClientState::GaveUp || state.gave_up_reported)
+    /// Whether the stream has returned `None`: a `select!` still polls a stream that yielded its last error
+    /// ([`Error::GaveUp`]) for the `None` after it.
+    fn stream_terminated(&self) -> bool {
+        self.state.borrow().stream_terminated
     }
 }
 
@@ -720,7 +722,7 @@ impl Stream for ReconnectingClient {
 
 impl FusedStream for ReconnectingClient {
     fn is_terminated(&self) -> bool {
-        self.handle.inner().stream_ended()
+        self.handle.inner().stream_terminated()
     }
 }
 

@@ -76,6 +76,7 @@ impl Subscribers {
         StateChanges {
             subscription,
             finished: false,
+            terminated: false,
         }
     }
 
@@ -100,7 +101,10 @@ impl Subscribers {
 #[must_use = "streams do nothing unless polled"]
 pub struct StateChanges {
     subscription: Rc<RefCell<Subscription>>,
+    /// The final state has been yielded: `None` from now on.
     finished: bool,
+    /// `None` has been returned (what `is_terminated` reports).
+    terminated: bool,
 }
 
 impl StateChanges {
@@ -110,6 +114,7 @@ impl StateChanges {
         cx: &mut Context<'_>,
     ) -> Poll<Option<(ClientState, u64)>> {
         if self.finished {
+            self.terminated = true;
             return Poll::Ready(None);
         }
         let next = {
@@ -141,6 +146,6 @@ impl Stream for StateChanges {
 
 impl FusedStream for StateChanges {
     fn is_terminated(&self) -> bool {
-        self.finished
+        self.terminated
     }
 }

@@ -235,6 +235,7 @@ impl<D: Dialect> Engine<D> {
     pub(crate) fn notices(&self) -> Notices<D> {
         Notices {
             shared: self.shared.clone(),
+            terminated: false,
         }
     }
 
@@ -485,6 +486,8 @@ async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
 /// and the queue is empty.
 pub(crate) struct Notices<D: Dialect> {
     shared: Rc<Shared<D>>,
+    /// `None` has been returned (what `is_terminated` reports).
+    terminated: bool,
 }
 
 impl<D: Dialect> fmt::Debug for Notices<D> {
@@ -497,11 +500,13 @@ impl<D: Dialect> Stream for Notices<D> {
     type Item = Result<Notice<D::Value>, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut state = self.shared.state.borrow_mut();
+        let this = self.get_mut();
+        let mut state = this.shared.state.borrow_mut();
         if let Some(item) = state.notifications.pop_front() {
             return Poll::Ready(Some(item));
         }
         if state.ended.is_some() {
+            this.terminated = true;
             return Poll::Ready(None);
         }
         let waker = cx.waker();
@@ -518,7 +523,6 @@ impl<D: Dialect> Stream for Notices<D> {
 
 impl<D: Dialect> FusedStream for Notices<D> {
     fn is_terminated(&self) -> bool {
-        let state = self.shared.state.borrow();
-        state.ended.is_some() && state.notifications.is_empty()
+        self.terminated
     }
 }

@@ -10,11 +10,11 @@
 //! is seen called instead); the first message a server sends on accept is never lost; 1,000 sequence-numbered
 //! messages echo in order; close after `split()` from the handle ends the stream cleanly and `closed()` resolves in
 //! every part; a server close ends the stream with `None` (and `is_terminated` says so); an abrupt drop yields one
-//! `Error::Closed` then `None`; sending after close returns the close error; send backpressure keeps
-//! `bufferedAmount` below the high-water mark plus one message while 64 MiB go through a slow reader with
-//! `send().await`, and `drained()` waits for it to empty; the receive bound with both overflow policies (an
-//! overflow closes with 4429); Blob delivery as is and as bytes keeps arrival order with mixed text and binary, and
-//! Blobs still being read when the server closes all come out before the end.
+//! `Error::Closed` then `None` (`is_terminated` only after the `None`, as for `Fuse`); sending after close returns
+//! the close error; send backpressure keeps `bufferedAmount` below the high-water mark plus one message while 64
+//! MiB go through a slow reader with `send().await`, and `drained()` waits for it to empty; the receive bound with
+//! both overflow policies (an overflow closes with 4429); Blob delivery as is and as bytes keeps arrival order with
+//! mixed text and binary, and Blobs still being read when the server closes all come out before the end.
 
 use std::time::Duration;
 
@@ -283,7 +283,10 @@ async fn an_abrupt_drop_yields_one_error_then_none_over(transport: Transport) {
         }
         other => panic!("expected one Closed error, got {other:?}"),
     }
+    // Not terminated until the `None`: a `select!` loop still gets to its `None => break`.
+    assert!(!connection.is_terminated(), "the error, but no None yet");
     assert_eq!(connection.next().await, None);
+    assert!(connection.is_terminated());
 }
 
 #[wasm_bindgen_test]

@@ -305,14 +305,19 @@ async fn attempts_count_from_1_over(transport: Transport) {
     attempts.dedup();
     assert_eq!(attempts, [1, 2, 3], "{seen:?}");
     assert_eq!(seen.last(), Some(&ClientState::GaveUp));
-    assert!(
-        states.is_terminated(),
+    // Terminated once `None` has been returned, as `Fuse` is: a `select!` still polls for that `None`.
+    assert!(!states.is_terminated(), "the final state, but no None yet");
+    assert_eq!(
+        states.next().await,
+        None,
         "the state changes end after the final state"
     );
+    assert!(states.is_terminated());
     assert_eq!(
         within("the end", client.next()).await,
         Some(Err(Error::GaveUp))
     );
+    assert!(!client.is_terminated(), "the last error, but no None yet");
     assert_eq!(client.next().await, None);
     assert!(client.is_terminated());
 }
