@@ -164,6 +164,15 @@ async function reconnecting(url: string): Promise<void> {
   };
   const retries: number = new ReconnectingWebSocketClient(url, partysocket).retryCount;
   void retries;
+  // partysocket's "none" values and handler properties.
+  const party = new ReconnectingWebSocketClient(url, { protocols: () => null, maxEnqueuedMessages: Infinity });
+  party.onopen = (event) => console.log(event.type);
+  const binaryType: "arraybuffer" | "blob" = party.binaryType;
+  void binaryType;
+  // @ts-expect-error: binaryType is the option's, read-only
+  party.binaryType = "arraybuffer";
+  // @ts-expect-error: no close event (disconnected, closed)
+  party.onclose = () => {};
 
   const result: SendResult = client.send("subscribe");
   if (result === "queued") console.log("will be sent once connected");
