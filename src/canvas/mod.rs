@@ -257,8 +257,18 @@ impl DecodedImage {
         check_bytes(blob.size(), options)?;
         let mime = blob.type_();
         check_mime(&mime)?;
-        if let Some(prefix) = read_prefix(blob).await {
-            check_declared_size(&prefix, options)?;
+        if let Some(prefix) = read_prefix(blob, HEADER_BYTES).await {
+            // A JPEG whose frame header lies past the prefix (after long segments) is read whole: it is within
+            // `max_bytes`, and a small file declaring a huge frame is what this check is for.
+            let whole = prefix.starts_with(&JPEG_START)
+                && declared_size(&prefix).is_none()
+                && blob.size() > HEADER_BYTES;
+            let header = if whole {
+                read_prefix(blob, blob.size()).await
+            } else {
+                None
+            };
+            check_declared_size(header.as_deref().unwrap_or(&prefix), options)?;
         }
         decode(blob, &mime, options).await
     }
@@ -402,10 +412,13 @@ fn check_declared_size(header: &[u8], options: &DrawOptions) -> Result<(), Error
 /// How much of a Blob is read to find its declared size: enough for a JPEG's EXIF thumbnail and colour profile.
 const HEADER_BYTES: f64 = 128.0 * 1024.0;
 
-/// The start of `blob`, or `None` if it cannot be read (old browsers have no `Blob.arrayBuffer`): the size is then
-/// checked after decoding only.
-async fn read_prefix(blob: &Blob) -> Option<Vec<u8>> {
-    let prefix = blob.slice_with_f64_and_f64(0.0, HEADER_BYTES).ok()?;
+/// A JPEG's first bytes (its start-of-image marker).
+const JPEG_START: [u8; 2] = [0xff, 0xd8];
+
+/// The first `bytes` of `blob`, or `None` if they cannot be read (old browsers have no `Blob.arrayBuffer`): the
+/// size is then checked after decoding only.
+async fn read_prefix(blob: &Blob, bytes: f64) -> Option<Vec<u8>> {
+    let prefix = blob.slice_with_f64_and_f64(0.0, bytes).ok()?;
     let read = Reflect::get(&prefix, &JsValue::from_str("arrayBuffer"))
         .ok()?
         .dyn_into::<Function>()

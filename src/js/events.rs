@@ -72,9 +72,22 @@ export function attach(owner, target) {
 }
 
 export function retarget(event, owner) {
+  // As the DOM's dispatchEvent, which refuses an event being dispatched before touching it.
+  if (event.eventPhase !== Event.NONE) {
+    throw new DOMException("The event is already being dispatched.", "InvalidStateError");
+  }
   for (const key of ["target", "currentTarget", "srcElement"]) {
     Object.defineProperty(event, key, { value: owner, configurable: true });
   }
+  Object.defineProperty(event, "composedPath", { value: composedPath(owner), configurable: true });
+}
+
+// The event's path as the DOM gives it for an event fired at the client: the client while dispatched, then none
+// (never the client's internal target).
+function composedPath(owner) {
+  return function () {
+    return this.eventPhase === Event.NONE ? [] : [owner];
+  };
 }
 
 // One MessageEvent subclass per client, whose target is the client: a received message then costs one
@@ -84,10 +97,12 @@ export function messageEvent(owner, data, origin) {
   if (owner === undefined) return new MessageEvent("message", { data, origin });
   let Class = messageEvents.get(owner);
   if (Class === undefined) {
+    const path = composedPath(owner);
     Class = class MessageEvent extends globalThis.MessageEvent {
       get target() { return owner; }
       get currentTarget() { return owner; }
       get srcElement() { return owner; }
+      composedPath() { return path.call(this); }
     };
     messageEvents.set(owner, Class);
   }
@@ -126,7 +141,8 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn attach(owner: &JsValue, target: &EventTarget) -> Result<(), JsValue>;
 
-    /// Makes `event.target`, `currentTarget` and `srcElement` read `owner`.
+    /// Makes `event.target`, `currentTarget` and `srcElement` read `owner`, and `composedPath()` give `[owner]`
+    /// while dispatched; throws `InvalidStateError` for an event being dispatched, leaving it as it was.
     #[wasm_bindgen(catch)]
     fn retarget(event: &Event, owner: &JsValue) -> Result<(), JsValue>;
 
@@ -329,7 +345,9 @@ impl Events {
         let Some(target) = self.target() else {
             return Ok(!event.default_prevented());
         };
-        self.retarget(event);
+        if let Some(owner) = self.owner() {
+            retarget(event, &owner)?;
+        }
         target.unchecked_ref::<AnyTarget>().dispatch_any(event)
     }
 

@@ -3,12 +3,12 @@
 //! Covers: a PNG made with `canvas_to_blob` and drawn back gives the same pixels (`Fit::Natural`,
 //! `Fit::ResizeCanvas`), also after a round trip through `/echo` in Blob mode and in ArrayBuffer mode;
 //! `canvas_to_blob` honours the MIME type and quality, falls back to PNG, and refuses a canvas with no area;
-//! `Fit::Contain`, `Fit::Stretch` and `Fit::Natural` place the image and clear the rest; the context's own state
-//! is ignored while drawing and restored after; corrupt bytes, a cut-short PNG, a non-image MIME type, an
-//! over-limit size in bytes and in pixels (from the header, a decompression-bomb header, and after decoding an
-//! SVG) give the typed error and leave the canvas as it was, with both decoders; `Decoder::Auto` uses
-//! `createImageBitmap` and makes no object URL; the `Decoder::ImageElement` fallback revokes its object URL (a
-//! fetch of it fails) after a load, after an error, and when the future is dropped.
+//! `Fit::Contain`, `Fit::Stretch` and `Fit::Natural` place the image and clear the rest; the context's own state is
+//! ignored while drawing and restored after; corrupt bytes, a cut-short PNG, a non-image MIME type, an over-limit
+//! size in bytes and in pixels (from the header, a decompression-bomb header, a JPEG's frame header past the first
+//! 128 KiB of a Blob, and after decoding an SVG) give the typed error and leave the canvas as it was, with both
+//! decoders; `Decoder::Auto` uses `createImageBitmap` and makes no object URL; the `Decoder::ImageElement` fallback
+//! revokes its object URL (a fetch of it fails) after a load, after an error, and when the future is dropped.
 
 use crate::common::{blob_bytes, open, within};
 use browser_ws::canvas::{
@@ -545,6 +545,25 @@ async fn more_pixels_than_the_limit_are_refused() {
         limit: DrawOptions::DEFAULT_MAX_PIXELS,
     };
     refused(&bomb, "", DrawOptions::default(), |e| *e == expected).await;
+
+    // The same from a JPEG whose frame header comes after 128 KiB of comments, past the start of a Blob that is
+    // read first: refused from its header all the same, and as its bytes are.
+    let mut jpeg = vec![0xff, 0xd8];
+    for _ in 0..2 {
+        jpeg.extend([0xff, 0xfe, 0xff, 0xff]);
+        jpeg.resize(jpeg.len() + 0xffff - 2, b' ');
+    }
+    jpeg.extend([0xff, 0xc0, 0x00, 0x11, 0x08, 0xff, 0xff, 0xff, 0xff, 0x03]);
+    jpeg.extend([1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+    let expected = Error::ImageTooManyPixels {
+        width: 65_535,
+        height: 65_535,
+        limit: DrawOptions::DEFAULT_MAX_PIXELS,
+    };
+    refused(&jpeg, "image/jpeg", DrawOptions::default(), |e| {
+        *e == expected
+    })
+    .await;
 }
 
 const SVG: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" width="5" height="4"><rect width="5" height="4" fill="red"/></svg>"#;

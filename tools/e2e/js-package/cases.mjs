@@ -762,9 +762,18 @@ window.cases = {
     client.onmessage = function (event) {
       seen.push(`onmessage:${this === client}:${event.data}`);
     };
+    let messagePath;
+    client.addEventListener('message', (event) => {
+      messagePath ??= event.composedPath();
+    });
     const greeted = nextEvent(client, 'message');
     const greeting = await within(5000, greeted, 'the greeting');
     same(seen, ['first', 'onmessage:true:hi', 'shared:message', 'this:true:true:true'], 'listener order, this, target');
+    same(
+      [messagePath.length, messagePath[0] === client, greeting.composedPath().length],
+      [1, true, 0],
+      'a message event\'s composedPath: the client while dispatched, then none',
+    );
     // A message's origin is the server's, as the browser sets it on its own WebSocket's message events.
     const raw = new WebSocket(`${base}/greet?text=hi`);
     const rawOrigin = (await within(5000, nextEvent(raw, 'message'), 'the raw socket\'s greeting')).origin;
@@ -784,6 +793,34 @@ window.cases = {
     });
     same(client.dispatchEvent(custom), false, 'dispatchEvent returns false when cancelled');
     same(seen, ['custom:true'], 'a dispatched event');
+    // composedPath() is [client] while dispatched and [] after, as for the raw socket (never an internal target).
+    const paths = [];
+    for (const socket of [raw, client]) {
+      let during;
+      const probe = (event) => { during = event.composedPath(); };
+      socket.addEventListener('path', probe);
+      const event = new Event('path');
+      socket.dispatchEvent(event);
+      socket.removeEventListener('path', probe);
+      paths.push([during.length, during[0] === socket, event.composedPath().length]);
+    }
+    same(paths[1], paths[0], 'composedPath as the raw socket\'s');
+    same(paths[1], [1, true, 0], 'composedPath: the client, then none');
+    // An event being dispatched elsewhere is refused with InvalidStateError and left alone, as by the raw socket.
+    const refusals = [];
+    for (const socket of [raw, client]) {
+      const element = document.createElement('div');
+      element.addEventListener('poke', (event) => {
+        try {
+          socket.dispatchEvent(event);
+          refusals.push('dispatched');
+        } catch (error) {
+          refusals.push(`${error.name}:${event.target === element}`);
+        }
+      });
+      element.dispatchEvent(new Event('poke'));
+    }
+    same(refusals, ['InvalidStateError:true', 'InvalidStateError:true'], 'dispatchEvent of an event in dispatch');
     isNamed(await failure(() => client.dispatchEvent('custom'), 'dispatchEvent(string)'), 'TypeError');
     // The error classes are exported, real subclasses of Error; the built-in classes stay themselves.
     const errorNames = [
