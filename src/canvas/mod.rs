@@ -168,7 +168,8 @@ impl fmt::Display for ImageSize {
 /// Decodes `blob` and draws it onto `canvas`: cleared, then drawn as `options.fit` says. Resolves to the image's
 /// decoded size.
 ///
-/// Refused without touching the canvas: a canvas that has a context other than `"2d"` ([`Error::Browser`]),
+/// Refused without touching the canvas (one with no context yet is not given one): a canvas that has a context
+/// other than `"2d"` ([`Error::Browser`], found once the image is decoded),
 /// more than `options.max_bytes` ([`Error::ImageTooLarge`]), a `Blob` whose `type` is neither empty,
 /// `application/octet-stream` nor `image/*`, or data that does not decode ([`Error::ImageDecode`]), more than
 /// `options.max_pixels` ([`Error::ImageTooManyPixels`]).
@@ -180,10 +181,10 @@ pub async fn draw_blob(
     blob: &Blob,
     options: &DrawOptions,
 ) -> Result<ImageSize, Error> {
-    let canvas = canvas.into();
-    canvas.context_2d()?;
+    // The canvas's context is taken only to draw: asking for it first would make a fresh canvas a 2D one even
+    // when the image is refused.
     let image = DecodedImage::from_blob(blob, options).await?;
-    image.draw(canvas, options.fit)?;
+    image.draw(canvas.into(), options.fit)?;
     Ok(image.size())
 }
 
@@ -196,10 +197,8 @@ pub async fn draw_bytes(
     mime: &str,
     options: &DrawOptions,
 ) -> Result<ImageSize, Error> {
-    let canvas = canvas.into();
-    canvas.context_2d()?;
     let image = DecodedImage::from_bytes(bytes, mime, options).await?;
-    image.draw(canvas, options.fit)?;
+    image.draw(canvas.into(), options.fit)?;
     Ok(image.size())
 }
 

@@ -467,6 +467,17 @@ async fn corrupt_bytes_are_refused() {
     .await;
     refused(&garbage, "", DrawOptions::default(), is_decode_error).await;
     refused(b"", "", DrawOptions::default(), is_decode_error).await;
+    // A canvas with no context yet is not given one by a refused image: it can still become any kind.
+    let fresh = canvas(4, 3);
+    let drawn = draw_bytes(&fresh, &garbage, "", &DrawOptions::default()).await;
+    assert!(matches!(drawn, Err(Error::ImageDecode { .. })), "{drawn:?}");
+    assert!(
+        fresh
+            .get_context("bitmaprenderer")
+            .expect("getContext")
+            .is_some(),
+        "the refused image made the canvas a 2D one"
+    );
 
     // A real PNG header (so the size check passes), then nothing.
     let png = blob_bytes(&png_of(&known_pixels()).await).await;
