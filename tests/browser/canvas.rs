@@ -7,8 +7,9 @@
 //! ignored while drawing and restored after; corrupt bytes, a cut-short PNG, a non-image MIME type, an over-limit
 //! size in bytes and in pixels (from the header, a decompression-bomb header, a JPEG's frame header past the first
 //! 128 KiB of a Blob, and after decoding an SVG) give the typed error and leave the canvas as it was, with both
-//! decoders; `Decoder::Auto` uses `createImageBitmap` and makes no object URL; the `Decoder::ImageElement` fallback
-//! revokes its object URL (a fetch of it fails) after a load, after an error, and when the future is dropped.
+//! decoders (a canvas with no context is not given one); `Decoder::Auto` uses `createImageBitmap` and makes no
+//! object URL; the `Decoder::ImageElement` fallback revokes its object URL (a fetch of it fails) after a load,
+//! after an error, and when the future is dropped.
 
 use crate::common::{blob_bytes, open, within};
 use browser_ws::canvas::{
