@@ -287,9 +287,13 @@ impl fmt::Display for Error {
                 write!(f, "a reply to request {id}, which nothing awaits")
             }
             #[cfg(any(feature = "typed", feature = "js"))]
-            Self::UnknownReply { id: None, raw } => write!(f, "a reply with no usable id: {raw}"),
+            Self::UnknownReply { id: None, raw } => {
+                write!(f, "a reply with no usable id: {}", Quoted(raw))
+            }
             #[cfg(any(feature = "typed", feature = "js"))]
-            Self::Rpc { code, message, .. } => write!(f, "the server answered error {code}: {message}"),
+            Self::Rpc { code, message, .. } => {
+                write!(f, "the server answered error {code}: {}", Quoted(message))
+            }
             Self::Unsupported { feature } => write!(f, "not supported by this browser: {feature}"),
             Self::Browser { name, message } => write!(f, "{name}: {message}"),
         }

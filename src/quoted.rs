@@ -2,9 +2,10 @@
 
 use std::fmt::{self, Write};
 
-/// `text` in double quotes, with `"`, `\` and control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`), so a
-/// peer cannot break a message's lines or its quotes. Written by hand: `{:?}` would link Unicode escape tables
-/// into every app that prints an error or a close event.
+/// `text` in double quotes, with `"`, `\` and control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`, the C1
+/// controls such as NEL `\u{85}`), and the line and paragraph separators and bidirectional controls too, so a peer
+/// cannot break a message's lines or its quotes, or reorder what follows. Written by hand: `{:?}` would link
+/// Unicode escape tables into every app that prints an error or a close event.
 pub(crate) struct Quoted<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Quoted<'_> {
@@ -19,7 +20,10 @@ impl fmt::Display for Quoted<'_> {
                     f.write_char('\\')?;
                     f.write_char(c)?;
                 }
-                c if c.is_ascii_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                '\u{0}'..='\u{1f}'
+                | '\u{7f}'..='\u{9f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}' => write!(f, "\\u{{{:x}}}", u32::from(c))?,
                 c => f.write_char(c)?,
             }
         }
@@ -41,5 +45,10 @@ mod tests {
             r#""a\"b\\c\nd\re\tf\u{1b}g\u{7f}""#
         );
         assert_eq!(Quoted("").to_string(), "\"\"");
+        // Line and paragraph separators, NEL and the bidirectional overrides and isolates.
+        assert_eq!(
+            Quoted("a\u{85}b\u{2028}c\u{2029}d\u{202e}e\u{2066}f\u{200f}").to_string(),
+            "\"a\\u{85}b\\u{2028}c\\u{2029}d\\u{202e}e\\u{2066}f\u{200f}\""
+        );
     }
 }
