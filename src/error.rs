@@ -143,13 +143,14 @@ pub enum Error {
         message: String,
     },
     /// A received message could not be decoded into the expected type: not valid JSON, or JSON of another shape.
-    /// The message itself is carried in `raw`, so nothing is lost, and a typed stream goes on with the next
+    /// The message itself is carried in `raw` (a Blob by its size only), and a typed stream goes on with the next
     /// message. (Features `typed` and `js`.)
     ///
     /// Log or handle `raw` (the peer sent something this version does not understand), or widen the type.
     #[cfg(any(feature = "typed", feature = "js"))]
     Decode {
-        /// The message as received.
+        /// The message as received (from `RpcClient::call`, the reply's
+        /// `result` written back as JSON).
         raw: crate::undecoded::Undecoded,
         /// The codec's explanation.
         message: String,

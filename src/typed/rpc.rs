@@ -98,7 +98,8 @@ impl RpcClient {
     /// `result` as an `R`, waiting at most the builder's [`timeout`](RpcBuilder::timeout).
     ///
     /// Fails with [`Error::Rpc`] (the server's error object), [`Error::RequestTimeout`],
-    /// [`Error::TooManyRequests`], [`Error::Encode`] or [`Error::Decode`] (the reply as received), the reason the
+    /// [`Error::TooManyRequests`], [`Error::Encode`] or [`Error::Decode`] (whose `raw` is the reply's `result`
+    /// written back as JSON text: keys in sorted order, numbers as `serde_json` reads them), the reason the
     /// connection ended ([`Error::Closed`], ...), or the send's error. Dropping the future forgets the request:
     /// a reply that still comes is reported as [`Error::UnknownReply`].
     pub async fn call<P, R>(&self, method: &str, params: &P) -> Result<R, Error>
