@@ -1,4 +1,4 @@
-// The size budget: `cargo xtask test --only js-package` runs this file too.
+// The minimal echo app's size budget: `cargo xtask test --only size-budget` runs this file.
 //
 // Covers: the minimal echo app (bench/size/browser-ws: connect, send, receive, close; built as `cargo xtask
 // bench` builds it: release, LTO, wasm-bindgen --target web, wasm-opt -Oz) is at most 5% over the gzipped size

@@ -72,8 +72,7 @@ pub enum Step {
     /// The npm package: made as `cargo xtask package` makes it and packed, wasm-pack builds (bundler, and without
     /// `js`), and from the tarball: `tsc --strict` on a consumer, a Node (server-side rendering) import, and Vite,
     /// webpack 5 and esbuild apps in headless Chromium; the release build driven there by a plain page
-    /// (tools/e2e/js-package.test.mjs), with the package's size budget; and the minimal echo app's
-    /// (tools/e2e/size-budget.test.mjs).
+    /// (tools/e2e/js-package.test.mjs), with the package's size budget.
     JsPackage,
     /// The browser suite, the worker tests and the short soak in WebKit (WebKitGTK's MiniBrowser, driven by
     /// WebKitWebDriver as a Safari driver, on the run's virtual display), reusing the debug build.
@@ -82,11 +81,14 @@ pub enum Step {
     DemoE2eWebkit,
     /// The npm package's page in WebKit, over plain W3C WebDriver; builds only the web package it loads.
     JsPackageWebkit,
+    /// The minimal echo app's size budget (tools/e2e/size-budget.test.mjs): built as the bench builds it, its
+    /// gzipped size at most 5% over bench/size/budget.json.
+    SizeBudget,
 }
 
 impl Step {
     /// Every step, in the order they start (lanes one and two run side by side; see `Lane`).
-    pub const ALL: [Step; 16] = [
+    pub const ALL: [Step; 17] = [
         Step::Fmt,
         Step::ClippyNative,
         Step::NativeTests,
@@ -103,6 +105,7 @@ impl Step {
         Step::ClippyWasm,
         Step::ClippyJs,
         Step::Doc,
+        Step::SizeBudget,
     ];
 
     /// The name used by `--only` and in the output.
@@ -124,6 +127,7 @@ impl Step {
             Step::BrowserTestsWebkit => "browser-tests-webkit",
             Step::DemoE2eWebkit => "demo-e2e-webkit",
             Step::JsPackageWebkit => "js-package-webkit",
+            Step::SizeBudget => "size-budget",
         }
     }
 
@@ -137,6 +141,7 @@ impl Step {
         match self {
             Step::Fmt | Step::ClippyNative | Step::NativeTests => &[],
             Step::ClippyWasm | Step::ClippyJs | Step::Doc => &[Tool::WasmTarget],
+            Step::SizeBudget => &[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeTools],
             Step::BrowserTests => &[
                 Tool::WasmTarget,
                 Tool::WasmBindgen,
@@ -202,7 +207,8 @@ impl Step {
             | Step::DemoE2eWebkit
             | Step::ClippyWasm
             | Step::ClippyJs
-            | Step::Doc => Lane::One,
+            | Step::Doc
+            | Step::SizeBudget => Lane::One,
             Step::BrowserTestsRelease
             | Step::BrowserTestsThreads
             | Step::BrowserTestsThreadsFirefox
@@ -221,6 +227,7 @@ impl Step {
                 | Step::ClippyNative
                 | Step::Doc
                 | Step::NativeTests
+                | Step::SizeBudget
         )
     }
 
@@ -270,6 +277,16 @@ impl Step {
                 cmd = ws.cargo();
                 cmd.args(["clippy", "--package", "echo-server", "--package", "xtask"])
                     .args(["--all-targets", "--", "-D", "warnings"]);
+            }
+            Step::SizeBudget => {
+                // The echo app's release build (LTO, one codegen unit: mostly one core) comes last in lane one,
+                // beside js-package's tests in the browser and the bundlers, rather than after them.
+                cmd = ws.command("node");
+                cmd.args([
+                    NODE_TEST,
+                    NODE_TEST_FORCE_EXIT,
+                    "tools/e2e/size-budget.test.mjs",
+                ]);
             }
             Step::Doc => {
                 cmd = ws.cargo();
@@ -386,8 +403,6 @@ impl Step {
                     NODE_TEST,
                     NODE_TEST_FORCE_EXIT,
                     "tools/e2e/js-package.test.mjs",
-                    // The minimal echo app's size budget (bench/size/budget.json).
-                    "tools/e2e/size-budget.test.mjs",
                 ]);
                 if let Some(chromium) = ws.which("chromium") {
                     cmd.env("CHROMIUM", chromium);
@@ -873,9 +888,7 @@ mod tests {
             "{package}"
         );
         assert!(
-            package.ends_with(
-                "node --test --test-force-exit tools/e2e/js-package.test.mjs tools/e2e/size-budget.test.mjs"
-            ),
+            package.ends_with("node --test --test-force-exit tools/e2e/js-package.test.mjs"),
             "{package}"
         );
         let fmt = cmd::display(&Step::Fmt.command(&ws, &options, None));
