@@ -95,17 +95,9 @@ impl Options {
 
     /// A whole number within `min..=max`.
     pub(crate) fn integer(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
-        let name = self.name(key);
-        let Some(value) = self.number(key, min, max)? else {
-            return Ok(None);
-        };
-        if value.fract() != 0.0 {
-            return Err(range_error(&format!(
-                "{name} must be a whole number, not {}",
-                js_number(value)
-            )));
-        }
-        Ok(Some(value))
+        self.get(key)?
+            .map(|value| integer(&value, &self.name(key), min, max))
+            .transpose()
     }
 
     /// A count: a whole number within `min..=usize::MAX`.
@@ -113,6 +105,21 @@ impl Options {
         // usize::MAX as f64 rounds up on 64-bit targets; the cast below saturates.
         let value = self.integer(key, min as f64, usize::MAX as f64)?;
         Ok(value.map(|value| value as usize))
+    }
+
+    /// A count as [`count`](Self::count) reads it, or `Infinity` for no limit (`usize::MAX`), read once.
+    pub(crate) fn count_or_unbounded(
+        &self,
+        key: &str,
+        min: usize,
+    ) -> Result<Option<usize>, JsValue> {
+        self.get(key)?
+            .map(|value| match value.as_f64() {
+                Some(f64::INFINITY) => Ok(usize::MAX),
+                _ => integer(&value, &self.name(key), min as f64, usize::MAX as f64)
+                    .map(|value| value as usize),
+            })
+            .transpose()
     }
 
     /// A function property.
@@ -155,6 +162,18 @@ impl Options {
             Some(value) => protocols(&value, &self.name(key)),
         }
     }
+}
+
+/// A whole number within `min..=max`.
+pub(crate) fn integer(value: &JsValue, name: &str, min: f64, max: f64) -> Result<f64, JsValue> {
+    let value = number(value, name, min, max)?;
+    if value.fract() != 0.0 {
+        return Err(range_error(&format!(
+            "{name} must be a whole number, not {}",
+            js_number(value)
+        )));
+    }
+    Ok(value)
 }
 
 /// A finite number within `min..=max`.

@@ -345,9 +345,7 @@ impl Events {
         let Some(target) = self.target() else {
             return Ok(!event.default_prevented());
         };
-        if let Some(owner) = self.owner() {
-            retarget(event, &owner)?;
-        }
+        self.retarget(event)?;
         target.unchecked_ref::<AnyTarget>().dispatch_any(event)
     }
 
@@ -378,10 +376,12 @@ impl Events {
         }
     }
 
-    /// Makes the client's JS object the event's target, if it has one.
-    fn retarget(&self, event: &Event) {
-        if let Some(owner) = self.owner() {
-            let _ = retarget(event, &owner);
+    /// Makes the client's JS object the event's target, if it has one; `InvalidStateError` for an event being
+    /// dispatched (only a page's own event can be).
+    fn retarget(&self, event: &Event) -> Result<(), JsValue> {
+        match self.owner() {
+            Some(owner) => retarget(event, &owner),
+            None => Ok(()),
         }
     }
 
@@ -389,7 +389,7 @@ impl Events {
     /// the others still run.
     pub(crate) fn dispatch(&self, event: &Event) {
         if let Some(target) = self.target() {
-            self.retarget(event);
+            let _ = self.retarget(event);
             let _ = target.dispatch_event(event);
         }
     }

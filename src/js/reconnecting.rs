@@ -507,10 +507,7 @@ fn builder(url: &JsValue, options: &Options) -> Result<ReconnectBuilder, JsValue
     }
     let defaults = ReconnectingClient::builder("");
     // `Infinity` (partysocket's default) leaves the count unbounded: `maxQueuedBytes` still bounds the queue.
-    let count = |o: &Options, key: &str| match o.get(key)? {
-        Some(value) if value.as_f64() == Some(f64::INFINITY) => Ok(Some(usize::MAX)),
-        _ => o.count(key, 1),
-    };
+    let count = |o: &Options, key: &str| o.count_or_unbounded(key, 1);
     let messages = either(
         options,
         "maxQueuedMessages",
@@ -585,12 +582,12 @@ fn max_attempts(options: &Options, key: &str) -> Result<Option<Option<u32>>, JsV
     match options.get(key)? {
         None => Ok(None),
         Some(value) if value.is_null() || value.as_f64() == Some(f64::INFINITY) => Ok(Some(None)),
-        Some(_) => {
+        Some(value) => {
             let min = if retries { 0.0 } else { 1.0 };
             let max = f64::from(u32::MAX) - 1.0;
-            let count = options.integer(key, min, max)?;
+            let count = args::integer(&value, &options.name(key), min, max)?;
             // Exact: a whole number within u32's range; a retry count is one attempt fewer.
-            Ok(count.map(|n| Some(n as u32 + u32::from(retries))))
+            Ok(Some(Some(count as u32 + u32::from(retries))))
         }
     }
 }
