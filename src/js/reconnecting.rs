@@ -25,6 +25,7 @@ use crate::reconnect::{
     ReconnectingClient, StateChanges,
 };
 use crate::safe_integer::safe_unsigned;
+use crate::state::BinaryType;
 use crate::state::ReadyState;
 
 /// A WebSocket client that reconnects by itself, for JavaScript: jittered exponential backoff, a connect
@@ -79,8 +80,8 @@ struct Shared {
     min_uptime_ms: f64,
     /// `options.debug`: log every state change with `console.debug`.
     debug: bool,
-    /// `options.binaryType`: `"blob"` or `"arraybuffer"`.
-    binary_type: &'static str,
+    /// `options.binaryType`.
+    binary_type: BinaryType,
 }
 
 #[wasm_bindgen(js_class = ReconnectingWebSocketClient)]
@@ -342,7 +343,7 @@ impl ReconnectingWebSocketClient {
     /// `binaryType` option set it.
     #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
     pub fn binary_type(&self) -> String {
-        self.shared.binary_type.to_owned()
+        self.shared.binary_type.as_str().to_owned()
     }
 
     /// Throws a `TypeError`: the delivery is chosen once, with the `binaryType` option (partysocket lets it be
@@ -396,9 +397,10 @@ impl ReconnectingWebSocketClient {
             opened_at: Cell::new(None),
             min_uptime_ms: builder.min_uptime.as_secs_f64() * 1000.0,
             debug,
-            binary_type: match builder.connection.binary {
-                BinaryDelivery::Blob => "blob",
-                _ => "arraybuffer",
+            binary_type: if builder.connection.binary == BinaryDelivery::Blob {
+                BinaryType::Blob
+            } else {
+                BinaryType::ArrayBuffer
             },
         });
         let client = builder.start();
