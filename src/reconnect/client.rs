@@ -309,7 +309,8 @@ impl Inner {
     /// Sends a heartbeat ping on the open connection, outside the queue.
     pub(crate) fn send_ping(&self, ping: &Message) {
         if let Some(sender) = &self.state.borrow().sender {
-            // A failed ping means the connection is closing; the close event will say so.
+            // A failed ping means the connection is closing (a Blob ping the transport cannot send was refused
+            // before connecting); the close event will say so.
             let _ = sender.send_now(ping);
         }
     }

@@ -10,9 +10,10 @@ use futures_core::Stream;
 
 use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::{
-    Connection, ConnectionBuilder, Handle, Overflow, Receiver, Transport, OVERFLOW_REASON,
+    Connection, ConnectionBuilder, Handle, Overflow, Receiver, BLOB_OVER_STREAM, OVERFLOW_REASON,
 };
 use crate::error::Error;
+use crate::message::Message;
 use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
 use crate::reconnect::options::{Heartbeat, UrlSource};
@@ -141,6 +142,20 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
 
 /// One attempt: ask for the URL and the subprotocols, then connect within the timeout.
 async fn connect(inner: &Inner) -> Result<Connection, Error> {
+    // A heartbeat that could never ping is refused before anything opens, as a queued Blob is: the attempt fails
+    // with the reason, and the client gives up (no attempt could do better).
+    let transport = inner.settings.connection.transport;
+    if let Some(Heartbeat {
+        ping: Message::Blob(_),
+        ..
+    }) = &inner.settings.heartbeat
+    {
+        if transport.is_stream_here() {
+            return Err(Error::Unsupported {
+                feature: BLOB_OVER_STREAM.to_owned(),
+            });
+        }
+    }
     let url = match &inner.settings.url {
         UrlSource::Fixed(url) => url.clone(),
         UrlSource::Provider(provider) => provider().await?,
@@ -156,12 +171,7 @@ async fn connect(inner: &Inner) -> Result<Connection, Error> {
     // or no stream reads it at all. So it takes at least the default capacity; both stay bounded.
     // With backpressure over WebSocketStream the connection's queue cannot overflow (its reader waits for room),
     // so it keeps the capacity asked for and the two queues bound memory together.
-    let pauses = builder.queues.overflow == Overflow::Backpressure
-        && match builder.transport {
-            Transport::Stream => true,
-            Transport::Auto => Transport::stream_available(),
-            Transport::Classic => false,
-        };
+    let pauses = builder.queues.overflow == Overflow::Backpressure && transport.is_stream_here();
     if !pauses {
         builder.queues.receive_capacity = builder
             .queues

@@ -67,7 +67,8 @@ pub struct Heartbeat {
     pub interval: Duration,
     /// How long to wait for a sign of life after a ping.
     pub timeout: Duration,
-    /// The message sent as a ping.
+    /// The message sent as a ping. A Blob cannot go over `WebSocketStream`: with that transport every attempt
+    /// fails with [`Error::Unsupported`](crate::Error::Unsupported), and the client gives up.
     pub ping: Message,
     /// Recognises the server's answer, which is then kept out of the message stream; `None` delivers every
     /// message.

@@ -13,13 +13,13 @@
 //! `Closing` before the close event, and a send is refused; stream specifics: subprotocols and `protocol()`, a Blob
 //! send refused with `Error::Unsupported`, `as_raw()` `None`, binary messages wrapped in a Blob for
 //! `BinaryDelivery::Blob`; the reconnecting client with `Overflow::Backpressure` over the stream transport loses
-//! nothing either; messages sent before `close()` all reach the server before the close frame, over either
-//! transport (the echo server counts them).
+//! nothing either, and refuses a Blob heartbeat ping before connecting; messages sent before `close()` all reach the
+//! server before the close frame, over either transport (the echo server counts them).
 
 use std::time::Duration;
 
 use browser_ws::connection::{BinaryDelivery, Connection, Overflow, Transport};
-use browser_ws::reconnect::{Heartbeat, ReconnectingClient};
+use browser_ws::reconnect::{ClientState, Heartbeat, ReconnectingClient};
 use browser_ws::{ClientCloseCode, CloseCode, Error, Message, ReadyState};
 use futures::StreamExt;
 use wasm_bindgen::JsCast;
@@ -27,7 +27,7 @@ use wasm_bindgen_test::*;
 
 use crate::common::{
     auto_transport, blob_bytes, eventually, server_flood_ms, server_sees_all_closed,
-    server_sees_client_close, server_stats, sleep, unique_tag, until, url, within,
+    server_sees_client_close, server_stats, sleep, unique_tag, until, url, wait_for, within,
 };
 
 #[wasm_bindgen_test]
@@ -266,6 +266,35 @@ async fn a_heartbeat_timeout_closes_a_paused_stream_connection() {
     // gets to read the close frame.
     assert_eq!(server_sees_client_close(&tag).await, 1000);
     client.handle().close().expect("closes");
+}
+
+/// A heartbeat whose ping is a Blob could never ping over `WebSocketStream`: the reconnecting client refuses it
+/// before opening anything (it used to connect, fail each ping silently and reconnect on every timeout), and gives
+/// up, since no attempt can do better.
+#[wasm_bindgen_test]
+async fn a_blob_heartbeat_ping_over_the_stream_transport_is_refused_before_connecting() {
+    if !Transport::stream_available() {
+        return;
+    }
+    let tag = unique_tag("blob-ping");
+    let blob = web_sys::Blob::new().expect("a Blob");
+    let client = ReconnectingClient::builder(&url(&format!("/echo?tag={tag}")))
+        .transport(Transport::Stream)
+        .heartbeat(Heartbeat::new(
+            Duration::from_millis(50),
+            Duration::from_millis(50),
+            Message::Blob(blob),
+        ))
+        .start();
+    let mut states = client.handle().state_changes();
+    let seen = wait_for(&mut states, |s| *s == ClientState::GaveUp).await;
+    assert!(
+        seen.contains(&ClientState::Disconnected(Error::Unsupported {
+            feature: "sending a Blob over WebSocketStream".to_owned()
+        })),
+        "{seen:?}"
+    );
+    assert_eq!(server_stats(&tag).await, (0, 0), "nothing was opened");
 }
 
 /// `WebSocketStream` has no `readyState`: the state is worked out from its promises. Once the server's close frame
