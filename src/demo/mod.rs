@@ -13,7 +13,6 @@ mod sketch;
 mod ui;
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -56,7 +55,8 @@ pub fn start() -> Result<(), JsError> {
         sketch,
         session: RefCell::new(None),
         traffic: Cell::new(Traffic::default()),
-        images: RefCell::new(VecDeque::new()),
+        next_image: RefCell::new(None),
+        skipped_images: Cell::new(0),
         drawing: Cell::new(false),
         listeners: RefCell::new(Vec::new()),
     });
@@ -107,9 +107,13 @@ pub(crate) struct App {
     sketch: Sketch,
     session: RefCell<Option<Session>>,
     traffic: Cell<Traffic>,
-    /// Received images not drawn yet: decoding is asynchronous, and this queue keeps them in order.
-    images: RefCell<VecDeque<Image>>,
-    /// Whether a task is drawing the queue.
+    /// The latest received image not drawn yet. Decoding is asynchronous; each image covers the one before, so
+    /// one that arrives while another waits replaces it (counted in `skipped_images`), and a server that sends
+    /// images faster than they decode costs one image of memory, not a growing queue.
+    next_image: RefCell<Option<Image>>,
+    /// Images replaced before they were drawn, since the last one drawn: its caption says how many.
+    skipped_images: Cell<u64>,
+    /// Whether a task is drawing.
     drawing: Cell<bool>,
     /// The page's listeners (buttons, canvas, ...).
     listeners: RefCell<Vec<EventListener>>,
@@ -338,16 +342,18 @@ impl App {
         self.refresh();
     }
 
-    /// Queues a received image and starts drawing the queue unless a task already does.
+    /// Draws a received image, after the one being decoded (if any), unless a newer one arrives first.
     fn draw(self: &Rc<Self>, image: Image) {
-        self.images.borrow_mut().push_back(image);
+        if self.next_image.replace(Some(image)).is_some() {
+            self.skipped_images.set(self.skipped_images.get() + 1);
+        }
         if self.drawing.replace(true) {
             return;
         }
         let app = Rc::downgrade(self);
         spawn_local(async move {
             loop {
-                let Some((image, destination)) = next_image(&app) else {
+                let Some((image, destination, skipped)) = next_image(&app) else {
                     break;
                 };
                 // A received Blob has no type: the decoder sniffs the format, as it does for bytes.
@@ -363,6 +369,10 @@ impl App {
                 };
                 with(&app, |app| {
                     let caption = match drawn {
+                        Ok(size) if skipped > 0 => format!(
+                            "destination · {size} image from a {source} ({skipped} earlier skipped: \
+                             this one arrived before they were drawn)"
+                        ),
                         Ok(size) => format!("destination · {size} image from a {source}"),
                         Err(error) => {
                             let why = format!("could not draw the received {source}: {error}");
@@ -377,13 +387,13 @@ impl App {
     }
 }
 
-/// The next queued image and the canvas to draw it on; `None` (and drawing marked finished) when the queue is
-/// empty or the app is gone.
-fn next_image(app: &Weak<App>) -> Option<(Image, web_sys::HtmlCanvasElement)> {
+/// The image to draw next, the canvas to draw it on, and how many it replaced; `None` (and drawing marked
+/// finished) when none waits or the app is gone.
+fn next_image(app: &Weak<App>) -> Option<(Image, web_sys::HtmlCanvasElement, u64)> {
     let app = app.upgrade()?;
-    let next = app.images.borrow_mut().pop_front();
+    let next = app.next_image.borrow_mut().take();
     match next {
-        Some(image) => Some((image, app.ui.destination.clone())),
+        Some(image) => Some((image, app.ui.destination.clone(), app.skipped_images.take())),
         None => {
             app.drawing.set(false);
             None

@@ -4,7 +4,8 @@
 // Covers: the page starts under its Content-Security-Policy and connects to ws://<its own host>/echo
 // ("WebSocket Status:: Socket Open", readyState 1 OPEN), which Enter in the URL field does not replace; a text
 // round trip ("Server Reply:: hello") with the counters; a message that is HTML stays text and runs nothing; a painted canvas sent as a PNG Blob comes back
-// pixel for pixel on the destination canvas, in `blob` and in `arraybuffer` mode; a close code a client may not
+// pixel for pixel on the destination canvas, in `blob` and in `arraybuffer` mode, and the last of eight sent in a
+// row (the caption counts any it replaced before they were drawn); a close code a client may not
 // send is refused with the crate's error, leaving the socket open; Disconnect shows "Socket Closed" with code
 // 1000 and disables sending with a visible reason; reconnecting works; no console error and no CSP violation
 // at any point.
@@ -231,6 +232,24 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
     await page.click('label[for="binaryBlob"]');
   });
 
+  await t.test('eight images in a row: the last one is drawn, and the caption counts any it replaced', async () => {
+    // The page keeps one image waiting to be drawn, not a queue: one that arrives while another waits replaces
+    // it. Each send encodes the canvas first (asynchronously), so here the echoes usually arrive further apart
+    // than a decode takes and none is skipped; either way the last one must end up on the canvas.
+    await page.evaluate(() => {
+      for (let i = 0; i < 8; i += 1) document.getElementById('sendBinary').click();
+    });
+    await waitForText(page, 'receivedMessages', '12');
+    const caption = await waitForText(
+      page,
+      'destinationInfo',
+      /^destination · 320×200 image from a [\d.]+ kB Blob( \([1-7] earlier skipped: this one arrived before they were drawn\))?$/,
+    );
+    t.diagnostic(caption);
+    const result = await compareCanvases(page);
+    assert.equal(result.differing, 0, `${result.differing} channel values differ, by up to ${result.maxDifference}`);
+  });
+
   await t.test('a close code a client may not send is refused before the browser sees it', async () => {
     await page.fill('#closeCode', '1001');
     await page.click('#disconnect');
@@ -265,7 +284,7 @@ test('the demo page, end to end', { timeout: 300_000 }, async (t) => {
     await page.click('#sendText');
     await waitForText(page, 'serverResponse', 'Server Reply:: hello');
     await page.click('#sendBinary');
-    await waitForText(page, 'receivedMessages', '7');
+    await waitForText(page, 'receivedMessages', '15');
   });
 
   await t.test('no console errors and no CSP violations', async () => {
