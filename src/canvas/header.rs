@@ -45,12 +45,47 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((be_u32(bytes, 16)?, be_u32(bytes, 20)?))
 }
 
-/// GIF: the logical screen size.
+/// GIF: the logical screen, grown to hold the first frame. Browsers enlarge the screen to a first frame that does
+/// not fit in it, so a GIF declaring a 1×1 screen around a 60000×60000 frame decodes to the frame's size: the
+/// walk goes past the global colour table and the extensions to the first image descriptor. `None` if it is
+/// not within `bytes`, as for a JPEG whose frame header is not.
 fn gif_size(bytes: &[u8]) -> Option<(u32, u32)> {
     if !bytes.starts_with(b"GIF87a") && !bytes.starts_with(b"GIF89a") {
         return None;
     }
-    Some((u32::from(le_u16(bytes, 6)?), u32::from(le_u16(bytes, 8)?)))
+    let screen = (u32::from(le_u16(bytes, 6)?), u32::from(le_u16(bytes, 8)?));
+    let flags = *bytes.get(10)?;
+    let mut at = 13;
+    if flags & 0x80 != 0 {
+        at += 3 << ((flags & 0x07) + 1);
+    }
+    loop {
+        match *bytes.get(at)? {
+            // An extension: its label, then data sub-blocks (a length byte each) up to an empty one.
+            0x21 => {
+                at += 2;
+                loop {
+                    let length = usize::from(*bytes.get(at)?);
+                    at += 1 + length;
+                    if length == 0 {
+                        break;
+                    }
+                }
+            }
+            // The image descriptor: left, top, width, height.
+            0x2c => {
+                let edge = |offset: usize, length: usize| -> Option<u32> {
+                    Some(
+                        u32::from(le_u16(bytes, at + offset)?)
+                            + u32::from(le_u16(bytes, at + length)?),
+                    )
+                };
+                return Some((screen.0.max(edge(1, 5)?), screen.1.max(edge(3, 7)?)));
+            }
+            // The trailer, or not a GIF block: no frame to size.
+            _ => return None,
+        }
+    }
 }
 
 /// BMP: the DIB header, old (OS/2, 16-bit sizes) or new (signed 32-bit sizes; a negative height is top-down).
@@ -170,15 +205,66 @@ pub(super) mod tests {
         assert_eq!(declared_size(&not_ihdr), None);
     }
 
+    /// A GIF's blocks up to its first image descriptor: a `screen`, a global colour table of 4 colours, a comment
+    /// extension of `comment` bytes in sub-blocks, and a frame `(left, top, width, height)`.
+    fn gif(screen: (u16, u16), comment: usize, frame: (u16, u16, u16, u16)) -> Vec<u8> {
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend(screen.0.to_le_bytes());
+        gif.extend(screen.1.to_le_bytes());
+        gif.extend([0x81, 0, 0]);
+        gif.extend([0; 12]);
+        gif.extend([0x21, 0xfe]);
+        for chunk in vec![b'c'; comment].chunks(255) {
+            gif.push(chunk.len() as u8);
+            gif.extend(chunk);
+        }
+        gif.push(0);
+        gif.push(0x2c);
+        for value in [frame.0, frame.1, frame.2, frame.3] {
+            gif.extend(value.to_le_bytes());
+        }
+        gif.push(0);
+        gif
+    }
+
     #[test]
     fn gif_header_is_read() {
-        let mut gif = b"GIF89a".to_vec();
-        gif.extend(300u16.to_le_bytes());
-        gif.extend(200u16.to_le_bytes());
-        assert_eq!(declared_size(&gif), size(300, 200));
-        gif[4] = b'7';
-        assert_eq!(declared_size(&gif), size(300, 200), "GIF87a");
-        assert_eq!(declared_size(&gif[..9]), None);
+        let mut plain = gif((300, 200), 0, (0, 0, 300, 200));
+        assert_eq!(declared_size(&plain), size(300, 200));
+        plain[4] = b'7';
+        assert_eq!(declared_size(&plain), size(300, 200), "GIF87a");
+        assert_eq!(declared_size(&plain[..9]), None);
+        assert_eq!(
+            declared_size(&gif((300, 200), 0, (10, 20, 30, 40))),
+            size(300, 200),
+            "a frame inside the screen"
+        );
+    }
+
+    /// Browsers enlarge the logical screen to a first frame that does not fit: a tiny screen does not hide a huge
+    /// frame, however many bytes of extensions come before it.
+    #[test]
+    fn a_gif_frame_larger_than_its_screen_is_its_size() {
+        assert_eq!(
+            declared_size(&gif((1, 1), 0, (0, 0, 60_000, 50_000))),
+            size(60_000, 50_000)
+        );
+        assert_eq!(
+            declared_size(&gif((1, 1), 1_000, (65_535, 65_535, 65_535, 2))),
+            size(131_070, 65_537),
+            "offsets count"
+        );
+        let long = gif((1, 1), 200_000, (0, 0, 60_000, 50_000));
+        assert_eq!(declared_size(&long), size(60_000, 50_000));
+        assert_eq!(
+            declared_size(&long[..long.len() - 8]),
+            None,
+            "no frame within the bytes: unknown, not the screen"
+        );
+        let mut no_frame = gif((1, 1), 10, (0, 0, 5, 5));
+        let descriptor = no_frame.len() - 10;
+        no_frame[descriptor] = 0x3b;
+        assert_eq!(declared_size(&no_frame), None, "the trailer first");
     }
 
     #[test]

@@ -257,9 +257,9 @@ impl DecodedImage {
         let mime = blob.type_();
         check_mime(&mime)?;
         if let Some(prefix) = read_prefix(blob, HEADER_BYTES).await {
-            // A JPEG whose frame header lies past the prefix (after long segments) is read whole: it is within
-            // `max_bytes`, and a small file declaring a huge frame is what this check is for.
-            let whole = prefix.starts_with(&JPEG_START)
+            // A JPEG or GIF whose frame header lies past the prefix (after long segments or extensions) is read
+            // whole: it is within `max_bytes`, and a small file declaring a huge frame is what this check is for.
+            let whole = (prefix.starts_with(&JPEG_START) || prefix.starts_with(GIF_START))
                 && declared_size(&prefix).is_none()
                 && blob.size() > HEADER_BYTES;
             let header = if whole {
@@ -413,6 +413,9 @@ const HEADER_BYTES: f64 = 128.0 * 1024.0;
 
 /// A JPEG's first bytes (its start-of-image marker).
 const JPEG_START: [u8; 2] = [0xff, 0xd8];
+
+/// A GIF's first bytes (`GIF87a` or `GIF89a`).
+const GIF_START: &[u8] = b"GIF8";
 
 /// The first `bytes` of `blob`, or `None` if they cannot be read (old browsers have no `Blob.arrayBuffer`): the
 /// size is then checked after decoding only.

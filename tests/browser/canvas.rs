@@ -6,7 +6,7 @@
 //! `Fit::Contain`, `Fit::Stretch` and `Fit::Natural` place the image and clear the rest; the context's own state is
 //! ignored while drawing and restored after; corrupt bytes, a cut-short PNG, a non-image MIME type, an over-limit
 //! size in bytes and in pixels (from the header, a decompression-bomb header, a JPEG's frame header past the first
-//! 128 KiB of a Blob, and after decoding an SVG) give the typed error and leave the canvas as it was, with both
+//! 128 KiB of a Blob, a GIF's first frame larger than its logical screen, and after decoding an SVG) give the typed error and leave the canvas as it was, with both
 //! decoders (a canvas with no context is not given one); `Decoder::Auto` uses `createImageBitmap` and makes no
 //! object URL; the `Decoder::ImageElement` fallback revokes its object URL (a fetch of it fails) after a load,
 //! after an error, and when the future is dropped.
@@ -573,6 +573,30 @@ async fn more_pixels_than_the_limit_are_refused() {
         limit: DrawOptions::DEFAULT_MAX_PIXELS,
     };
     refused(&jpeg, "image/jpeg", DrawOptions::default(), |e| {
+        *e == expected
+    })
+    .await;
+
+    // A GIF whose 1×1 logical screen hides a 60 000 × 50 000 first frame (browsers enlarge the screen to it), after
+    // 200 KB of comment extensions: refused for the frame's size.
+    let mut gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff".to_vec();
+    gif.extend([0x21, 0xfe]);
+    for _ in 0..800 {
+        gif.push(250);
+        gif.extend([b'c'; 250]);
+    }
+    gif.push(0);
+    gif.push(0x2c);
+    for value in [0u16, 0, 60_000, 50_000] {
+        gif.extend(value.to_le_bytes());
+    }
+    gif.extend([0, 2, 2, 0x4c, 0x01, 0, 0x3b]);
+    let expected = Error::ImageTooManyPixels {
+        width: 60_000,
+        height: 50_000,
+        limit: DrawOptions::DEFAULT_MAX_PIXELS,
+    };
+    refused(&gif, "image/gif", DrawOptions::default(), |e| {
         *e == expected
     })
     .await;
