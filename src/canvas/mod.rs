@@ -175,7 +175,9 @@ impl fmt::Display for ImageSize {
 /// `options.max_pixels` ([`Error::ImageTooManyPixels`]).
 ///
 /// The context's transform, global alpha, composite operation, filter and shadow are reset while drawing and
-/// restored after; image smoothing is the context's own (turn it off for pixel art).
+/// restored after; image smoothing is the context's own (turn it off for pixel art). A clip region the context
+/// has set still applies to the clearing and the drawing: the canvas API can lift a clip only by restoring a
+/// state saved before it, which is the caller's.
 pub async fn draw_blob(
     canvas: impl Into<Canvas>,
     blob: &Blob,
