@@ -2,15 +2,24 @@
 
 use super::ImageSize;
 
-/// The size an image's header declares, for formats whose header is easy to read: PNG, GIF, BMP, WebP and
-/// JPEG. `None` for other formats, a header cut short, or a declared size of zero (left to the decoder).
+/// The size an image's header declares, for the formats whose header is easy to read: PNG, GIF, BMP, WebP, JPEG
+/// and AVIF. `None` for other formats, a header cut short, or a declared size of zero (left to the decoder).
 pub(super) fn declared_size(bytes: &[u8]) -> Option<ImageSize> {
     let (width, height) = png_size(bytes)
         .or_else(|| gif_size(bytes))
         .or_else(|| bmp_size(bytes))
         .or_else(|| webp_size(bytes))
-        .or_else(|| jpeg_size(bytes))?;
+        .or_else(|| jpeg_size(bytes))
+        .or_else(|| heif_size(bytes))?;
     (width > 0 && height > 0).then_some(ImageSize { width, height })
+}
+
+/// Whether `prefix` starts a format whose size can lie further on than any prefix (behind a JPEG's segments, a
+/// GIF's extensions, or an AVIF's boxes): when the prefix has none, the whole file is worth reading for it.
+pub(super) fn declares_size_later(prefix: &[u8]) -> bool {
+    prefix.starts_with(&[0xff, 0xd8])
+        || prefix.starts_with(b"GIF8")
+        || prefix.get(4..8) == Some(b"ftyp")
 }
 
 fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
@@ -169,6 +178,53 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
+/// AVIF (and HEIF): the largest image spatial extent (`ispe`) among the item properties (`meta` → `iprp` →
+/// `ipco`), which covers the primary image, a grid and its tiles alike. `None` if there is none within `bytes`.
+fn heif_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return None;
+    }
+    // A full box (`meta`, `ispe`) starts with a version and flags.
+    let meta = child(bytes, b"meta")?.get(4..)?;
+    let properties = child(child(meta, b"iprp")?, b"ipco")?;
+    Boxes(properties)
+        .filter(|(kind, _)| kind == b"ispe")
+        .filter_map(|(_, body)| Some((be_u32(body, 4)?, be_u32(body, 8)?)))
+        .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)))
+}
+
+/// The body of the first box of `kind` among those `bytes` holds.
+fn child<'a>(bytes: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    Boxes(bytes)
+        .find(|(found, _)| found == kind)
+        .map(|(_, body)| body)
+}
+
+/// ISO base media file format boxes, one level: (type, body); ends at the first box cut short or malformed.
+struct Boxes<'a>(&'a [u8]);
+
+impl<'a> Iterator for Boxes<'a> {
+    type Item = ([u8; 4], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.0;
+        let kind: [u8; 4] = array(bytes, 4)?;
+        let (header, size) = match be_u32(bytes, 0)? {
+            // To the end of the enclosing box or file.
+            0 => (8, bytes.len()),
+            // A 64-bit size follows the type.
+            1 => (
+                16,
+                usize::try_from(u64::from_be_bytes(array(bytes, 8)?)).ok()?,
+            ),
+            size => (8, usize::try_from(size).ok()?),
+        };
+        let body = bytes.get(header..size)?;
+        self.0 = bytes.get(size..).unwrap_or_default();
+        Some((kind, body))
+    }
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     //! Header sniffing for every format, and cut-short or foreign data.
@@ -203,6 +259,83 @@ pub(super) mod tests {
         let mut not_ihdr = png(640, 480);
         not_ihdr[12] = b'X';
         assert_eq!(declared_size(&not_ihdr), None);
+    }
+
+    /// An ISO base media file format box.
+    fn bmff(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut bytes = u32::try_from(8 + body.len())
+            .expect("a small box")
+            .to_be_bytes()
+            .to_vec();
+        bytes.extend(kind);
+        bytes.extend(body);
+        bytes
+    }
+
+    /// An AVIF's `ftyp` and `meta` boxes, with an `ispe` property for each size, then the start of its `mdat`.
+    fn avif(sizes: &[(u32, u32)]) -> Vec<u8> {
+        let mut properties = bmff(b"colr", b"nclx\0\x01\0\x0d\0\x06\x80");
+        for (width, height) in sizes {
+            let mut ispe = vec![0; 4];
+            ispe.extend(width.to_be_bytes());
+            ispe.extend(height.to_be_bytes());
+            properties.extend(bmff(b"ispe", &ispe));
+        }
+        let mut meta = vec![0; 4];
+        meta.extend(bmff(b"hdlr", &[0; 25]));
+        meta.extend(bmff(
+            b"iprp",
+            &[bmff(b"ipco", &properties), bmff(b"ipma", &[0; 10])].concat(),
+        ));
+        [
+            bmff(b"ftyp", b"avif\0\0\0\0mif1miafavif"),
+            bmff(b"meta", &meta),
+            bmff(b"mdat", &[0; 64]),
+        ]
+        .concat()
+    }
+
+    /// A 20×10 AVIF as libavif writes it (by Pillow 13), for the header tests here and the browser's.
+    const AVIF_20X10: &[u8] = include_bytes!("../../tests/data/red-20x10.avif");
+
+    #[test]
+    fn avif_header_is_read() {
+        assert_eq!(
+            declared_size(AVIF_20X10),
+            size(20, 10),
+            "as libavif writes it"
+        );
+        assert_eq!(declared_size(&avif(&[(640, 480)])), size(640, 480));
+        assert_eq!(
+            declared_size(&avif(&[(512, 512), (8_000, 6_000), (512, 512)])),
+            size(8_000, 6_000),
+            "a grid and its tiles: the largest"
+        );
+        let whole = avif(&[(100_000, 100_000)]);
+        assert_eq!(declared_size(&whole), size(100_000, 100_000));
+        let meta_ends = whole.len() - 72;
+        assert_eq!(declared_size(&whole[..meta_ends]), size(100_000, 100_000));
+        assert_eq!(declared_size(&whole[..meta_ends - 1]), None, "cut short");
+        assert!(declares_size_later(&whole[..40]));
+        assert_eq!(declared_size(&avif(&[])), None, "no ispe");
+
+        // A 64-bit box size, and a last box that runs to the end (size 0).
+        let mut large = whole.clone();
+        let meta = 28;
+        let meta_size = u32::from_be_bytes(large[meta..meta + 4].try_into().expect("4 bytes"));
+        large.splice(
+            meta..meta + 8,
+            [
+                &[0, 0, 0, 1][..],
+                b"meta",
+                &u64::from(meta_size + 8).to_be_bytes(),
+            ]
+            .concat(),
+        );
+        assert_eq!(declared_size(&large), size(100_000, 100_000), "64-bit size");
+        let mut to_end = whole[..meta_ends].to_vec();
+        to_end[meta..meta + 4].copy_from_slice(&[0; 4]);
+        assert_eq!(declared_size(&to_end), size(100_000, 100_000), "size 0");
     }
 
     /// A GIF's blocks up to its first image descriptor: a `screen`, a global colour table of 4 colours, a comment

@@ -11,8 +11,8 @@
 //!   image has loaded or failed (or the future is dropped). [`Decoder`] forces one or the other.
 //! - Before anything is drawn, [`DrawOptions`] limits are checked: data larger than `max_bytes` is refused before
 //!   it is read ([`Error::ImageTooLarge`]); an image of more than `max_pixels` is refused
-//!   ([`Error::ImageTooManyPixels`]), for PNG, GIF, BMP, WebP and JPEG from the header before decoding, for other
-//!   formats right after. Data that is not a decodable image, or whose MIME type is not an image type, is
+//!   ([`Error::ImageTooManyPixels`]), for PNG, GIF, BMP, WebP, JPEG and AVIF from the header before decoding, for
+//!   other formats right after. Data that is not a decodable image, or whose MIME type is not an image type, is
 //!   [`Error::ImageDecode`]. On any error the canvas is left exactly as it was.
 //! - [`canvas_to_blob`] is the standard
 //!   [`toBlob`](https://developer.mozilla.org/en-US/docs/Web/API/HTMLCanvasElement/toBlob) (`convertToBlob` for
@@ -71,7 +71,7 @@ mod header;
 mod target;
 
 use fit::placement;
-use header::declared_size;
+use header::{declared_size, declares_size_later};
 pub use target::Canvas;
 
 /// How an image is placed on the canvas. The canvas is always cleared first.
@@ -259,9 +259,9 @@ impl DecodedImage {
         let mime = blob.type_();
         check_mime(&mime)?;
         if let Some(prefix) = read_prefix(blob, HEADER_BYTES).await {
-            // A JPEG or GIF whose frame header lies past the prefix (after long segments or extensions) is read
-            // whole: it is within `max_bytes`, and a small file declaring a huge frame is what this check is for.
-            let whole = (prefix.starts_with(&JPEG_START) || prefix.starts_with(GIF_START))
+            // An image whose size lies past the prefix (after a JPEG's long segments, say) is read whole: it is
+            // within `max_bytes`, and a small file declaring a huge frame is what this check is for.
+            let whole = declares_size_later(&prefix)
                 && declared_size(&prefix).is_none()
                 && blob.size() > HEADER_BYTES;
             let header = if whole {
@@ -412,12 +412,6 @@ fn check_declared_size(header: &[u8], options: &DrawOptions) -> Result<(), Error
 
 /// How much of a Blob is read to find its declared size: enough for a JPEG's EXIF thumbnail and colour profile.
 const HEADER_BYTES: f64 = 128.0 * 1024.0;
-
-/// A JPEG's first bytes (its start-of-image marker).
-const JPEG_START: [u8; 2] = [0xff, 0xd8];
-
-/// A GIF's first bytes (`GIF87a` or `GIF89a`).
-const GIF_START: &[u8] = b"GIF8";
 
 /// The first `bytes` of `blob`, or `None` if they cannot be read (old browsers have no `Blob.arrayBuffer`): the
 /// size is then checked after decoding only.

@@ -6,7 +6,8 @@
 //! `Fit::Contain`, `Fit::Stretch` and `Fit::Natural` place the image and clear the rest; the context's own state is
 //! ignored while drawing and restored after; corrupt bytes, a cut-short PNG, a non-image MIME type, an over-limit
 //! size in bytes and in pixels (from the header, a decompression-bomb header, a JPEG's frame header past the first
-//! 128 KiB of a Blob, a GIF's first frame larger than its logical screen, and after decoding an SVG) give the typed error and leave the canvas as it was, with both
+//! 128 KiB of a Blob, a GIF's first frame larger than its logical screen, an AVIF's `ispe`, and after decoding an
+//! SVG) give the typed error and leave the canvas as it was, with both
 //! decoders (a canvas with no context is not given one); `Decoder::Auto` uses `createImageBitmap` and makes no
 //! object URL; the `Decoder::ImageElement` fallback revokes its object URL (a fetch of it fails) after a load,
 //! after an error, and when the future is dropped.
@@ -597,6 +598,36 @@ async fn more_pixels_than_the_limit_are_refused() {
         limit: DrawOptions::DEFAULT_MAX_PIXELS,
     };
     refused(&gif, "image/gif", DrawOptions::default(), |e| {
+        *e == expected
+    })
+    .await;
+
+    // An AVIF (as libavif writes it) from its image spatial extent property, `ispe`: 20 × 10, then made to declare
+    // 60 000 × 50 000.
+    let mut avif = include_bytes!("../data/red-20x10.avif").to_vec();
+    let options = DrawOptions {
+        max_pixels: 199,
+        ..DrawOptions::default()
+    };
+    let expected = Error::ImageTooManyPixels {
+        width: 20,
+        height: 10,
+        limit: 199,
+    };
+    refused(&avif, "image/avif", options, |e| *e == expected).await;
+    let ispe = avif
+        .windows(4)
+        .position(|window| window == b"ispe")
+        .expect("an ispe box")
+        + 8;
+    avif[ispe..ispe + 4].copy_from_slice(&60_000u32.to_be_bytes());
+    avif[ispe + 4..ispe + 8].copy_from_slice(&50_000u32.to_be_bytes());
+    let expected = Error::ImageTooManyPixels {
+        width: 60_000,
+        height: 50_000,
+        limit: DrawOptions::DEFAULT_MAX_PIXELS,
+    };
+    refused(&avif, "image/avif", DrawOptions::default(), |e| {
         *e == expected
     })
     .await;
