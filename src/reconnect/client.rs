@@ -298,12 +298,20 @@ impl Inner {
         }
     }
 
-    /// The stream is gone: nobody can take messages any more, so stop queueing them.
+    /// The stream is gone: nobody can take messages any more, so stop queueing them. The driver may be waiting
+    /// for room in the queue (with backpressure): it is woken to take the connection's messages again, so that
+    /// acknowledgements are seen and the close is noticed.
     fn release_stream(&self) {
-        let mut state = self.state.borrow_mut();
-        state.stream_gone = true;
-        state.inbox.clear();
-        state.receive_waker = None;
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            state.stream_gone = true;
+            state.inbox.clear();
+            state.receive_waker = None;
+            state.driver_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// Sends a heartbeat ping on the open connection, outside the queue.

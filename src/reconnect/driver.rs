@@ -52,6 +52,9 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
     // Consecutive failed attempts: connections that did not open, or did not stay open for `min_uptime`. The
     // end of a connection that did is no failure: the next attempt is number 1 again, as after `reconnect`.
     let mut failures: u32 = 0;
+    // Of those, the connections the client failed itself for a full receive queue: they grow the backoff like
+    // any short connection, but never count towards `max_attempts` (a slow reader is no reason to give up).
+    let mut overflows: u32 = 0;
     let final_state = loop {
         if !std::mem::take(&mut first_is_current) {
             inner.publish(ClientState::Connecting {
@@ -64,7 +67,7 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
             Err(Interruption::Stopped) => break ClientState::Closed,
             // The abandoned attempt's socket closes as it is dropped.
             Err(Interruption::Reconnect) => {
-                failures = 0;
+                (failures, overflows) = (0, 0);
                 continue;
             }
         };
@@ -78,10 +81,12 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
                 // `reconnect` closed it (or was called as it ended): start over at once.
                 let restart = inner.take_reconnect();
                 let uptime = from_millis_f64(js_sys::Date::now() - opened_at);
-                failures = if restart || uptime >= settings.min_uptime {
-                    0
+                (failures, overflows) = if restart || uptime >= settings.min_uptime {
+                    (0, 0)
+                } else if matches!(end, End::Overflow(_)) {
+                    (failures.saturating_add(1), overflows.saturating_add(1))
                 } else {
-                    failures.saturating_add(1)
+                    (failures.saturating_add(1), overflows)
                 };
                 let (error, retry) = match end {
                     End::Stopped => break ClientState::Closed,
@@ -123,7 +128,13 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
         if inner.close_requested() {
             break ClientState::Closed;
         }
-        if !retry || settings.max_attempts.is_some_and(|max| failures >= max) {
+        // Asked to reconnect from there: start over at once, as `reconnect` does, whatever the hook answered.
+        if inner.take_reconnect() {
+            (failures, overflows) = (0, 0);
+            continue;
+        }
+        let counted = failures.saturating_sub(overflows);
+        if !retry || settings.max_attempts.is_some_and(|max| counted >= max) {
             break ClientState::GaveUp;
         }
         let delay = settings
@@ -134,7 +145,7 @@ pub(crate) async fn drive(inner: Rc<Inner>) {
         match until_interrupted(&inner, wait).await {
             Ok(()) => {}
             Err(Interruption::Stopped) => break ClientState::Closed,
-            Err(Interruption::Reconnect) => failures = 0,
+            Err(Interruption::Reconnect) => (failures, overflows) = (0, 0),
         }
     };
     inner.finish(final_state);

@@ -295,7 +295,9 @@ impl ReconnectBuilder {
 
     /// Gives up after this many consecutive failed attempts (default: never). An attempt fails when it does not
     /// open, or when its connection closes within [`min_uptime`](Self::min_uptime); the end of a connection that
-    /// stayed up longer is no failure, so `Some(1)` still reconnects after it, once.
+    /// stayed up longer is no failure, so `Some(1)` still reconnects after it, once. Nor is a connection the
+    /// client failed itself because its receive queue overflowed: it grows the backoff like a short connection,
+    /// but never makes the client give up.
     pub fn max_attempts(mut self, attempts: Option<u32>) -> Self {
         self.max_attempts = attempts;
         self

@@ -6,7 +6,8 @@
 //! attempt count; a client started closed is idle (no connection reaches the server, sends are queued) until
 //! `reconnect`, which connects and sends the queue; `reconnect` after `close` is `NotOpen` and after giving up
 //! `GaveUp`, and changes nothing; `take_unsent` lets a `Sink` send that waits for the queue finish; a close
-//! asked for from `should_reconnect` after a failed attempt ends the client `Closed`, not `GaveUp`.
+//! asked for from `should_reconnect` after a failed attempt ends the client `Closed`, not `GaveUp`; a `reconnect`
+//! asked for from `should_reconnect` starts over at once although the hook answered `false`.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -206,4 +207,51 @@ async fn a_close_from_should_reconnect_after_a_failed_attempt_is_a_close() {
         "the first state once, then the failure"
     );
     assert_eq!(handle.reconnect(), Err(Error::NotOpen(ReadyState::Closed)));
+}
+
+/// `reconnect` called from `should_reconnect` (or a state listener) starts over at once, as it does anywhere
+/// else, whatever the hook answered: it used to be ignored, and a hook that also answered `false` ended the
+/// client `GaveUp` although `reconnect` had returned `Ok`.
+#[wasm_bindgen_test]
+async fn a_reconnect_from_should_reconnect_starts_over() {
+    let tag = unique_tag("reconnect-from-hook");
+    let handle_slot: Rc<std::cell::RefCell<Option<browser_ws::reconnect::ReconnectHandle>>> =
+        Rc::default();
+    let in_hook = handle_slot.clone();
+    let asked = Rc::new(Cell::new(false));
+    let asked_in_hook = asked.clone();
+    let client = ReconnectingClient::builder(&url(&format!("/close?code=4000&after=0&tag={tag}")))
+        .backoff(LONG_WAIT)
+        .should_reconnect(move |_| {
+            if !asked_in_hook.replace(true) {
+                if let Some(handle) = in_hook.borrow().as_ref() {
+                    assert_eq!(handle.reconnect(), Ok(()));
+                }
+            }
+            false
+        })
+        .start();
+    let handle = client.handle().clone();
+    *handle_slot.borrow_mut() = Some(handle.clone());
+    let mut states = handle.state_changes();
+    wait_for(&mut states, |s| *s == ClientState::Open).await;
+    let seen = wait_for(&mut states, |s| {
+        *s == ClientState::Open || *s == ClientState::GaveUp
+    })
+    .await;
+    assert!(asked.get(), "the hook ran");
+    assert_eq!(seen.last(), Some(&ClientState::Open), "{seen:?}");
+    assert!(
+        seen.contains(&ClientState::Connecting { attempt: 1 }),
+        "at once, attempts counted from 1 again: {seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|s| matches!(s, ClientState::Waiting { .. })),
+        "no backoff wait: {seen:?}"
+    );
+    assert_eq!(server_stats(&tag).await.1, 2);
+    // The second close is answered `false`: the client gives up.
+    wait_for(&mut states, |s| *s == ClientState::GaveUp).await;
 }
