@@ -298,7 +298,13 @@ impl Shared {
     /// opening is abandoned.
     pub(crate) fn close_with(&self, code: ClientCloseCode, reason: &str) -> Result<(), Error> {
         match &self.link {
-            Link::Classic { socket, .. } => socket.close_with(code, reason),
+            Link::Classic { socket, .. } => {
+                socket.close_with(code, reason)?;
+                // Closing now: a send waiting for room fails at once, not at its next look at the buffer.
+                let send = self.state_mut().send_waker.take();
+                wake(send);
+                Ok(())
+            }
             Link::Stream(stream) => stream.close_with((code, reason)),
         }
     }
