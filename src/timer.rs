@@ -31,6 +31,12 @@ pub(crate) fn from_millis_f64(millis: f64) -> Duration {
     })
 }
 
+/// A duration as milliseconds: exact for whole milliseconds (`as_secs_f64() * 1000.0` turns 1001 ms into
+/// 1000.9999999999999), so a JS caller reads back the number it gave.
+pub(crate) fn millis_f64(duration: Duration) -> f64 {
+    duration.as_secs() as f64 * 1000.0 + f64::from(duration.subsec_nanos()) / 1e6
+}
+
 /// A future that completes after a delay (rounded down to milliseconds, at most about 24 days); dropping it
 /// cancels the timer and frees its closure.
 pub(crate) struct Sleep {

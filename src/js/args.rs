@@ -26,6 +26,13 @@ impl Options {
         let object = match value {
             None => None,
             Some(value) if value.is_undefined() || value.is_null() => None,
+            // An array is refused, not read as `{}`: `new WebSocket(url, ["chat"])` passes subprotocols there,
+            // and partysocket's third argument would be ignored.
+            Some(value) if js_sys::Array::is_array(value) => {
+                return Err(type_error(&format!(
+                    "{what} must be an object, not an array (subprotocols go in protocols)"
+                )))
+            }
             Some(value) if value.is_object() && !value.is_function() => {
                 Some(value.clone().unchecked_into::<Object>())
             }

@@ -13,6 +13,7 @@ use crate::close::CloseEvent;
 use crate::error::Error;
 use crate::js::cause;
 use crate::safe_integer::safe_integer;
+use crate::timer::millis_f64;
 
 #[wasm_bindgen(inline_js = r#"
 const NAMES = [
@@ -156,7 +157,7 @@ fn parts(error: &Error) -> (&str, String, Vec<(&'static str, JsValue)>) {
         ),
         Error::ConnectTimeout { after } => (
             "ConnectTimeoutError",
-            vec![("timeout", JsValue::from_f64(after.as_secs_f64() * 1000.0))],
+            vec![("timeout", JsValue::from_f64(millis_f64(*after)))],
         ),
         Error::ImageTooLarge { bytes, limit } => (
             "ImageTooLargeError",
@@ -191,7 +192,7 @@ fn parts(error: &Error) -> (&str, String, Vec<(&'static str, JsValue)>) {
             "RequestTimeoutError",
             vec![
                 ("id", number(*id)),
-                ("timeout", JsValue::from_f64(after.as_secs_f64() * 1000.0)),
+                ("timeout", JsValue::from_f64(millis_f64(*after))),
             ],
         ),
         Error::TooManyRequests { limit } => (

@@ -27,6 +27,7 @@ use crate::reconnect::{
 use crate::safe_integer::safe_unsigned;
 use crate::state::BinaryType;
 use crate::state::ReadyState;
+use crate::timer::millis_f64;
 
 /// A WebSocket client that reconnects by itself, for JavaScript: jittered exponential backoff, a connect
 /// timeout, a minimum uptime before the attempt count resets, a URL provider for fresh tokens, a
@@ -395,7 +396,7 @@ impl ReconnectingWebSocketClient {
             retry_count: Cell::new(0),
             restarting: Cell::new(false),
             opened_at: Cell::new(None),
-            min_uptime_ms: builder.min_uptime.as_secs_f64() * 1000.0,
+            min_uptime_ms: millis_f64(builder.min_uptime),
             debug,
             binary_type: if builder.connection.binary == BinaryDelivery::Blob {
                 BinaryType::Blob
@@ -853,10 +854,9 @@ impl Shared {
             ClientState::Disconnected(error) => self
                 .events
                 .dispatch_detail(name, &[("error", to_js(error))]),
-            ClientState::Waiting { delay } => self.events.dispatch_detail(
-                name,
-                &[("delay", JsValue::from_f64(delay.as_secs_f64() * 1000.0))],
-            ),
+            ClientState::Waiting { delay } => self
+                .events
+                .dispatch_detail(name, &[("delay", JsValue::from_f64(millis_f64(*delay)))]),
             ClientState::Open | ClientState::GaveUp | ClientState::Closed => {
                 self.events.dispatch_plain(name);
             }

@@ -18,7 +18,7 @@ use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
 use crate::reconnect::options::{Heartbeat, UrlSource};
 use crate::reconnect::state::ClientState;
-use crate::timer::{from_millis_f64, Sleep};
+use crate::timer::{from_millis_f64, millis_f64, Sleep};
 
 /// How an open connection ended.
 enum End {
@@ -273,8 +273,8 @@ async fn heartbeat_failure(inner: &Inner, handle: &Handle, heartbeat: Option<&He
     let Some(heartbeat) = heartbeat else {
         return std::future::pending().await;
     };
-    let interval = heartbeat.interval.as_secs_f64() * 1000.0;
-    let timeout = heartbeat.timeout.as_secs_f64() * 1000.0;
+    let interval = millis_f64(heartbeat.interval);
+    let timeout = millis_f64(heartbeat.timeout);
     let mut received = handle.received_messages();
     let mut unanswered_since: Option<f64> = None;
     let mut next_ping = js_sys::Date::now() + interval;

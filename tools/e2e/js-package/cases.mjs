@@ -290,6 +290,8 @@ window.cases = {
     await fromUrl.close();
     isNamed(await failure(() => WebSocketClient.connect(42), 'connect(42)'), 'TypeError');
     isNamed(await failure(() => WebSocketClient.connect(`${base}/echo`, 'fast'), 'string options'), 'TypeError');
+    // The DOM's `new WebSocket(url, protocols)`: an array is not read as empty options (no subprotocol offered).
+    isNamed(await failure(() => new WebSocketClient(`${base}/protocol`, ['chat.v2']), 'protocols as options'), 'TypeError');
     const protocol = await failure(
       () => WebSocketClient.connect(`${base}/echo`, { protocols: ['chat', 'a b'] }),
       'an invalid subprotocol',
@@ -304,11 +306,12 @@ window.cases = {
     same(await take(negotiated, 1), ['chat.v2'], 'the server saw it');
     await negotiated.close();
     const started = performance.now();
+    // 1001 ms: the error's `timeout` is the number given (it was 1000.9999999999999, from seconds times 1000).
     const timeout = await failure(
-      () => WebSocketClient.connect(`${base}/no-handshake`, { connectTimeout: 200 }),
+      () => WebSocketClient.connect(`${base}/no-handshake`, { connectTimeout: 1001 }),
       'connect to a server that never answers',
     );
-    isNamed(timeout, 'ConnectTimeoutError', { timeout: 200 });
+    isNamed(timeout, 'ConnectTimeoutError', { timeout: 1001 });
     check(performance.now() - started < 3000, 'the timeout fired in time');
     // 0 too: a limit of 0 is over before the handshake can be.
     for (const connectTimeout of [-1, 0, NaN, Infinity, 2 ** 31]) {
@@ -732,6 +735,12 @@ window.cases = {
       isNamed(error, name);
     }
     isNamed(await failure(() => new ReconnectingWebSocketClient(42), 'url 42'), 'TypeError');
+    // partysocket's (url, protocols, options): an array second argument is refused, not read as `{}` with the
+    // options after it ignored.
+    isNamed(
+      await failure(() => new ReconnectingWebSocketClient(`${base}/echo`, [], { maxRetries: 0 }), 'three arguments'),
+      'TypeError',
+    );
     isNamed(
       await failure(() => new ReconnectingWebSocketClient(() => base, { urlProvider: () => base }), 'two providers'),
       'TypeError',
