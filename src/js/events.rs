@@ -71,23 +71,39 @@ export function attach(owner, target) {
   Object.defineProperty(owner, TARGET, { value: target });
 }
 
+// The browser's own readings, which know where the event is: at the client's internal target, elsewhere, or
+// (`currentTarget`, the path) nowhere once dispatched.
+const nativeComposedPath = Event.prototype.composedPath;
+const OWNER = Symbol("browser-ws owner");
+
+// The client where the browser says its internal target, and what the browser says otherwise: `currentTarget`
+// is null after the dispatch, and an event dispatched again elsewhere has that target, as in the DOM.
+function shown(owner, value) {
+  return value !== null && value === owner?.[TARGET] ? owner : value;
+}
+
+// Shared by every retargeted event, which holds its client under OWNER: the accessors are the same functions on
+// all of them (a closure per event, in an accessor, kept closed clients from being collected in Chromium).
+const TARGETS = {};
+for (const key of ["target", "currentTarget", "srcElement"]) {
+  const read = Object.getOwnPropertyDescriptor(Event.prototype, key)?.get;
+  if (read !== undefined) TARGETS[key] = function () { return shown(this[OWNER], read.call(this)); };
+}
+function composedPathShown() {
+  const owner = this[OWNER];
+  return nativeComposedPath.call(this).map((value) => shown(owner, value));
+}
+
 export function retarget(event, owner) {
   // As the DOM's dispatchEvent, which refuses an event being dispatched before touching it.
   if (event.eventPhase !== Event.NONE) {
     throw new DOMException("The event is already being dispatched.", "InvalidStateError");
   }
-  for (const key of ["target", "currentTarget", "srcElement"]) {
-    Object.defineProperty(event, key, { value: owner, configurable: true });
+  Object.defineProperty(event, OWNER, { value: owner, configurable: true });
+  for (const [key, get] of Object.entries(TARGETS)) {
+    Object.defineProperty(event, key, { get, configurable: true });
   }
-  Object.defineProperty(event, "composedPath", { value: composedPath(owner), configurable: true });
-}
-
-// The event's path as the DOM gives it for an event fired at the client: the client while dispatched, then none
-// (never the client's internal target).
-function composedPath(owner) {
-  return function () {
-    return this.eventPhase === Event.NONE ? [] : [owner];
-  };
+  Object.defineProperty(event, "composedPath", { value: composedPathShown, configurable: true, writable: true });
 }
 
 // One MessageEvent subclass per client, whose target is the client: a received message then costs one
@@ -97,13 +113,13 @@ export function messageEvent(owner, data, origin) {
   if (owner === undefined) return new MessageEvent("message", { data, origin });
   let Class = messageEvents.get(owner);
   if (Class === undefined) {
-    const path = composedPath(owner);
     Class = class MessageEvent extends globalThis.MessageEvent {
-      get target() { return owner; }
-      get currentTarget() { return owner; }
-      get srcElement() { return owner; }
-      composedPath() { return path.call(this); }
+      get [OWNER]() { return owner; }
+      composedPath() { return composedPathShown.call(this); }
     };
+    for (const [key, get] of Object.entries(TARGETS)) {
+      Object.defineProperty(Class.prototype, key, { get, configurable: true });
+    }
     messageEvents.set(owner, Class);
   }
   return new Class("message", { data, origin });
@@ -141,8 +157,10 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn attach(owner: &JsValue, target: &EventTarget) -> Result<(), JsValue>;
 
-    /// Makes `event.target`, `currentTarget` and `srcElement` read `owner`, and `composedPath()` give `[owner]`
-    /// while dispatched; throws `InvalidStateError` for an event being dispatched, leaving it as it was.
+    /// Makes `event.target`, `currentTarget`, `srcElement` and `composedPath()` read `owner` where the browser's
+    /// say the client's internal target (and what the browser says otherwise: `currentTarget` is `null` after
+    /// the dispatch, another target when dispatched elsewhere); throws `InvalidStateError` for an event being
+    /// dispatched, leaving it as it was.
     #[wasm_bindgen(catch)]
     fn retarget(event: &Event, owner: &JsValue) -> Result<(), JsValue>;
 

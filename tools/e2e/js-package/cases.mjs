@@ -228,7 +228,8 @@ window.cases = {
     client.close(4001, 'done');
     const close = await within(5000, closed, 'onclose');
     same([close.code, close.reason, close.wasClean], [4001, 'done', true], 'close event');
-    check(close.target === client && close.currentTarget === client, 'event.target is the client');
+    // Read after the dispatch: the target stays, currentTarget is null (as on the DOM's events).
+    check(close.target === client && close.currentTarget === null, 'event.target is the client');
     same(
       seen,
       ['onopen:open', 'open listener', 'onmessage:welcome', 'once:welcome', 'onmessage:again', 'handleEvent:close'],
@@ -815,6 +816,27 @@ window.cases = {
     }
     same(paths[1], paths[0], 'composedPath as the raw socket\'s');
     same(paths[1], [1, true, 0], 'composedPath: the client, then none');
+    // After the dispatch, as for the raw socket: currentTarget is null, target stays; dispatched again at an
+    // element, the event's target, currentTarget and path are the element's.
+    const relayed = [];
+    for (const socket of [raw, client]) {
+      const event = new Event('relay');
+      socket.dispatchEvent(event);
+      relayed.push([event.currentTarget === null, event.target === socket]);
+      const element = document.createElement('div');
+      element.addEventListener('relay', (again) => {
+        relayed.push([again.target === element, again.currentTarget === element, again.composedPath()[0] === element]);
+      });
+      element.dispatchEvent(event);
+    }
+    same(relayed.slice(2), relayed.slice(0, 2), 'an event after its dispatch, and relayed, as the raw socket\'s');
+    same(relayed.slice(2), [[true, true], [true, true, true]], 'an event after its dispatch, and relayed');
+    same([greeting.target === client, greeting.currentTarget], [true, null], 'a message event after its dispatch');
+    relayed.length = 0;
+    const relayElement = document.createElement('div');
+    relayElement.addEventListener('message', (again) => relayed.push(again.target === relayElement, again.currentTarget));
+    relayElement.dispatchEvent(greeting);
+    same(relayed, [true, relayElement], 'a received message event relayed');
     // An event being dispatched elsewhere is refused with InvalidStateError and left alone, as by the raw socket.
     const refusals = [];
     for (const socket of [raw, client]) {
