@@ -198,7 +198,7 @@ export interface ReconnectOptions extends Omit<WebSocketClientOptions, "protocol
   /** Do not connect until `reconnect()` is called (default `false`); `send` queues meanwhile, and `readyState` is `3`. */
   startClosed?: boolean;
   backoff?: BackoffOptions;
-  /** Give up after this many consecutive failed attempts; `null` or `Infinity` (the default) never gives up. */
+  /** Give up after this many consecutive failed attempts (one that does not open, or closes within `minUptime`; a connection failed for a receive-queue overflow is none); `null` or `Infinity` (the default) never gives up. */
   maxAttempts?: number | null;
   /** Milliseconds a connection must stay open before the attempt count resets (default 5000). */
   minUptime?: number;
