@@ -206,12 +206,20 @@ impl Fanout {
             Some(error) => Ended::Error(error.clone()),
             None => Ended::Clean,
         });
+        match &error {
+            Some(error) => self.fail(error),
+            None => self
+                .live()
+                .into_iter()
+                .for_each(|feed| feed.borrow_mut().finish(End::Done)),
+        }
+    }
+
+    /// Ends the live iterators with one rejection with `error` after what they queued, but not those made
+    /// afterwards: messages were lost before they reached the iterators, and the client goes on.
+    pub(crate) fn fail(&mut self, error: &JsValue) {
         for feed in self.live() {
-            let end = match &error {
-                Some(error) => End::Error(error.clone()),
-                None => End::Done,
-            };
-            feed.borrow_mut().finish(end);
+            feed.borrow_mut().finish(End::Error(error.clone()));
         }
     }
 }
@@ -263,5 +271,59 @@ impl MessageIterator {
     #[wasm_bindgen(getter)]
     pub fn dropped(&self) -> f64 {
         self.feed.borrow().dropped as f64
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    //! Covers: `Fanout::fail` ends the live iterators with one rejection after their queued messages, and an
+    //! iterator made afterwards still receives; `Fanout::end` ends later ones too.
+
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// The value of the next `{ value, done }`, or `Err` with the rejection.
+    async fn next(iterator: &MessageIterator) -> Result<(JsValue, bool), JsValue> {
+        let result = JsFuture::from(iterator.next()).await?;
+        let get = |key: &str| js_sys::Reflect::get(&result, &JsValue::from_str(key));
+        Ok((get("value")?, get("done")?.is_truthy()))
+    }
+
+    fn text(value: &str) -> JsValue {
+        JsValue::from_str(value)
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_failure_ends_the_live_iterators_but_not_later_ones() {
+        let mut fanout = Fanout::default();
+        let before = fanout.subscribe(Feed::new(None).expect("options"));
+        fanout.push(&text("a"));
+        let error = text("lost");
+        fanout.fail(&error);
+        fanout.push(&text("not for it"));
+        let after = fanout.subscribe(Feed::new(None).expect("options"));
+        fanout.push(&text("b"));
+
+        assert_eq!(next(&before).await, Ok((text("a"), false)), "queued first");
+        assert_eq!(next(&before).await, Err(error), "then the failure, once");
+        assert_eq!(next(&before).await, Ok((JsValue::UNDEFINED, true)));
+        assert_eq!(
+            next(&after).await,
+            Ok((text("b"), false)),
+            "a later iterator receives"
+        );
+
+        fanout.end(Some(text("gave up")));
+        let ended = fanout.subscribe(Feed::new(None).expect("options"));
+        assert_eq!(next(&after).await, Err(text("gave up")));
+        assert_eq!(
+            next(&ended).await,
+            Err(text("gave up")),
+            "after the end, at once"
+        );
     }
 }

@@ -783,6 +783,10 @@ async fn pump(mut client: ReconnectingClient, mut states: StateChanges, shared: 
                 shared.state_changed(&state);
             }
             Some(Report::Message(Ok(message))) => shared.received(&message),
+            // Lost before they reached the iterators: those live now say so; the client goes on.
+            Some(Report::Message(Err(error @ Error::ReceiveOverflow { .. }))) => {
+                shared.fanout.borrow_mut().fail(&to_js(&error));
+            }
             Some(Report::Message(Err(error))) => {
                 shared.fanout.borrow_mut().end(Some(to_js(&error)));
             }
