@@ -7,7 +7,8 @@
 // Builds the package with `wasm-pack build --release --target web -- --features js` into OUT_DIR/pkg, then
 // finishes what wasm-pack leaves undone (`finishPackage`): an `exports` map, `module` beside `main`,
 // `sideEffects` that covers the snippets folder at any depth, the npm README (npm/README.md) instead of the
-// crate's, and the glue without the doc comments the declarations already carry; then `npm pack` writes
+// crate's, the glue without the doc comments the declarations already carry and the snippets without their
+// whole-line comments; then `npm pack` writes
 // OUT_DIR/browser-ws-X.Y.Z.tgz, which is what `npm publish` takes.
 
 import { spawnSync } from 'node:child_process';
@@ -45,8 +46,9 @@ export function wasmPackWeb(dir) {
 /**
  * Turns the package wasm-pack built in `dir` into the one that is published: package.json gets the `exports`
  * map, `module` (the same file as `main`: the web target's glue is an ES module for browsers and bundlers alike)
- * and `sideEffects`; README.md becomes npm/README.md; the glue loses its doc comments. Cargo.toml's metadata
- * (name, version, description, license, repository, keywords), which wasm-pack wrote, is kept as it is. Running it twice changes nothing more.
+ * and `sideEffects`; README.md becomes npm/README.md; the glue loses its doc comments, and the snippets their
+ * whole-line comments. Cargo.toml's metadata (name, version, description, license, repository, keywords), which
+ * wasm-pack wrote, is kept as it is. Running it twice changes nothing more.
  */
 export async function finishPackage(dir) {
   const file = path.join(dir, 'package.json');
@@ -92,6 +94,13 @@ export async function finishPackage(dir) {
   await copyFile(NPM_README, path.join(dir, 'README.md'));
   const glue = path.join(dir, pkg.main);
   await writeFile(glue, withoutDocComments(await readFile(glue, 'utf8')));
+  if (snippets) {
+    for (const entry of await readdir(path.join(dir, 'snippets'), { recursive: true })) {
+      if (!entry.endsWith('.js')) continue;
+      const snippet = path.join(dir, 'snippets', entry);
+      await writeFile(snippet, withoutLineComments(await readFile(snippet, 'utf8')));
+    }
+  }
   return finished;
 }
 
@@ -116,6 +125,18 @@ export function withoutDocComments(source) {
     kept.push(lines[i]);
   }
   return kept.join('\n');
+}
+
+/**
+ * A snippet (the crate's `inline_js`) without its whole-line `//` comments, which explain the code to its
+ * maintainers in the Rust sources and would otherwise ship to every page (about 1.5 KB). The snippets hold no
+ * template literal or multi-line string where such a line could be text.
+ */
+export function withoutLineComments(source) {
+  return source
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('//'))
+    .join('\n');
 }
 
 /**

@@ -3,8 +3,9 @@
 // Covers: the package is made as `cargo xtask package` makes it (tools/npm-package.mjs: `wasm-pack build --release
 // --target web -- --features js`, then the `exports` map, `module`, `sideEffects`, the npm README npm/README.md and
 // the glue without its doc comments, then `npm pack`), and its package.json carries Cargo.toml's metadata and lists
-// every file it needs; the glue has no doc comments and the declarations do; the size of the Wasm, the glue and the
-// snippets is within bench/size/budget.json; the tarball holds every file the glue imports and the npm README, not
+// every file it needs; the glue has no doc comments and the declarations do, nor the snippets whole-line comments;
+// the size of the Wasm, the glue and the snippets is within bench/size/budget.json; the tarball holds every file
+// the glue imports and the npm README, not
 // the crate's; the declarations have no `any` in the public API; `--target bundler` builds too, with the same API; a
 // build without the `js` feature exports none of the JS API. From the tarball, installed with `npm install` into a
 // scratch directory as a user installs it: a strict TypeScript consumer (tests/ts) compiles, with `moduleResolution`
@@ -134,6 +135,14 @@ async function checkPackageJson(dir, target, { published = false } = {}) {
     const docBlock = /^\s*\/\*\*$/m;
     assert.doesNotMatch(await readFile(path.join(dir, 'browser_ws.js'), 'utf8'), docBlock, 'the glue has no doc comments');
     assert.match(await readFile(path.join(dir, 'browser_ws.d.ts'), 'utf8'), docBlock, 'the declarations keep the docs');
+    // Nor do the snippets carry the comments of their Rust sources.
+    if (snippets) {
+      for (const entry of await readdir(path.join(dir, 'snippets'), { recursive: true })) {
+        if (!entry.endsWith('.js')) continue;
+        const source = await readFile(path.join(dir, 'snippets', entry), 'utf8');
+        assert.doesNotMatch(source, /^\s*\/\//m, `${entry} has no whole-line comments`);
+      }
+    }
   }
   return pkg;
 }
