@@ -7,7 +7,8 @@
 //! listener of its own, registered where it was first set and kept in place when it is replaced; a function set
 //! as `onmessage` and also added with `addEventListener` runs twice. Events are dispatched from the client's own
 //! listeners or tasks, never while a Rust borrow is held, so a JS listener may call anything on the client,
-//! `free()` included.
+//! `free()` included. The exception is an event the page passes to `dispatchEvent`: wasm-bindgen holds the client
+//! borrowed for the call, so `free()` from one of its listeners throws (free it after `dispatchEvent` returns).
 //!
 //! **Lifetime.** The DOM keeps a `WebSocket` alive while it may still fire events at listeners; so does
 //! [`Events::own`]: it holds the client's JS object until [`Events::release`], which the client calls after its
