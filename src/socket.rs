@@ -95,9 +95,10 @@ impl WebSocket {
     }
 
     /// Bytes queued by `send` but not yet handed to the network
-    /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount)).
+    /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount)), `u32::MAX` past 4 GiB.
     pub fn buffered_amount(&self) -> u32 {
-        self.raw.buffered_amount()
+        // Saturating: past 4 GiB it reads `u32::MAX`, never a wrapped small number.
+        self.raw.unchecked_ref::<AnySender>().buffered_amount() as u32
     }
 
     /// The URL as the browser resolved it.
@@ -210,12 +211,17 @@ impl WebSocket {
 
 #[wasm_bindgen]
 extern "C" {
-    /// The browser's `WebSocket`, seen as something whose `send` takes any payload.
+    /// The browser's `WebSocket`, where web-sys types it too narrowly: a `send` that takes any payload, and
+    /// `bufferedAmount` as the number it is.
     #[wasm_bindgen(js_name = WebSocket)]
     type AnySender;
 
     #[wasm_bindgen(method, catch)]
     fn send(this: &AnySender, data: &JsValue) -> Result<(), JsValue>;
+
+    /// web-sys reads it as a `u32`, which wraps past 4 GiB (to a small number: a buffer that looks drained).
+    #[wasm_bindgen(method, getter, js_name = bufferedAmount)]
+    fn buffered_amount(this: &AnySender) -> f64;
 }
 
 /// The typed error for what a WebSocket (or WebSocketStream) constructor threw, subprotocols checked already.
