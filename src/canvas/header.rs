@@ -140,23 +140,28 @@ fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-/// JPEG: walks the segments up to the first start-of-frame marker.
+/// JPEG: walks the segments up to the first start-of-frame marker, finding each marker as libjpeg (the decoder of
+/// Chromium and Firefox) does, so that no byte it skips can steer the walk to another frame header than the one
+/// it decodes.
 fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
     if !bytes.starts_with(&[0xff, 0xd8]) {
         return None;
     }
     let mut at = 2;
     loop {
-        if *bytes.get(at)? != 0xff {
-            return None;
+        // Bytes before a marker that are not 0xff are extraneous data, skipped with a warning; then any number
+        // of 0xff fill bytes.
+        while *bytes.get(at)? != 0xff {
+            at += 1;
         }
-        // A marker may be preceded by any number of 0xff fill bytes.
         while bytes.get(at) == Some(&0xff) {
             at += 1;
         }
         let marker = *bytes.get(at)?;
         at += 1;
         match marker {
+            // 0xff 0x00 is no marker (a stuffed byte): the search goes on after it.
+            0x00 => {}
             // Markers without a length: TEM, RSTn, SOI.
             0x01 | 0xd0..=0xd8 => {}
             // End of image or start of scan before any frame header: not a usable JPEG header.
@@ -494,6 +499,33 @@ pub(super) mod tests {
             declared_size(&[0xff, 0xd8, 0xff, 0xe0, 0, 0]),
             None,
             "bad length"
+        );
+    }
+
+    /// Markers are found as libjpeg finds them: stray bytes before a marker are skipped, and 0xff 0x00 is no
+    /// marker. Taking the bytes after 0xff 0x00 for a segment length let a crafted file jump over its real frame
+    /// header (60000 × 60000) to a fake one (1 × 1) hidden in a comment; a stray byte gave no size at all.
+    #[test]
+    fn jpeg_markers_are_found_as_the_decoder_finds_them() {
+        let mut steered = vec![0xff, 0xd8, 0xff, 0xe0, 0, 16];
+        steered.extend([0; 14]);
+        steered.extend([0xff, 0x00]);
+        let real = steered.len();
+        steered.extend([0xff, 0xc0, 0, 17, 8, 0xea, 0x60, 0xea, 0x60, 3]);
+        steered.extend([1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        steered.extend([0xff, 0xfe, 0xff, 0xff]);
+        steered.resize(real + 0xffc0, 0);
+        steered.extend([0xff, 0xc0, 0, 17, 8, 0, 1, 0, 1, 3]);
+        steered.resize(steered.len() + 9, 0);
+        assert_eq!(declared_size(&steered), size(60_000, 60_000), "0xff 0x00");
+        assert_eq!(
+            declared_size(&jpeg(
+                &[&[0xff, 0xe0, 0, 4, 0, 0], &[0x00, 0x42]],
+                60_000,
+                60_000
+            )),
+            size(60_000, 60_000),
+            "stray bytes between segments"
         );
     }
 
