@@ -131,12 +131,12 @@ async fn cycle(url: &str) {
     connection.handle().closed().await;
 }
 
-/// The sockets still alive once collected: collects garbage every 100 ms until none is, for at most 5 s. A
+/// The sockets still alive once collected: collects garbage every 100 ms until none is, for at most 10 s. A
 /// socket's finalizer runs in a later task, and in a threads build a task woken late (through
 /// `Atomics.waitAsync`, behind pending network events) can hold the last socket for a while; a leaked one is
 /// never collected, so it still fails.
 async fn live_sockets_once_collected() -> i32 {
-    for _ in 0..50 {
+    for _ in 0..100 {
         if live_sockets() == 0 {
             return 0;
         }
@@ -207,6 +207,11 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
 
     settle_garbage().await;
     assert_eq!(listeners(), 0, "listeners left registered");
+    // Sockets are counted once the server has seen every connection end, and for up to 10 s: a loaded threads
+    // run once counted 9 alive after 5 s of collections, with the server's side not yet checked (the browser may
+    // keep a socket whose connection is still being torn down). A socket the library leaks stays alive anyway.
+    server_sees_all_closed(&serial_tag).await;
+    server_sees_all_closed(&parallel_tag).await;
     if can_collect {
         assert_eq!(
             live_sockets_once_collected().await,
@@ -215,8 +220,6 @@ async fn ten_thousand_cycles_leave_nothing_behind() {
         );
     }
     assert_eq!(memory_bytes(), memory_before, "Wasm memory grew");
-    server_sees_all_closed(&serial_tag).await;
-    server_sees_all_closed(&parallel_tag).await;
     assert_eq!(server_stats(&serial_tag).await, (0, serial as u64));
     assert_eq!(server_stats(&parallel_tag).await, (0, batches as u64 * 100));
 }
