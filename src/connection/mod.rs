@@ -62,7 +62,6 @@ use crate::message::Message;
 use crate::timer::Sleep;
 use shared::Shared;
 pub(crate) use shared::OVERFLOW_REASON;
-pub(crate) use stream_link::BLOB_OVER_STREAM;
 
 /// Opens a connection to `url` with the default settings; see [`Connection::builder`] for the others.
 pub fn connect(url: &str) -> Connect {

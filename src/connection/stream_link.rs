@@ -35,9 +35,12 @@ use crate::message::Message;
 use crate::socket::open_error;
 use crate::state::ReadyState;
 
-/// What [`Error::Unsupported`] names when a Blob is sent over `WebSocketStream`, which takes only strings and
-/// bytes.
-pub(crate) const BLOB_OVER_STREAM: &str = "sending a Blob over WebSocketStream";
+/// [`Error::Unsupported`] for a Blob sent over `WebSocketStream`, which takes only strings and bytes.
+pub(crate) fn blob_over_stream() -> Error {
+    Error::Unsupported {
+        feature: "sending a Blob over WebSocketStream".to_owned(),
+    }
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -285,11 +288,7 @@ impl StreamOps for StreamLink {
             Message::Text(text) => (JsValue::from_str(text), text.len()),
             // Copied into a new array: a view into Wasm memory breaks when memory is shared or grows.
             Message::Binary(bytes) => (Uint8Array::from(bytes.as_slice()).into(), bytes.len()),
-            Message::Blob(_) => {
-                return Err(Error::Unsupported {
-                    feature: BLOB_OVER_STREAM.to_owned(),
-                })
-            }
+            Message::Blob(_) => return Err(blob_over_stream()),
         };
         let written = match self.io.borrow().as_ref() {
             Some(io) => io.writer.write(&chunk),

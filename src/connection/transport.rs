@@ -1,5 +1,8 @@
 //! Which browser API carries a connection: the classic `WebSocket` or `WebSocketStream`.
 
+use crate::error::Error;
+use crate::message::Message;
+
 /// Which browser API a [`Connection`](crate::Connection) uses, chosen with
 /// [`ConnectionBuilder::transport`](crate::connection::ConnectionBuilder::transport) (and
 /// [`ReconnectBuilder::transport`](crate::reconnect::ReconnectBuilder::transport)). The `Connection`, its
@@ -50,5 +53,12 @@ impl Transport {
             Self::Stream => true,
             Self::Auto => Self::stream_available(),
         }
+    }
+
+    /// [`Error::Unsupported`](crate::Error::Unsupported) if no connection made with it here could send `message`
+    /// (a Blob over `WebSocketStream`): for what is refused before it is queued or a connection is opened.
+    pub(crate) fn refusal(self, message: &Message) -> Option<Error> {
+        (matches!(message, Message::Blob(_)) && self.is_stream_here())
+            .then(super::stream_link::blob_over_stream)
     }
 }

@@ -12,7 +12,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use crate::close::{validate_close_reason, ClientCloseCode};
-use crate::connection::{Handle, Overflow, Sender, BLOB_OVER_STREAM};
+use crate::connection::{Handle, Overflow, Sender};
 use crate::error::Error;
 use crate::message::Message;
 use crate::reconnect::driver::drive;
@@ -432,12 +432,8 @@ impl Inner {
     /// has checked with `poll_ready`).
     fn refusal(&self, message: &Message, force: bool) -> Option<Error> {
         // Refused up front, open or not: queued, it could never go out.
-        if matches!(message, Message::Blob(_))
-            && self.settings.connection.transport.is_stream_here()
-        {
-            return Some(Error::Unsupported {
-                feature: BLOB_OVER_STREAM.to_owned(),
-            });
+        if let Some(error) = self.settings.connection.transport.refusal(message) {
+            return Some(error);
         }
         let len = message.len();
         let state = self.state.borrow();

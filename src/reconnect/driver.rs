@@ -10,10 +10,9 @@ use futures_core::Stream;
 
 use crate::close::{ClientCloseCode, CloseEvent};
 use crate::connection::{
-    Connection, ConnectionBuilder, Handle, Overflow, Receiver, BLOB_OVER_STREAM, OVERFLOW_REASON,
+    Connection, ConnectionBuilder, Handle, Overflow, Receiver, OVERFLOW_REASON,
 };
 use crate::error::Error;
-use crate::message::Message;
 use crate::reconnect::client::Inner;
 use crate::reconnect::online::back_online;
 use crate::reconnect::options::{Heartbeat, UrlSource};
@@ -156,16 +155,9 @@ async fn connect(inner: &Inner) -> Result<Connection, Error> {
     // A heartbeat that could never ping is refused before anything opens, as a queued Blob is: the attempt fails
     // with the reason, and the client gives up (no attempt could do better).
     let transport = inner.settings.connection.transport;
-    if let Some(Heartbeat {
-        ping: Message::Blob(_),
-        ..
-    }) = &inner.settings.heartbeat
-    {
-        if transport.is_stream_here() {
-            return Err(Error::Unsupported {
-                feature: BLOB_OVER_STREAM.to_owned(),
-            });
-        }
+    let heartbeat = inner.settings.heartbeat.as_ref();
+    if let Some(error) = heartbeat.and_then(|heartbeat| transport.refusal(&heartbeat.ping)) {
+        return Err(error);
     }
     let url = match &inner.settings.url {
         UrlSource::Fixed(url) => url.clone(),
