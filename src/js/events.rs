@@ -94,6 +94,11 @@ function composedPathShown() {
   const owner = this[OWNER];
   return nativeComposedPath.call(this).map((value) => shown(owner, value));
 }
+function defineTargets(object) {
+  for (const [key, get] of Object.entries(TARGETS)) {
+    Object.defineProperty(object, key, { get, configurable: true });
+  }
+}
 
 export function retarget(event, owner) {
   // As the DOM's dispatchEvent, which refuses an event being dispatched before touching it.
@@ -101,9 +106,7 @@ export function retarget(event, owner) {
     throw new DOMException("The event is already being dispatched.", "InvalidStateError");
   }
   Object.defineProperty(event, OWNER, { value: owner, configurable: true });
-  for (const [key, get] of Object.entries(TARGETS)) {
-    Object.defineProperty(event, key, { get, configurable: true });
-  }
+  defineTargets(event);
   Object.defineProperty(event, "composedPath", { value: composedPathShown, configurable: true, writable: true });
 }
 
@@ -118,9 +121,7 @@ export function messageEvent(owner, data, origin) {
       get [OWNER]() { return owner; }
       composedPath() { return composedPathShown.call(this); }
     };
-    for (const [key, get] of Object.entries(TARGETS)) {
-      Object.defineProperty(Class.prototype, key, { get, configurable: true });
-    }
+    defineTargets(Class.prototype);
     messageEvents.set(owner, Class);
   }
   return new Class("message", { data, origin });
