@@ -478,6 +478,8 @@ async fn serve_rpc(conn: &mut Conn) -> End {
         Due(String),
     }
     let mut later = FuturesUnordered::new();
+    // The server's requests awaiting the client's reply, by their id: the id of the `ask` to answer then.
+    let mut asked: Vec<(serde_json::Value, serde_json::Value)> = Vec::new();
     loop {
         let event = tokio::select! {
             message = conn.ws.next() => Event::Received(message),
@@ -512,6 +514,26 @@ async fn serve_rpc(conn: &mut Conn) -> End {
                     text
                 }),
                 rpc::Action::Drop => return End::Dropped,
+                rpc::Action::Ask {
+                    asked: request,
+                    id,
+                    text,
+                } => {
+                    asked.push((request, id));
+                    if let Err(end) = send(conn, Message::text(text)).await {
+                        return end;
+                    }
+                }
+                rpc::Action::Replied { id, reply } => {
+                    let Some(at) = asked.iter().position(|(request, _)| *request == id) else {
+                        continue;
+                    };
+                    let (_, ask) = asked.remove(at);
+                    let text = rpc::reply_text(&ask, reply);
+                    if let Err(end) = send(conn, Message::text(text)).await {
+                        return end;
+                    }
+                }
             }
         }
     }

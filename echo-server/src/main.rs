@@ -44,7 +44,8 @@ ROUTES (query values are URL-decoded):
     /stats?tag=T                        send {\"open\":O,\"total\":N,\"received\":R,...} for tag T (all if no
                                         tag; R: data messages received, /rpc aside); close 1000
     /rpc                                JSON-RPC 2.0: echo, add, sleep {ms,value}, notify {method,params,count},
-                                        stray {id}, garbage, malformed (result and error), drop
+                                        stray {id}, garbage, malformed (result and error), drop,
+                                        ask {method,params,id} (the client's reply to that request)
 
 ON EVERY ROUTE:
     tag=T            count this connection under T for /stats

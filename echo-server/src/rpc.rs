@@ -20,6 +20,22 @@ pub enum Action {
     Later(Duration, String),
     /// Drop the TCP connection without a close frame.
     Drop,
+    /// Send a request of the server's, and answer an `ask` with the client's reply to it, once that comes.
+    Ask {
+        /// The id of the server's request.
+        asked: Value,
+        /// The id of the `ask` to answer.
+        id: Value,
+        /// The server's request.
+        text: String,
+    },
+    /// The client replied to one of the server's requests.
+    Replied {
+        /// The id of the server's request.
+        id: Value,
+        /// The reply, whole.
+        reply: Value,
+    },
 }
 
 /// The server's answer to one text message.
@@ -31,12 +47,23 @@ pub enum Action {
 /// text that is not JSON, then result `null`), `drop` (no reply: the connection is dropped). Errors: -32700 for
 /// text that is not JSON (id `null`), -32600 for anything but a request object, -32601 for an unknown method,
 /// -32602 for bad params. A notification (no `id`) gets no reply; `drop` acts on one too.
+///
+/// The server asks too: `ask` (`{"method": M, "params": P, "id": I}`) sends the client request M with id I
+/// (default `"ask"`), and its result is the client's reply to it, whole, once that comes. A reply from the client
+/// is taken as one ([`Action::Replied`]), not as a request.
 pub fn answer(text: &str) -> Vec<Action> {
     let request: Value = match serde_json::from_str(text) {
         Ok(request) => request,
         Err(_) => return vec![reply_error(&Value::Null, -32700, "Parse error")],
     };
     let id = request.get("id").cloned();
+    let is_reply = request.get("result").is_some() || request.get("error").is_some();
+    if let (Some(id), None, true) = (&id, request.get("method"), is_reply) {
+        return vec![Action::Replied {
+            id: id.clone(),
+            reply: request,
+        }];
+    }
     let Some(method) = request.get("method").and_then(Value::as_str) else {
         return vec![reply_error(
             &id.unwrap_or(Value::Null),
@@ -96,6 +123,21 @@ pub fn answer(text: &str) -> Vec<Action> {
             None => vec![reply_error(&id, -32602, "stray takes {\"id\": N}")],
         },
         "garbage" => vec![Action::Send("not json".to_owned()), reply(&id, Value::Null)],
+        "ask" => match params.get("method").and_then(Value::as_str) {
+            Some(name) => {
+                let asked = params.get("id").cloned().unwrap_or_else(|| json!("ask"));
+                let mut request = json!({ "jsonrpc": "2.0", "id": asked, "method": name });
+                if let Some(params) = params.get("params") {
+                    request["params"] = params.clone();
+                }
+                vec![Action::Ask {
+                    asked,
+                    id,
+                    text: request.to_string(),
+                }]
+            }
+            None => vec![reply_error(&id, -32602, "ask takes {\"method\": string}")],
+        },
         // JSON-RPC 1.0's reply shape, which 2.0 forbids: both members.
         "malformed" => vec![Action::Send(
             json!({"jsonrpc": "2.0", "id": id, "result": 1, "error": null}).to_string(),
@@ -123,7 +165,8 @@ fn add(params: &Value) -> Option<Value> {
     Some(Value::from(floats.into_iter().sum::<f64>()))
 }
 
-fn reply_text(id: &Value, result: Value) -> String {
+/// A reply to request `id` with `result`.
+pub fn reply_text(id: &Value, result: Value) -> String {
     json!({ "jsonrpc": "2.0", "id": id, "result": result }).to_string()
 }
 
@@ -212,6 +255,27 @@ mod tests {
             [Action::Send(
                 r#"{"error":null,"id":9,"jsonrpc":"2.0","result":1}"#.into()
             )]
+        );
+    }
+
+    #[test]
+    fn asks_and_takes_replies() {
+        let ask = r#"{"jsonrpc":"2.0","id":1,"method":"ask","params":{"method":"m","params":[2],"id":"q"}}"#;
+        let [Action::Ask { asked, id, text }] = &answer(ask)[..] else {
+            panic!("{:?}", answer(ask));
+        };
+        assert_eq!((asked, id), (&json!("q"), &json!(1)));
+        assert_eq!(
+            serde_json::from_str::<Value>(text).unwrap(),
+            json!({"jsonrpc":"2.0","id":"q","method":"m","params":[2]})
+        );
+        let reply = json!({"jsonrpc":"2.0","id":"q","error":{"code":1,"message":"m"}});
+        assert_eq!(
+            answer(&reply.to_string()),
+            [Action::Replied {
+                id: json!("q"),
+                reply
+            }]
         );
     }
 
