@@ -13,7 +13,8 @@
 //! - [`ReconnectingWebSocketClient`]: the [reconnecting client](crate::reconnect) with its options, `send`
 //!   returning `"sent"` or `"queued"`, state-change events and `takeUnsent()`.
 //! - [`JsonRpcClient`]: JSON-RPC 2.0 over one connection, `request(method, params, { timeout, signal })`
-//!   resolving with the result, `notify`, `notification` and `unexpected` events; and `sendJson(value)` on both
+//!   resolving with the result, `notify`, `notification` and `unexpected` events, `reply`/`replyError` to the
+//!   server's requests (a `notification` with an `id`); and `sendJson(value)` on both
 //!   clients, in the browser's own JSON (the request engine is the Rust `RpcClient`'s).
 //! - [`MessageIterator`], what `for await` uses.
 //! - `drawBlob` and `canvasToBlob` ([`draw_blob`], [`canvas_to_blob`]): the [canvas](crate::canvas) helpers.
@@ -319,7 +320,8 @@ export interface RequestOptions {
 
 /** The events of a `JsonRpcClient`. */
 export interface JsonRpcClientEventMap {
-  notification: CustomEvent<{ method: string; params: unknown }>;
+  /** `id` is there when the server sent a request: answer it with `reply` or `replyError`. */
+  notification: CustomEvent<{ method: string; params: unknown; id?: string | number | null }>;
   unexpected: CustomEvent<{ error: UnknownReplyError | DecodeError | Error }>;
 }
 

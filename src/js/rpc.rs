@@ -22,11 +22,11 @@ use crate::connection::Connection;
 use crate::error::Error;
 use crate::js::args::{self, Options};
 use crate::js::client::WebSocketClient;
-use crate::js::error::{to_js, type_error};
+use crate::js::error::{set, to_js, type_error};
 use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
-use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
+use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID};
 use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::signal::Signal;
 
@@ -41,12 +41,13 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
     })
 }
 
-/// A caller's params as JSON text; none for `undefined` or anything whose JSON is `null` (`null`, `NaN`, a
-/// `toJSON` that returns `null`): JSON-RPC 2.0 leaves `params` out rather than send `null`.
-fn params_text(value: Option<&JsValue>) -> Result<Option<String>, JsValue> {
+/// A caller's params (or a reply's result or error data: `what`) as JSON text; none for `undefined` or anything
+/// whose JSON is `null` (`null`, `NaN`, a `toJSON` that returns `null`): JSON-RPC 2.0 leaves `params` out rather
+/// than send `null`.
+fn params_text(value: Option<&JsValue>, what: &str) -> Result<Option<String>, JsValue> {
     match value {
         Some(value) if !value.is_undefined() => {
-            json_text(value, "params").map(|text| (text != "null").then_some(text))
+            json_text(value, what).map(|text| (text != "null").then_some(text))
         }
         _ => Ok(None),
     }
@@ -94,7 +95,8 @@ impl Dialect for BrowserJson {
         };
         if let Some(method) = member(object, "method").and_then(|method| method.as_string()) {
             let params = member(object, "params").unwrap_or(JsValue::NULL);
-            return Incoming::Other(Ok(Notice { method, params }));
+            let id = member(object, "id");
+            return Incoming::Other(Ok(Notice { method, params, id }));
         }
         let result = member(object, "result");
         let error = member(object, "error").map(|error| rpc_error(&error));
@@ -241,7 +243,7 @@ impl JsonRpcClient {
             let method = method
                 .as_string()
                 .ok_or_else(|| type_error("the method must be a string"))?;
-            let params = params_text(params.as_ref())?;
+            let params = params_text(params.as_ref(), "params")?;
             let options = Options::new(options.as_ref(), "options")?;
             let timeout: Duration = options.time_limit("timeout")?.unwrap_or(self.rpc.timeout());
             let signal = match options.get("signal")? {
@@ -302,8 +304,45 @@ impl JsonRpcClient {
         let method = method
             .as_string()
             .ok_or_else(|| type_error("the method must be a string"))?;
-        let params = params_text(params.as_ref())?;
+        let params = params_text(params.as_ref(), "params")?;
         self.rpc.notify(&method, params).map_err(|e| to_js(&e))
+    }
+
+    /// Answers the server's request `id` (a `notification` event's `detail.id`) with `result` (`null` if
+    /// `undefined`). Throws what `JSON.stringify` throws, an `EncodeError` for an id that is not a string, a
+    /// finite number or `null`, `NotOpenError`, or `ConnectionClosedError` once closed.
+    pub fn reply(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | number | null")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "unknown")] result: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let result = params_text(result.as_ref(), "the result")?;
+        self.answer(&id, "result", result.as_deref().unwrap_or("null"))
+    }
+
+    /// Answers the server's request `id` with an error object: `code` (an integer), `message` and, unless
+    /// `undefined`, `data`. Throws as `reply` does, and a `TypeError` for a code or message of another type.
+    #[wasm_bindgen(js_name = replyError)]
+    pub fn reply_error(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | number | null")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] code: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "unknown")] data: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        if code.as_f64().and_then(safe_integer).is_none() {
+            return Err(type_error("the code must be an integer"));
+        }
+        if !message.is_string() {
+            return Err(type_error("the message must be a string"));
+        }
+        let error = JsValue::from(Object::new());
+        set(&error, "code", &code);
+        set(&error, "message", &message);
+        if let Some(data) = params_text(data.as_ref(), "data")? {
+            set(&error, "data", &JSON::parse(&data)?);
+        }
+        self.answer(&id, "error", &json_text(&error, "the error")?)
     }
 
     /// How many requests await a reply.
@@ -324,7 +363,8 @@ impl JsonRpcClient {
     }
 
     /// `addEventListener(type, listener, options)`: `notification` (a `CustomEvent` whose `detail` has
-    /// `method` and `params`) and `unexpected` (`detail.error`: an `UnknownReplyError` for a reply no request
+    /// `method` and `params`, and `id` when it is a request of the server's: answer it with `reply` or
+    /// `replyError`) and `unexpected` (`detail.error`: an `UnknownReplyError` for a reply no request
     /// awaits, a late one included, or a `DecodeError` for a message that is not JSON-RPC).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(
@@ -349,6 +389,22 @@ impl JsonRpcClient {
 }
 
 impl JsonRpcClient {
+    /// Sends `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`, the reply to the server's request `id`, whose
+    /// `result` or `error` (`member`) is the JSON text `value`.
+    fn answer(&self, id: &JsValue, member: &str, value: &str) -> Result<(), JsValue> {
+        let valid =
+            id.as_string().is_some() || id.is_null() || id.as_f64().is_some_and(f64::is_finite);
+        let text = valid
+            .then(|| stringify(id))
+            .flatten()
+            .map(|id| format!(r#"{{"jsonrpc":"2.0","id":{id},"{member}":{value}}}"#));
+        let text = text.ok_or_else(|| Error::Encode {
+            message: INVALID_ID.to_owned(),
+        });
+        text.and_then(|text| self.rpc.reply(text))
+            .map_err(|e| to_js(&e))
+    }
+
     /// `JsonRpcClient.connect(url, options)`, for Rust callers (the export resolves with the JS object, which
     /// it keeps alive while the connection is open).
     pub async fn connect(url: JsValue, options: Option<JsValue>) -> Result<JsonRpcClient, JsValue> {
@@ -394,13 +450,16 @@ async fn pump(mut notifications: Notices<BrowserJson>, events: Weak<Events>) {
             break;
         };
         match item {
-            Ok(notification) => events.dispatch_detail(
-                "notification",
-                &[
-                    ("method", notification.method.as_str().into()),
-                    ("params", notification.params),
-                ],
-            ),
+            Ok(Notice { method, params, id }) => {
+                // `id` only for a request.
+                let members = 2 + usize::from(id.is_some());
+                let detail = [
+                    ("method", method.as_str().into()),
+                    ("params", params),
+                    ("id", id.unwrap_or_default()),
+                ];
+                events.dispatch_detail("notification", detail.get(..members).unwrap_or(&detail))
+            }
             Err(error) => events.dispatch_detail("unexpected", &[("error", to_js(&error))]),
         }
     }
@@ -441,10 +500,10 @@ mod browser_tests {
             r#"{"jsonrpc":"2.0","method":"a\"é\\","params":[1,2],"id":3}"#
         );
         for none in [JsValue::NULL, JsValue::from_f64(f64::NAN)] {
-            assert_eq!(params_text(Some(&none)).expect("no params"), None);
+            assert_eq!(params_text(Some(&none), "params").expect("no params"), None);
         }
         assert_eq!(
-            params_text(Some(&JSON::parse("[1]").expect("JSON"))).expect("params"),
+            params_text(Some(&JSON::parse("[1]").expect("JSON")), "params").expect("params"),
             Some("[1]".to_owned())
         );
     }

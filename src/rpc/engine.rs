@@ -224,10 +224,26 @@ impl<D: Dialect> Engine<D> {
 
     /// Sends a notification (no id, no reply): `method` with `params`.
     pub(crate) fn notify(&self, method: &str, params: D::Params) -> Result<(), Error> {
+        self.post(D::envelope(method, params, None)?, false)
+    }
+
+    /// Sends `text`, the reply to a request of the server's. Over a reconnecting client, only while a
+    /// connection is open: a reply queued for the next connection would reach a server that did not ask.
+    pub(crate) fn reply(&self, text: String) -> Result<(), Error> {
+        self.post(text, true)
+    }
+
+    /// Sends a text that expects no reply, unless the connection (or client) is finished, or (`only_now`) the
+    /// reconnecting client is between connections.
+    fn post(&self, text: String, only_now: bool) -> Result<(), Error> {
         if let Some(error) = self.shared.state.borrow().ended.clone() {
             return Err(error);
         }
-        let text = D::envelope(method, params, None)?;
+        if let Transport::Reconnecting(handle) = &self.shared.transport {
+            if only_now && !handle.is_open() {
+                return Err(Error::NotOpen(ReadyState::Connecting));
+            }
+        }
         self.shared.send(text).map(|_| ())
     }
 

@@ -82,12 +82,17 @@ pub(crate) trait Dialect: 'static {
     fn classify_text(text: String) -> Incoming<Self::Value>;
 }
 
-/// A notification the server sent (a JSON-RPC message with a `method` and no `id`).
+/// A notification the server sent (a JSON-RPC message with a `method` and no `id`), or a request (with its `id`,
+/// any JSON value: the reply must carry it back).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Notice<V> {
     pub(crate) method: String,
     pub(crate) params: V,
+    pub(crate) id: Option<V>,
 }
+
+/// Why a value cannot be the id of a reply to the server's request.
+pub(crate) const INVALID_ID: &str = "a JSON-RPC id is a string, a number or null";
 
 /// A received message, in JSON-RPC 2.0 terms.
 #[derive(Debug)]
@@ -195,7 +200,9 @@ pub(crate) mod conformance {
             other => panic!("not a report: {other:?}"),
         };
         let notice = |text: &str| match read(text) {
-            Incoming::Other(Ok(Notice { method, params })) => (method, json(&params)),
+            Incoming::Other(Ok(Notice { method, params, id })) => {
+                (method, json(&params), id.map(|id| json(&id)))
+            }
             other => panic!("not a notification: {other:?}"),
         };
 
@@ -263,12 +270,21 @@ pub(crate) mod conformance {
 
         assert_eq!(
             notice(r#"{"jsonrpc":"2.0","method":"tick","params":{"n":1}}"#),
-            ("tick".to_owned(), r#"{"n":1}"#.to_owned())
+            ("tick".to_owned(), r#"{"n":1}"#.to_owned(), None)
         );
         assert_eq!(
             notice(r#"{"jsonrpc":"2.0","method":"ping"}"#),
-            ("ping".to_owned(), "null".to_owned())
+            ("ping".to_owned(), "null".to_owned(), None)
         );
+        // Requests of the server's: their id as sent (a null one included), for the reply to carry back.
+        for id in [r#""a-1""#, "7", "2.5", "null"] {
+            let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ask","params":[1]}}"#);
+            assert_eq!(
+                notice(&text),
+                ("ask".to_owned(), "[1]".to_owned(), Some(id.to_owned())),
+                "{text}"
+            );
+        }
 
         // Replies with no usable id: null, a string, negative, a fraction.
         for id in ["null", r#""7""#, "-1", "1.5"] {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::connection::Connection;
 use crate::error::Error;
 use crate::reconnect::ReconnectingClient;
-use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder};
+use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID};
 use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::undecoded::Undecoded;
 
@@ -39,13 +39,17 @@ impl RpcBuilder {
     }
 }
 
-/// A notification the server sent (a JSON-RPC message with a `method` and no `id`).
+/// A notification the server sent (a JSON-RPC message with a `method` and no `id`), or a request of the
+/// server's (with an `id`), which awaits the client's [`reply`](RpcClient::reply) or
+/// [`reply_error`](RpcClient::reply_error).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
     /// The method.
     pub method: String,
     /// The params (`null` if there were none).
     pub params: Value,
+    /// The id of a request, as the server sent it (a string, a number, or `null`); `None` for a notification.
+    pub id: Option<Value>,
 }
 
 impl Notification {
@@ -136,7 +140,37 @@ impl RpcClient {
         self.engine.notify(method, params)
     }
 
-    /// The server's notifications, in order, with [`Error::UnknownReply`] for each reply that matched no request
+    /// Answers the server's request `id` (a [`Notification`]'s `id`) with `result`.
+    ///
+    /// Fails with [`Error::Encode`] (`result` has no JSON form, or `id` is not a string, a number or `null`),
+    /// the reason the connection ended, or the send's error; over a reconnecting client with
+    /// [`Error::NotOpen`] between connections (a reply queued for the next connection would reach a server that
+    /// did not ask).
+    pub fn reply<R: Serialize + ?Sized>(&self, id: &Value, result: &R) -> Result<(), Error> {
+        let result = serde_json::to_value(result).map_err(encode_error)?;
+        self.engine.reply(answer(id, "result", result)?)
+    }
+
+    /// Answers the server's request `id` with an error object: `code`, `message` and, unless `None`, `data`.
+    /// Fails as [`reply`](Self::reply) does.
+    pub fn reply_error(
+        &self,
+        id: &Value,
+        code: i64,
+        message: &str,
+        data: Option<Value>,
+    ) -> Result<(), Error> {
+        let mut error = Map::new();
+        error.insert("code".to_owned(), Value::from(code));
+        error.insert("message".to_owned(), Value::from(message));
+        if let Some(data) = data {
+            error.insert("data".to_owned(), data);
+        }
+        self.engine
+            .reply(answer(id, "error", Value::Object(error))?)
+    }
+
+    /// The server's notifications and requests, in order, with [`Error::UnknownReply`] for each reply that matched no request
     /// and [`Error::Decode`] for each message that is not JSON-RPC. Ends once the connection (or the reconnecting
     /// client) is finished and the queue is empty. Every call returns a view of the same queue.
     pub fn notifications(&self) -> Notifications {
@@ -164,6 +198,20 @@ impl RpcClient {
     pub fn close(&self) -> Result<(), Error> {
         self.engine.close()
     }
+}
+
+/// The text of the reply to the server's request `id`, with its `result` or `error` (`member`).
+fn answer(id: &Value, member: &str, value: Value) -> Result<String, Error> {
+    if !matches!(id, Value::String(_) | Value::Number(_) | Value::Null) {
+        return Err(Error::Encode {
+            message: INVALID_ID.to_owned(),
+        });
+    }
+    let mut reply = Map::new();
+    reply.insert("jsonrpc".to_owned(), Value::from("2.0"));
+    reply.insert("id".to_owned(), id.clone());
+    reply.insert(member.to_owned(), value);
+    Ok(Value::Object(reply).to_string())
 }
 
 fn encode_error(error: serde_json::Error) -> Error {
@@ -202,7 +250,8 @@ impl Dialect for SerdeJson {
         if let Some(Value::String(method)) = object.get("method") {
             let method = method.clone();
             let params = object.remove("params").unwrap_or(Value::Null);
-            return Incoming::Other(Ok(Notice { method, params }));
+            let id = object.remove("id");
+            return Incoming::Other(Ok(Notice { method, params, id }));
         }
         let result = object.remove("result");
         let error = object.remove("error").map(|error| rpc_error(&error));
@@ -242,7 +291,9 @@ impl Stream for Notifications {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.notices).poll_next(cx).map(|item| {
-            item.map(|item| item.map(|Notice { method, params }| Notification { method, params }))
+            item.map(|item| {
+                item.map(|Notice { method, params, id }| Notification { method, params, id })
+            })
         })
     }
 }
@@ -256,8 +307,9 @@ impl FusedStream for Notifications {
 #[cfg(test)]
 mod tests {
     //! Covers: `serde_json`'s reading of replies, error replies, notifications, replies without a usable id and
-    //! messages that are not JSON-RPC (the cases of `rpc::conformance`); the request envelope; typed
-    //! notification params.
+    //! messages that are not JSON-RPC (the cases of `rpc::conformance`); the request envelope; the reply to a
+    //! server's request (its id carried back, ids JSON-RPC does not allow refused);
+    //! typed notification params.
 
     use std::collections::HashMap;
 
@@ -281,10 +333,33 @@ mod tests {
     }
 
     #[test]
+    fn answers_carry_the_id_back() {
+        use serde_json::json;
+        assert_eq!(
+            answer(&json!("q"), "result", Value::Null).unwrap(),
+            r#"{"id":"q","jsonrpc":"2.0","result":null}"#
+        );
+        assert_eq!(
+            answer(&Value::Null, "error", json!({"code": 1})).unwrap(),
+            r#"{"error":{"code":1},"id":null,"jsonrpc":"2.0"}"#
+        );
+        for id in [json!(true), json!([1]), json!({"a": 1})] {
+            assert_eq!(
+                answer(&id, "result", Value::Null),
+                Err(Error::Encode {
+                    message: INVALID_ID.to_owned()
+                }),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
     fn notification_params_decode_to_a_type() {
         let notification = Notification {
             method: "tick".into(),
             params: serde_json::json!({"n": 1}),
+            id: None,
         };
         assert_eq!(
             notification.params::<HashMap<String, u8>>().unwrap()["n"],

@@ -8,7 +8,8 @@
 //! aborted, also one aborted right after the call, and a script-dispatched `abort` event is ignored), `TypeError`
 //! for bad arguments, and `ConnectionClosedError` (1006) for every request waiting when the connection drops;
 //! `notification` and `unexpected` events (a late reply as `UnknownReplyError` with its `id`); `notify`;
-//! `pendingRequests`.
+//! `pendingRequests`; the server's requests (`detail.id`) answered from the event with `reply` and `replyError`,
+//! whose bad arguments throw `EncodeError` (an id JSON-RPC does not allow) or `TypeError`.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
 use std::cell::RefCell;
@@ -140,6 +141,10 @@ async fn requests_resolve_with_results_and_reject_with_named_errors() {
         Some("tick")
     );
     assert_eq!(stringify(&get(&notification, "params")), r#"{"n":1}"#);
+    assert!(
+        !Reflect::has(&notification, &string("id")).expect("an object"),
+        "a notification has no id"
+    );
 
     rpc.notify(string("ignored"), None).expect("sent");
     let bad = resolve(rpc.request(JsValue::from(1), None, None))
@@ -151,6 +156,56 @@ async fn requests_resolve_with_results_and_reject_with_named_errors() {
         .expect_err("not a signal");
     assert_named(&bad, "TypeError");
     assert_eq!(rpc.pending_requests(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_server_s_requests_are_answered_from_the_notification_event() {
+    let rpc = Rc::new(rpc("{}").await);
+    // The listener answers as a page would: a result to a string id, an error object to any other.
+    let answering = rpc.clone();
+    let listener = Closure::<dyn FnMut(_)>::new(move |event: web_sys::CustomEvent| {
+        let id = get(&event.detail(), "id");
+        let answered = if id.is_string() {
+            answering.reply(id, Some(json("[3]")))
+        } else {
+            let data = Some(json(r#"{"why":1}"#));
+            answering.reply_error(id, JsValue::from(-32000), string("no"), data)
+        };
+        answered.expect("answered");
+    });
+    rpc.add_event_listener(
+        &string("notification"),
+        listener.as_ref(),
+        &JsValue::UNDEFINED,
+    )
+    .expect("listening");
+    let ask = |id: &str| {
+        let params = format!(r#"{{"method": "add", "params": [1, 2], "id": {id}}}"#);
+        resolve(request(&rpc, "ask", &params, None))
+    };
+    // The server's reply to `ask` is the client's answer, whole (serde_json sorts its keys).
+    assert_eq!(
+        stringify(&ask(r#""q""#).await.expect("answered")),
+        r#"{"id":"q","jsonrpc":"2.0","result":[3]}"#
+    );
+    assert_eq!(
+        stringify(&ask("7").await.expect("answered")),
+        r#"{"error":{"code":-32000,"data":{"why":1},"message":"no"},"id":7,"jsonrpc":"2.0"}"#
+    );
+
+    assert_named(
+        &rpc.reply(JsValue::UNDEFINED, None).expect_err("no id"),
+        "EncodeError",
+    );
+    for id in [js_sys::Object::new().into(), JsValue::from_f64(f64::NAN)] {
+        assert_named(&rpc.reply(id, None).expect_err("not an id"), "EncodeError");
+    }
+    let code = rpc.reply_error(JsValue::from(1), JsValue::from(1.5), string("m"), None);
+    assert_named(&code.expect_err("not an integer"), "TypeError");
+    let message = rpc.reply_error(JsValue::from(1), JsValue::from(1), JsValue::from(2), None);
+    assert_named(&message.expect_err("not a string"), "TypeError");
+    let result = rpc.reply(JsValue::from(1), Some(js_sys::BigInt::from(1u64).into()));
+    assert_named(&result.expect_err("a BigInt"), "TypeError");
 }
 
 #[wasm_bindgen_test]

@@ -9,7 +9,9 @@
 //! close event (not hung) when the connection drops, and later ones too; over a reconnecting client, requests in
 //! flight failed by the drop (one that waited in the client's queue behind the high-water mark too) and a request
 //! after it answered on the next connection, and once the client gave up every request fails with `GaveUp`; two
-//! notification views waiting at once are both woken; dropping the last `RpcClient` closes the connection.
+//! notification views waiting at once are both woken; dropping the last `RpcClient` closes the connection; the
+//! server's requests come with their id and are answered with a result or an error object carrying it back
+//! (a string, a number, `null`), and fail once closed; over a reconnecting client only while a connection is open.
 
 use std::time::Duration;
 
@@ -170,6 +172,7 @@ async fn notifications_non_rpc_messages_and_stray_replies_are_reported() {
             .unwrap();
         assert_eq!(notification.method, "tick");
         assert_eq!(notification.params, json!({"n": 1}));
+        assert_eq!(notification.id, None, "a notification, not a request");
     }
     within("garbage", rpc.call::<_, ()>("garbage", &()))
         .await
@@ -192,6 +195,77 @@ async fn notifications_non_rpc_messages_and_stray_replies_are_reported() {
         other => panic!("expected an unknown reply, got {other:?}"),
     }
     rpc.notify("ignored", &()).unwrap();
+}
+
+/// Has the server ask (`ask` on `/rpc`) `add [1, 2]` with request id `id`, answers it as `answer` says, and
+/// returns the reply the server got, whole.
+async fn asked(
+    rpc: &RpcClient,
+    id: Value,
+    answer: impl FnOnce(&RpcClient, &Value) -> Result<(), Error>,
+) -> Value {
+    let mut notifications = rpc.notifications();
+    let params = json!({"method": "add", "params": [1, 2], "id": id});
+    let asking = rpc.call::<_, Value>("ask", &params);
+    let answering = async {
+        let request = notifications.next().await.unwrap().unwrap();
+        assert_eq!(
+            (request.method.as_str(), &request.params, &request.id),
+            ("add", &json!([1, 2]), &Some(id))
+        );
+        answer(rpc, request.id.as_ref().unwrap()).unwrap();
+    };
+    let (reply, ()) = within("the server's request", async {
+        futures::join!(asking, answering)
+    })
+    .await;
+    reply.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_server_s_requests_are_answered_with_their_id() {
+    let rpc = rpc().await;
+    assert_eq!(
+        asked(&rpc, json!("q-1"), |rpc, id| rpc.reply(id, &3)).await,
+        json!({"jsonrpc": "2.0", "id": "q-1", "result": 3})
+    );
+    let data = Some(json!({"why": "busy"}));
+    assert_eq!(
+        asked(&rpc, json!(7), |rpc, id| rpc
+            .reply_error(id, -32000, "no", data))
+        .await,
+        json!({"jsonrpc": "2.0", "id": 7, "error": {"code": -32000, "message": "no", "data": {"why": "busy"}}})
+    );
+    assert_eq!(
+        asked(&rpc, Value::Null, |rpc, id| rpc.reply(id, &())).await,
+        json!({"jsonrpc": "2.0", "id": null, "result": null})
+    );
+    rpc.close().unwrap();
+    assert_eq!(within("the end", rpc.notifications().next()).await, None);
+    assert!(
+        matches!(rpc.reply(&json!(1), &()), Err(Error::Closed(_))),
+        "once closed, a reply fails with the close"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn over_a_reconnecting_client_a_reply_needs_an_open_connection() {
+    let client = ReconnectingClient::builder(&url("/rpc"))
+        .start_closed(true)
+        .start();
+    let handle = client.handle().clone();
+    let rpc = RpcClient::builder().over_reconnecting(client);
+    assert_eq!(
+        rpc.reply(&json!(1), &()),
+        Err(Error::NotOpen(ReadyState::Connecting)),
+        "not queued for a connection whose server did not ask"
+    );
+    handle.reconnect().unwrap();
+    assert_eq!(
+        asked(&rpc, json!(2), |rpc, id| rpc.reply(id, &"yes")).await,
+        json!({"jsonrpc": "2.0", "id": 2, "result": "yes"})
+    );
+    rpc.close().unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -254,7 +254,15 @@ async function typed(url: string): Promise<void> {
   rpc.addEventListener("notification", (event) => {
     assertType<Equal<typeof event.detail.method, string>>();
     console.log(event.detail.params);
+    const id = event.detail.id;
+    if (id !== undefined) {
+      rpc.reply(id, { ok: true });
+      rpc.replyError(id, -32000, "busy", [1]);
+      rpc.replyError(id, -32000, "busy");
+    }
   });
+  // @ts-expect-error: an id is a string, a number or null
+  rpc.reply({}, 1);
   rpc.addEventListener("unexpected", (event) => {
     const error = event.detail.error;
     if (isError(error, "UnknownReplyError")) console.log(error.id, error.data);

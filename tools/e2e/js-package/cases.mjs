@@ -1249,7 +1249,7 @@ window.cases = {
     return 'ok';
   },
 
-  /** sendJson and JsonRpcClient as a JS user writes them: results, named errors, abort, notifications. */
+  /** sendJson and JsonRpcClient as a JS user writes them: results, named errors, abort, notifications, replies. */
   async jsonRpc(base) {
     const client = await WebSocketClient.connect(`${base}/echo`);
     client.sendJson({ a: [1, 'é'] });
@@ -1284,6 +1284,20 @@ window.cases = {
     await rpc.request('notify', { method: 'tick', params: [7] });
     same(notifications, [['tick', [7]]], 'notifications');
     same(targets, [true], 'the client is the target and `this` of its events');
+    // The server's requests come as notifications with an id, answered from the event.
+    const answer = (e) => {
+      if (e.detail.id === 'q') rpc.reply(e.detail.id, { sum: 3 });
+      if (e.detail.id === 9) rpc.replyError(e.detail.id, -32000, 'busy', [1]);
+    };
+    rpc.addEventListener('notification', answer);
+    const asked = await rpc.request('ask', { method: 'add', params: [1, 2], id: 'q' });
+    same(asked, { id: 'q', jsonrpc: '2.0', result: { sum: 3 } }, 'a reply');
+    same(notifications.at(-1), ['add', [1, 2]], 'the request, as a notification');
+    const refused = await rpc.request('ask', { method: 'add', id: 9 });
+    same(refused.error, { code: -32000, data: [1], message: 'busy' }, 'an error reply');
+    rpc.removeEventListener('notification', answer);
+    isNamed(await failure(() => rpc.reply({}, 1), 'an object id'), 'EncodeError');
+    isNamed(await failure(() => rpc.replyError(1, 1.5, 'm'), 'a fractional code'), 'TypeError');
     // Read in the browser's own JSON: a text that is not JSON and a reply no request awaits are reported.
     const unexpected = [];
     rpc.addEventListener('unexpected', (e) => unexpected.push(e.detail.error));
