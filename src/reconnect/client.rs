@@ -45,7 +45,20 @@ impl std::fmt::Display for SendError {
     }
 }
 
-impl std::error::Error for SendError {}
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// The reason alone, for `?` in a function that returns [`Error`] (which is `Send`, unlike a `SendError` holding
+/// a Blob, so it converts on into `anyhow::Error` and the like); the message is dropped: take it from the
+/// `SendError` first to keep it.
+impl From<SendError> for Error {
+    fn from(error: SendError) -> Self {
+        error.error
+    }
+}
 
 /// Why the client stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -799,5 +812,34 @@ impl std::fmt::Debug for ReconnectHandle {
             .field("queued", &state.outbox.queued.len())
             .field("unacked", &state.outbox.unacked.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Covers: a `SendError` converts into its reason (`?` into [`Error`], which is `Send + Sync`, as error
+    //! libraries such as `anyhow` need) and gives it as its `source`.
+
+    use super::*;
+
+    fn is_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn a_send_error_converts_into_its_reason() {
+        is_send_sync::<Error>();
+        let full = Error::QueueFull {
+            messages: 1,
+            bytes: 2,
+        };
+        let refused = SendError {
+            message: Message::text("kept"),
+            error: full.clone(),
+        };
+        assert_eq!(
+            std::error::Error::source(&refused).map(ToString::to_string),
+            Some(full.to_string())
+        );
+        let send = || -> Result<(), Error> { Err(refused)? };
+        assert_eq!(send(), Err(full));
     }
 }
