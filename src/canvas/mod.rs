@@ -59,6 +59,7 @@
 use std::fmt;
 
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlImageElement, ImageBitmap, Url};
@@ -238,7 +239,8 @@ pub async fn canvas_to_blob(
 ///
 /// Made by [`from_blob`](Self::from_blob) or [`from_bytes`](Self::from_bytes), with the same checks as
 /// [`draw_blob`]. An image decoded with `createImageBitmap` is `close()`d when this is dropped, freeing its pixels
-/// at once rather than at the next garbage collection.
+/// at once rather than at the next garbage collection; so is one whose decoding future was dropped before it
+/// ended, once the browser has made it.
 #[derive(Debug)]
 pub struct DecodedImage {
     source: Source,
@@ -480,8 +482,10 @@ async fn decode_with_bitmap(blob: &Blob, options: &DrawOptions) -> Result<Decode
             name: "TypeError".to_owned(),
             message: "createImageBitmap returned no promise".to_owned(),
         })?;
-    let bitmap = JsFuture::from(promise)
-        .await
+    let mut abandoned = Abandoned(Some(promise.clone()));
+    let settled = JsFuture::from(promise).await;
+    abandoned.0 = None;
+    let bitmap = settled
         .map_err(|e| decode_error(&e))?
         .dyn_into::<ImageBitmap>()
         .map_err(|_| Error::ImageDecode {
@@ -499,6 +503,27 @@ async fn decode_with_bitmap(blob: &Blob, options: &DrawOptions) -> Result<Decode
     };
     check_size(size, options)?;
     Ok(image)
+}
+
+#[wasm_bindgen(inline_js = "export function closeWhenDecoded(promise) {
+  promise.then((bitmap) => { if (bitmap instanceof ImageBitmap) bitmap.close(); }, () => {});
+}")]
+extern "C" {
+    /// Closes the `ImageBitmap` a `createImageBitmap` promise resolves with, once it does.
+    #[wasm_bindgen(js_name = closeWhenDecoded)]
+    fn close_when_decoded(promise: &Promise);
+}
+
+/// A `createImageBitmap` promise whose decode was dropped before it settled: its bitmap, which nobody will
+/// draw, is closed when it comes, freeing its pixels then rather than at some later garbage collection.
+struct Abandoned(Option<Promise>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(promise) = self.0.take() {
+            close_when_decoded(&promise);
+        }
+    }
 }
 
 async fn decode_with_element(blob: &Blob, options: &DrawOptions) -> Result<DecodedImage, Error> {

@@ -10,7 +10,8 @@
 //! SVG) give the typed error and leave the canvas as it was, with both
 //! decoders (a canvas with no context is not given one); `Decoder::Auto` uses `createImageBitmap` and makes no
 //! object URL; the `Decoder::ImageElement` fallback revokes its object URL (a fetch of it fails) after a load,
-//! after an error, and when the future is dropped.
+//! after an error, and when the future is dropped; a `createImageBitmap` decode dropped before it ends closes the
+//! bitmap once it comes.
 
 use crate::common::{blob_bytes, open, within};
 use browser_ws::canvas::{
@@ -23,7 +24,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 
 #[wasm_bindgen(inline_js = r#"
 export function watch_object_urls() {
@@ -48,6 +49,18 @@ export function watch_object_urls() {
     };
     return watch;
 }
+
+export function next_bitmap() {
+    const create = globalThis.createImageBitmap;
+    return new Promise((resolve) => {
+        globalThis.createImageBitmap = function (...args) {
+            globalThis.createImageBitmap = create;
+            const made = create.apply(this, args);
+            resolve(made);
+            return made;
+        };
+    });
+}
 "#)]
 extern "C" {
     /// Records every object URL created and revoked until `stop()`.
@@ -59,6 +72,9 @@ extern "C" {
     fn revoked(this: &UrlWatch) -> Array;
     #[wasm_bindgen(method)]
     fn stop(this: &UrlWatch);
+
+    /// What the next `createImageBitmap` call makes (the call goes to the browser's own, which is restored).
+    fn next_bitmap() -> Promise;
 }
 
 #[wasm_bindgen]
@@ -737,6 +753,22 @@ async fn the_fallback_revokes_its_object_url_after_an_error() {
     assert_eq!(created.len(), 1);
     assert_eq!(watch.revoked(), created);
     assert!(fetch_fails(&created[0]).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_bitmap_decode_dropped_before_it_ends_closes_its_bitmap() {
+    let png = blob_bytes(&png_of(&known_pixels()).await).await;
+    let made = next_bitmap();
+    let options = with(Decoder::ImageBitmap);
+    let pending = DecodedImage::from_bytes(&png, "image/png", &options).now_or_never();
+    assert!(pending.is_none(), "still decoding after one poll");
+    let bitmap = JsFuture::from(made).await.expect("decoded");
+    let bitmap = bitmap.dyn_into::<ImageBitmap>().expect("an ImageBitmap");
+    assert_eq!(
+        bitmap.width(),
+        0,
+        "closed once decoded: nobody would draw it"
+    );
 }
 
 #[wasm_bindgen_test]
