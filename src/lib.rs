@@ -78,6 +78,7 @@ mod error;
 pub mod js;
 mod listener;
 mod message;
+mod promise;
 mod protocol;
 mod quoted;
 pub mod reconnect;

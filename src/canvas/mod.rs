@@ -65,6 +65,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlImageElement, ImageBitmap, Url};
 
 use crate::error::{exception_parts, Error};
+use crate::promise::call_on_result;
 use crate::quoted::Quoted;
 
 mod fit;
@@ -505,15 +506,6 @@ async fn decode_with_bitmap(blob: &Blob, options: &DrawOptions) -> Result<Decode
     Ok(image)
 }
 
-#[wasm_bindgen(inline_js = "export function closeWhenDecoded(promise) {
-  promise.then((bitmap) => { if (bitmap instanceof ImageBitmap) bitmap.close(); }, () => {});
-}")]
-extern "C" {
-    /// Closes the `ImageBitmap` a `createImageBitmap` promise resolves with, once it does.
-    #[wasm_bindgen(js_name = closeWhenDecoded)]
-    fn close_when_decoded(promise: &Promise);
-}
-
 /// A `createImageBitmap` promise whose decode was dropped before it settled: its bitmap, which nobody will
 /// draw, is closed when it comes, freeing its pixels then rather than at some later garbage collection.
 struct Abandoned(Option<Promise>);
@@ -521,9 +513,16 @@ struct Abandoned(Option<Promise>);
 impl Drop for Abandoned {
     fn drop(&mut self) {
         if let Some(promise) = self.0.take() {
-            close_when_decoded(&promise);
+            CLOSE_BITMAP.with(|close| call_on_result(&promise, close));
         }
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `ImageBitmap.prototype.close`.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ImageBitmap, js_name = "prototype.close")]
+    static CLOSE_BITMAP: JsValue;
 }
 
 async fn decode_with_element(blob: &Blob, options: &DrawOptions) -> Result<DecodedImage, Error> {

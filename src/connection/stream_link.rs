@@ -115,14 +115,6 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn write(this: &Writer, chunk: &JsValue) -> Promise;
 
-    /// `Function.prototype`, a function that does nothing: the handler of rejections nobody needs to see.
-    #[wasm_bindgen(thread_local_v2, js_namespace = Function, js_name = prototype)]
-    static DO_NOTHING: js_sys::Function;
-
-    /// `Promise.prototype.catch.call(promise, handler)`.
-    #[wasm_bindgen(js_namespace = Promise, js_name = "prototype.catch.call")]
-    fn catch_with(promise: &Promise, handler: &js_sys::Function) -> Promise;
-
     /// The browser's `AbortController`, bound here so that no web-sys feature is needed.
     #[wasm_bindgen(js_name = AbortController)]
     type Abort;
@@ -311,7 +303,7 @@ impl StreamOps for StreamLink {
         // When the stream fails every write rejects: one nobody awaits must not be reported as an unhandled
         // rejection. Outside the borrow: `catch` calls the promise's `then`, which a page may have replaced.
         if let Some((superseded, _)) = superseded {
-            let _ = DO_NOTHING.with(|nothing| catch_with(&superseded, nothing));
+            crate::promise::ignore_failure(&superseded);
         }
         if !progress.tracking.replace(true) {
             spawn_local(track_writes(progress.clone()));

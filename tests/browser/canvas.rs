@@ -762,7 +762,9 @@ async fn a_bitmap_decode_dropped_before_it_ends_closes_its_bitmap() {
     let options = with(Decoder::ImageBitmap);
     let pending = DecodedImage::from_bytes(&png, "image/png", &options).now_or_never();
     assert!(pending.is_none(), "still decoding after one poll");
-    let bitmap = JsFuture::from(made).await.expect("decoded");
+    let bitmap = within("the decode", JsFuture::from(made))
+        .await
+        .expect("decoded");
     let bitmap = bitmap.dyn_into::<ImageBitmap>().expect("an ImageBitmap");
     assert_eq!(
         bitmap.width(),
