@@ -22,7 +22,7 @@ use crate::connection::Connection;
 use crate::error::Error;
 use crate::js::args::{self, Options};
 use crate::js::client::WebSocketClient;
-use crate::js::error::{set, to_js, type_error};
+use crate::js::error::{to_js, type_error};
 use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
@@ -96,7 +96,10 @@ impl Dialect for BrowserJson {
         if let Some(method) = member(object, "method").and_then(|method| method.as_string()) {
             let params = member(object, "params").unwrap_or(JsValue::NULL);
             let id = member(object, "id");
-            return Incoming::Other(Ok(Notice { method, params, id }));
+            if !id.as_ref().map_or(true, is_valid_id) {
+                return Incoming::not_rpc(text, INVALID_ID);
+            }
+            return Incoming::Other(Ok(Notice::new(method, params, id)));
         }
         let result = member(object, "result");
         let error = member(object, "error").map(|error| rpc_error(&error));
@@ -105,6 +108,19 @@ impl Dialect for BrowserJson {
             .and_then(safe_unsigned);
         Incoming::reply(text, result, error, id)
     }
+}
+
+/// Whether JSON-RPC allows `id` as a request's id: a string, a finite number or `null`.
+fn is_valid_id(id: &JsValue) -> bool {
+    id.is_string() || id.is_null() || id.as_f64().is_some_and(f64::is_finite)
+}
+
+/// A caller's request id as JSON text, or a `TypeError`.
+fn reply_id(id: &JsValue) -> Result<String, JsValue> {
+    is_valid_id(id)
+        .then(|| stringify(id))
+        .flatten()
+        .ok_or_else(|| type_error(INVALID_ID))
 }
 
 /// A parsed JSON value as an object with members (not an array, not `null`).
@@ -309,19 +325,21 @@ impl JsonRpcClient {
     }
 
     /// Answers the server's request `id` (a `notification` event's `detail.id`) with `result` (`null` if
-    /// `undefined`). Throws what `JSON.stringify` throws, an `EncodeError` for an id that is not a string, a
-    /// finite number or `null`, `NotOpenError`, or `ConnectionClosedError` once closed.
+    /// `undefined`). Throws a `TypeError` for an id that is not a string, a finite number or `null`, what
+    /// `JSON.stringify` throws, `NotOpenError`, or `ConnectionClosedError` once closed.
     pub fn reply(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | number | null")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "unknown")] result: Option<JsValue>,
     ) -> Result<(), JsValue> {
+        let id = reply_id(&id)?;
         let result = params_text(result.as_ref(), "the result")?;
         self.answer(&id, "result", result.as_deref().unwrap_or("null"))
     }
 
     /// Answers the server's request `id` with an error object: `code` (an integer), `message` and, unless
-    /// `undefined`, `data`. Throws as `reply` does, and a `TypeError` for a code or message of another type.
+    /// `undefined` or `null`, `data`. Throws as `reply` does, and a `TypeError` for a code or message of another
+    /// type.
     #[wasm_bindgen(js_name = replyError)]
     pub fn reply_error(
         &self,
@@ -330,19 +348,22 @@ impl JsonRpcClient {
         #[wasm_bindgen(unchecked_param_type = "string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "unknown")] data: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        if code.as_f64().and_then(safe_integer).is_none() {
-            return Err(type_error("the code must be an integer"));
-        }
-        if !message.is_string() {
-            return Err(type_error("the message must be a string"));
-        }
-        let error = JsValue::from(Object::new());
-        set(&error, "code", &code);
-        set(&error, "message", &message);
-        if let Some(data) = params_text(data.as_ref(), "data")? {
-            set(&error, "data", &JSON::parse(&data)?);
-        }
-        self.answer(&id, "error", &json_text(&error, "the error")?)
+        let id = reply_id(&id)?;
+        let code = code
+            .as_f64()
+            .and_then(safe_integer)
+            .and_then(|_| stringify(&code))
+            .ok_or_else(|| type_error("the code must be an integer"))?;
+        let message = message
+            .as_string()
+            .and_then(|_| stringify(&message))
+            .ok_or_else(|| type_error("the message must be a string"))?;
+        let data = match params_text(data.as_ref(), "data")? {
+            Some(data) => format!(r#","data":{data}"#),
+            None => String::new(),
+        };
+        let error = format!(r#"{{"code":{code},"message":{message}{data}}}"#);
+        self.answer(&id, "error", &error)
     }
 
     /// How many requests await a reply.
@@ -364,7 +385,7 @@ impl JsonRpcClient {
 
     /// `addEventListener(type, listener, options)`: `notification` (a `CustomEvent` whose `detail` has
     /// `method` and `params`, and `id` when it is a request of the server's: answer it with `reply` or
-    /// `replyError`) and `unexpected` (`detail.error`: an `UnknownReplyError` for a reply no request
+    /// `replyError`; a numeric id is what `JSON.parse` reads, inexact past 2^53) and `unexpected` (`detail.error`: an `UnknownReplyError` for a reply no request
     /// awaits, a late one included, or a `DecodeError` for a message that is not JSON-RPC).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(
@@ -389,20 +410,11 @@ impl JsonRpcClient {
 }
 
 impl JsonRpcClient {
-    /// Sends `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`, the reply to the server's request `id`, whose
-    /// `result` or `error` (`member`) is the JSON text `value`.
-    fn answer(&self, id: &JsValue, member: &str, value: &str) -> Result<(), JsValue> {
-        let valid =
-            id.as_string().is_some() || id.is_null() || id.as_f64().is_some_and(f64::is_finite);
-        let text = valid
-            .then(|| stringify(id))
-            .flatten()
-            .map(|id| format!(r#"{{"jsonrpc":"2.0","id":{id},"{member}":{value}}}"#));
-        let text = text.ok_or_else(|| Error::Encode {
-            message: INVALID_ID.to_owned(),
-        });
-        text.and_then(|text| self.rpc.reply(text))
-            .map_err(|e| to_js(&e))
+    /// Sends `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`, the reply to the server's request `id` (JSON
+    /// text), whose `result` or `error` (`member`) is the JSON text `value`.
+    fn answer(&self, id: &str, member: &str, value: &str) -> Result<(), JsValue> {
+        let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"{member}":{value}}}"#);
+        self.rpc.reply(text, 0).map_err(|e| to_js(&e))
     }
 
     /// `JsonRpcClient.connect(url, options)`, for Rust callers (the export resolves with the JS object, which
@@ -450,7 +462,9 @@ async fn pump(mut notifications: Notices<BrowserJson>, events: Weak<Events>) {
             break;
         };
         match item {
-            Ok(Notice { method, params, id }) => {
+            Ok(Notice {
+                method, params, id, ..
+            }) => {
                 // `id` only for a request.
                 let members = 2 + usize::from(id.is_some());
                 let detail = [

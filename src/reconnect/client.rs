@@ -45,11 +45,8 @@ impl std::fmt::Display for SendError {
     }
 }
 
-impl std::error::Error for SendError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
-}
+/// No `source`: the message already says the reason, which error chains would print twice.
+impl std::error::Error for SendError {}
 
 /// The reason alone, for `?` in a function that returns [`Error`] (which is `Send`, unlike a `SendError` holding
 /// a Blob, so it converts on into `anyhow::Error` and the like); the message is dropped: take it from the
@@ -77,8 +74,13 @@ struct State {
     sender: Option<Sender>,
     handle: Option<Handle>,
     /// What the stream has yet to yield, of this and earlier connections, in order: messages, and the errors
-    /// that stand among them (an overflow, a Blob that could not be read). Bounded by the receive queue.
-    inbox: VecDeque<Result<Message, Error>>,
+    /// that stand among them (an overflow, a Blob that could not be read), each with the number of the
+    /// connection it came from. Bounded by the receive queue.
+    inbox: VecDeque<(u64, Result<Message, Error>)>,
+    /// How many connections have opened: the number of the latest.
+    connections: u64,
+    /// The connection the stream's latest item came from.
+    taken_from: u64,
     /// Messages the receive queue dropped ([`Overflow::DropOldest`]).
     dropped: u64,
     /// The `ReconnectingClient` (the stream) was dropped: nobody can take messages any more.
@@ -114,6 +116,8 @@ impl Inner {
                 sender: None,
                 handle: None,
                 inbox: VecDeque::new(),
+                connections: 0,
+                taken_from: 0,
                 dropped: 0,
                 stream_gone: false,
                 current,
@@ -155,6 +159,7 @@ impl Inner {
                 .all(|outgoing| sender.send_now(&outgoing.message).is_ok());
             state.sender = Some(sender);
             state.handle = Some(handle);
+            state.connections += 1;
             if delivered {
                 self.send_queued(&mut state);
             }
@@ -273,7 +278,8 @@ impl Inner {
                     }
                 }
             }
-            state.inbox.push_back(item);
+            let from = state.connections;
+            state.inbox.push_back((from, item));
             state.receive_waker.take()
         };
         if let Some(waker) = waker {
@@ -299,11 +305,13 @@ impl Inner {
     pub(crate) fn report_overflow(&self, error: Error) {
         let waker = {
             let mut state = self.state.borrow_mut();
-            if state.stream_gone || matches!(state.inbox.back(), Some(Err(last)) if *last == error)
+            if state.stream_gone
+                || matches!(state.inbox.back(), Some((_, Err(last))) if *last == error)
             {
                 return;
             }
-            state.inbox.push_back(Err(error));
+            let from = state.connections;
+            state.inbox.push_back((from, Err(error)));
             state.receive_waker.take()
         };
         if let Some(waker) = waker {
@@ -324,6 +332,15 @@ impl Inner {
         };
         if let Some(waker) = waker {
             waker.wake();
+        }
+    }
+
+    /// Sends `message` at once, outside the queue, if connection number `connection` is still the open one.
+    fn send_on(&self, connection: u64, message: &Message) -> Result<(), Error> {
+        let state = self.state.borrow();
+        match &state.sender {
+            Some(sender) if state.connections == connection => sender.send_now(message),
+            _ => Err(Error::NotOpen(ReadyState::Closed)),
         }
     }
 
@@ -516,7 +533,8 @@ impl Inner {
 
     fn poll_next_message(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         let mut state = self.state.borrow_mut();
-        if let Some(item) = state.inbox.pop_front() {
+        if let Some((from, item)) = state.inbox.pop_front() {
+            state.taken_from = from;
             // Room again: with backpressure the driver may take the next message off the connection.
             let driver = (self.settings.connection.queues.overflow == Overflow::Backpressure)
                 .then(|| state.driver_waker.take())
@@ -638,6 +656,19 @@ impl ReconnectHandle {
     #[cfg_attr(not(feature = "typed"), allow(dead_code))]
     pub(crate) fn resends(&self) -> bool {
         self.inner().settings.acknowledgements.is_some()
+    }
+
+    /// The number of the connection the stream's latest item came from (connections count from 1).
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    pub(crate) fn taken_from(&self) -> u64 {
+        self.inner().state.borrow().taken_from
+    }
+
+    /// Sends `message` at once, outside the queue and past the acknowledgement tagger, if connection number
+    /// `connection` is still open; [`Error::NotOpen`] (`Closed`) once it has ended.
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    pub(crate) fn send_on(&self, connection: u64, message: &Message) -> Result<(), Error> {
+        self.inner().send_on(connection, message)
     }
 
     /// The latest state.
@@ -818,7 +849,7 @@ impl std::fmt::Debug for ReconnectHandle {
 #[cfg(test)]
 mod tests {
     //! Covers: a `SendError` converts into its reason (`?` into [`Error`], which is `Send + Sync`, as error
-    //! libraries such as `anyhow` need) and gives it as its `source`.
+    //! libraries such as `anyhow` need) and says it.
 
     use super::*;
 
@@ -835,10 +866,7 @@ mod tests {
             message: Message::text("kept"),
             error: full.clone(),
         };
-        assert_eq!(
-            std::error::Error::source(&refused).map(ToString::to_string),
-            Some(full.to_string())
-        );
+        assert_eq!(refused.to_string(), format!("message not sent: {full}"));
         let send = || -> Result<(), Error> { Err(refused)? };
         assert_eq!(send(), Err(full));
     }

@@ -17,6 +17,7 @@ use super::{classify, Dialect, Incoming, Notice, RpcBuilder};
 use crate::connection::{Connection, Handle, Receiver, Sender};
 use crate::error::Error;
 use crate::message::Message;
+#[cfg(feature = "typed")]
 use crate::reconnect::{ClientState, Delivery, ReconnectHandle, ReconnectingClient, StateChanges};
 use crate::state::ReadyState;
 use crate::timer::Sleep;
@@ -59,14 +60,15 @@ enum Transport {
         sender: Sender,
         handle: Handle,
     },
-    // The JS API has no JSON-RPC over a reconnecting client (yet): only the Rust API makes these.
-    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    // The JS API has no JSON-RPC over a reconnecting client (yet): only the Rust API makes these, and the npm
+    // package links none of their code.
+    #[cfg(feature = "typed")]
     Reconnecting(ReconnectHandle),
 }
 
 enum Source {
     Connection(Receiver),
-    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    #[cfg(feature = "typed")]
     Reconnecting {
         client: ReconnectingClient,
         states: StateChanges,
@@ -101,6 +103,7 @@ enum Sent {
     Now,
     /// In the reconnecting client's send queue, with this ticket: handed to a connection once the queue says
     /// it has left (see [`StateChanges::poll_next_counted`](crate::reconnect::StateChanges)).
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
     Queued(u64),
 }
 
@@ -140,7 +143,7 @@ impl<D: Dialect> Engine<D> {
     /// Over a reconnecting client, which it takes: a request is sent at once if open, else queued; requests
     /// already handed to a connection fail with the reason it ended when it drops, and later ones go to the
     /// next connection.
-    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
+    #[cfg(feature = "typed")]
     pub(crate) fn over_reconnecting(settings: RpcBuilder, client: ReconnectingClient) -> Self {
         let handle = client.handle().clone();
         let states = handle.state_changes();
@@ -224,27 +227,34 @@ impl<D: Dialect> Engine<D> {
 
     /// Sends a notification (no id, no reply): `method` with `params`.
     pub(crate) fn notify(&self, method: &str, params: D::Params) -> Result<(), Error> {
-        self.post(D::envelope(method, params, None)?, false)
+        self.post(D::envelope(method, params, None)?)
     }
 
-    /// Sends `text`, the reply to a request of the server's. Over a reconnecting client, only while a
-    /// connection is open: a reply queued for the next connection would reach a server that did not ask.
-    pub(crate) fn reply(&self, text: String) -> Result<(), Error> {
-        self.post(text, true)
+    /// Sends `text`, the reply to a request of the server's that came on `connection` (see [`Notice`]): at once,
+    /// and over a reconnecting client only on that connection, never queued for one whose server did not ask.
+    #[cfg_attr(not(feature = "typed"), allow(dead_code, unused_variables))]
+    pub(crate) fn reply(&self, text: String, connection: u64) -> Result<(), Error> {
+        self.ended()?;
+        let text = Message::Text(text);
+        match &self.shared.transport {
+            Transport::Connection { sender, .. } => sender.send_now(&text),
+            #[cfg(feature = "typed")]
+            Transport::Reconnecting(handle) => handle.send_on(connection, &text),
+        }
     }
 
-    /// Sends a text that expects no reply, unless the connection (or client) is finished, or (`only_now`) the
-    /// reconnecting client is between connections.
-    fn post(&self, text: String, only_now: bool) -> Result<(), Error> {
-        if let Some(error) = self.shared.state.borrow().ended.clone() {
-            return Err(error);
-        }
-        if let Transport::Reconnecting(handle) = &self.shared.transport {
-            if only_now && !handle.is_open() {
-                return Err(Error::NotOpen(ReadyState::Connecting));
-            }
-        }
+    /// Sends a text that expects no reply, unless the connection (or client) is finished.
+    fn post(&self, text: String) -> Result<(), Error> {
+        self.ended()?;
         self.shared.send(text).map(|_| ())
+    }
+
+    /// Why nothing more can be sent, once the connection (or client) is finished.
+    fn ended(&self) -> Result<(), Error> {
+        match self.shared.state.borrow().ended.clone() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 
     /// The notification queue; every call returns a view of the same queue.
@@ -274,6 +284,7 @@ impl<D: Dialect> Engine<D> {
     pub(crate) fn close(&self) -> Result<(), Error> {
         match &self.shared.transport {
             Transport::Connection { handle, .. } => handle.close(),
+            #[cfg(feature = "typed")]
             Transport::Reconnecting(handle) => handle.close(),
         }
     }
@@ -303,6 +314,7 @@ impl<D: Dialect> Shared<D> {
                 sender.send_now(&Message::Text(text)).map(|()| Sent::Now)
             }
             // May run the application's acknowledgement tagger: no borrow is held here.
+            #[cfg(feature = "typed")]
             Transport::Reconnecting(handle) => {
                 match handle.try_send_ticketed(Message::Text(text)) {
                     Ok((Delivery::Sent, _)) => Ok(Sent::Now),
@@ -313,8 +325,9 @@ impl<D: Dialect> Shared<D> {
         }
     }
 
-    /// Takes one received message: a reply goes to its request, anything else into the notification queue.
-    fn dispatch(&self, message: Message) {
+    /// Takes one received message, which came on `connection`: a reply goes to its request, anything else into
+    /// the notification queue.
+    fn dispatch(&self, message: Message, connection: u64) {
         match classify::<D>(message) {
             Incoming::Reply { id, outcome, raw } => {
                 if self.settle(id, outcome).is_err() {
@@ -326,7 +339,10 @@ impl<D: Dialect> Shared<D> {
                     self.report(Err(error));
                 }
             }
-            Incoming::Other(item) => self.report(item),
+            Incoming::Other(item) => self.report(item.map(|notice| Notice {
+                connection,
+                ..notice
+            })),
         }
     }
 
@@ -397,6 +413,7 @@ impl<D: Dialect> Shared<D> {
     /// A state change of the reconnecting client, published when `left` queued messages had left its send
     /// queue: a disconnection fails the requests that had been handed to the connection, unless the client
     /// sends them again (acknowledgements), and their replies may still come.
+    #[cfg(feature = "typed")]
     fn on_state(&self, state: ClientState, left: u64) {
         if let (ClientState::Disconnected(error), Transport::Reconnecting(handle)) =
             (state, &self.transport)
@@ -414,6 +431,7 @@ impl<D: Dialect> Shared<D> {
                 Some(close) => Error::Closed(close),
                 None => Error::NotOpen(ReadyState::Closed),
             },
+            #[cfg(feature = "typed")]
             Transport::Reconnecting(_) => Error::NotOpen(ReadyState::Closed),
         }
     }
@@ -424,6 +442,7 @@ impl<D: Dialect> Shared<D> {
 /// gone too, as it always does.)
 impl<D: Dialect> Drop for Shared<D> {
     fn drop(&mut self) {
+        #[allow(irrefutable_let_patterns)] // without feature `typed`, the only transport
         if let Transport::Connection { handle, .. } = &self.transport {
             let _ = handle.close();
         }
@@ -435,6 +454,7 @@ impl<D: Dialect> Drop for Shared<D> {
 
 /// Takes every message as it arrives, until the connection or the client is finished or every engine is dropped.
 async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
+    #[cfg(feature = "typed")]
     let mut states_done = false;
     poll_fn(|cx| {
         let Some(shared) = shared.upgrade() else {
@@ -444,7 +464,7 @@ async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
         match &mut source {
             Source::Connection(receiver) => loop {
                 match Pin::new(&mut *receiver).poll_next(cx) {
-                    Poll::Ready(Some(Ok(message))) => shared.dispatch(message),
+                    Poll::Ready(Some(Ok(message))) => shared.dispatch(message, 0),
                     Poll::Ready(Some(Err(error))) => shared.end(error),
                     Poll::Ready(None) => {
                         let error = shared.state.borrow().ended.clone();
@@ -454,12 +474,13 @@ async fn drive<D: Dialect>(shared: Weak<Shared<D>>, mut source: Source) {
                     Poll::Pending => return Poll::Pending,
                 }
             },
+            #[cfg(feature = "typed")]
             Source::Reconnecting { client, states } => loop {
                 // Messages first: those already received came before the state change that follows them.
                 let mut progressed = false;
                 match Pin::new(&mut *client).poll_next(cx) {
                     Poll::Ready(Some(Ok(message))) => {
-                        shared.dispatch(message);
+                        shared.dispatch(message, client.handle().taken_from());
                         progressed = true;
                     }
                     Poll::Ready(Some(Err(Error::GaveUp))) => {

@@ -60,7 +60,7 @@ impl RpcBuilder {
 
     /// How many notifications (and reports of unknown replies) wait to be taken (default 1024, at least 1).
     /// When full, the oldest is dropped and counted (`dropped_notifications`): replies are never held up by
-    /// notifications nobody reads.
+    /// notifications nobody reads. A request of the server's dropped this way goes unanswered.
     pub fn notification_queue(mut self, capacity: usize) -> Self {
         self.notification_capacity = capacity.max(1);
         self
@@ -82,17 +82,36 @@ pub(crate) trait Dialect: 'static {
     fn classify_text(text: String) -> Incoming<Self::Value>;
 }
 
-/// A notification the server sent (a JSON-RPC message with a `method` and no `id`), or a request (with its `id`,
-/// any JSON value: the reply must carry it back).
+/// A notification the server sent (a JSON-RPC message with a `method` and no `id`), or a request (with its `id`:
+/// a string, a number or `null`, which the reply must carry back).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Notice<V> {
     pub(crate) method: String,
     pub(crate) params: V,
     pub(crate) id: Option<V>,
+    /// The reconnecting client's connection it came on (connections count from 1; 0 over one connection): a
+    /// reply goes on that connection or not at all.
+    pub(crate) connection: u64,
 }
 
-/// Why a value cannot be the id of a reply to the server's request.
+impl<V> Notice<V> {
+    /// A notification or request read from a message, its connection not yet known.
+    pub(crate) fn new(method: String, params: V, id: Option<V>) -> Self {
+        Self {
+            method,
+            params,
+            id,
+            connection: 0,
+        }
+    }
+}
+
+/// Why a value cannot be the id of a request of the server's, or of the reply to one.
 pub(crate) const INVALID_ID: &str = "a JSON-RPC id is a string, a number or null";
+
+/// Why a notification cannot be replied to.
+#[cfg_attr(not(feature = "typed"), allow(dead_code))]
+pub(crate) const NOT_A_REQUEST: &str = "a notification (no id) takes no reply";
 
 /// A received message, in JSON-RPC 2.0 terms.
 #[derive(Debug)]
@@ -200,9 +219,9 @@ pub(crate) mod conformance {
             other => panic!("not a report: {other:?}"),
         };
         let notice = |text: &str| match read(text) {
-            Incoming::Other(Ok(Notice { method, params, id })) => {
-                (method, json(&params), id.map(|id| json(&id)))
-            }
+            Incoming::Other(Ok(Notice {
+                method, params, id, ..
+            })) => (method, json(&params), id.map(|id| json(&id))),
             other => panic!("not a notification: {other:?}"),
         };
 
@@ -300,8 +319,11 @@ pub(crate) mod conformance {
         }
 
         // Not JSON-RPC: not JSON, not an object, both or neither of result and error, a method that is not a
-        // string.
+        // string, a request whose id is neither a string, a number nor null.
         for text in [
+            r#"{"jsonrpc":"2.0","id":true,"method":"ask"}"#,
+            r#"{"jsonrpc":"2.0","id":[1],"method":"ask"}"#,
+            r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ask"}"#,
             "hello",
             "[1]",
             "null",

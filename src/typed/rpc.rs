@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 use crate::connection::Connection;
 use crate::error::Error;
 use crate::reconnect::ReconnectingClient;
-use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID};
+use crate::rpc::{
+    Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID, NOT_A_REQUEST,
+};
 use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::undecoded::Undecoded;
 
@@ -48,8 +50,12 @@ pub struct Notification {
     pub method: String,
     /// The params (`null` if there were none).
     pub params: Value,
-    /// The id of a request, as the server sent it (a string, a number, or `null`); `None` for a notification.
+    /// The id of a request (a string, a number, or `null`), as `serde_json` reads it: an integer beyond `u64`
+    /// and `i64` comes back as a float, so a server matching ids exactly needs string ids for those. `None` for
+    /// a notification.
     pub id: Option<Value>,
+    /// The reconnecting client's connection it came on (0 over one connection).
+    connection: u64,
 }
 
 impl Notification {
@@ -140,22 +146,27 @@ impl RpcClient {
         self.engine.notify(method, params)
     }
 
-    /// Answers the server's request `id` (a [`Notification`]'s `id`) with `result`.
+    /// Answers `request`, a request of the server's (a [`Notification`] with an `id`), with `result`, on the
+    /// connection it came on.
     ///
-    /// Fails with [`Error::Encode`] (`result` has no JSON form, or `id` is not a string, a number or `null`),
-    /// the reason the connection ended, or the send's error; over a reconnecting client with
-    /// [`Error::NotOpen`] between connections (a reply queued for the next connection would reach a server that
-    /// did not ask).
-    pub fn reply<R: Serialize + ?Sized>(&self, id: &Value, result: &R) -> Result<(), Error> {
+    /// Fails with [`Error::Encode`] (`result` has no JSON form, or `request` is a notification, which takes no
+    /// reply), the reason the connection ended, the send's error, or, over a reconnecting client, with
+    /// [`Error::NotOpen`] once the connection the request came on has ended: a reply never goes to a server
+    /// that did not ask. It is sent at once, past the send queue, watermarks and acknowledgements.
+    pub fn reply<R: Serialize + ?Sized>(
+        &self,
+        request: &Notification,
+        result: &R,
+    ) -> Result<(), Error> {
         let result = serde_json::to_value(result).map_err(encode_error)?;
-        self.engine.reply(answer(id, "result", result)?)
+        self.answer(request, "result", result)
     }
 
-    /// Answers the server's request `id` with an error object: `code`, `message` and, unless `None`, `data`.
-    /// Fails as [`reply`](Self::reply) does.
+    /// Answers `request` with an error object: `code`, `message` and, unless `None`, `data`. Fails as
+    /// [`reply`](Self::reply) does.
     pub fn reply_error(
         &self,
-        id: &Value,
+        request: &Notification,
         code: i64,
         message: &str,
         data: Option<Value>,
@@ -166,8 +177,15 @@ impl RpcClient {
         if let Some(data) = data {
             error.insert("data".to_owned(), data);
         }
-        self.engine
-            .reply(answer(id, "error", Value::Object(error))?)
+        self.answer(request, "error", Value::Object(error))
+    }
+
+    /// Sends the reply to `request`, with its `result` or `error` (`member`).
+    fn answer(&self, request: &Notification, member: &str, value: Value) -> Result<(), Error> {
+        self.engine.reply(
+            reply_text(request.id.as_ref(), member, value)?,
+            request.connection,
+        )
     }
 
     /// The server's notifications and requests, in order, with [`Error::UnknownReply`] for each reply that matched no request
@@ -200,9 +218,13 @@ impl RpcClient {
     }
 }
 
-/// The text of the reply to the server's request `id`, with its `result` or `error` (`member`).
-fn answer(id: &Value, member: &str, value: Value) -> Result<String, Error> {
-    if !matches!(id, Value::String(_) | Value::Number(_) | Value::Null) {
+/// The text of the reply to the server's request `id`, with its `result` or `error` (`member`); none to a
+/// notification (no id), or with an id JSON-RPC does not allow.
+fn reply_text(id: Option<&Value>, member: &str, value: Value) -> Result<String, Error> {
+    let id = id.ok_or_else(|| Error::Encode {
+        message: NOT_A_REQUEST.to_owned(),
+    })?;
+    if !is_valid_id(id) {
         return Err(Error::Encode {
             message: INVALID_ID.to_owned(),
         });
@@ -212,6 +234,11 @@ fn answer(id: &Value, member: &str, value: Value) -> Result<String, Error> {
     reply.insert("id".to_owned(), id.clone());
     reply.insert(member.to_owned(), value);
     Ok(Value::Object(reply).to_string())
+}
+
+/// Whether JSON-RPC allows `id` as a request's id.
+fn is_valid_id(id: &Value) -> bool {
+    matches!(id, Value::String(_) | Value::Number(_) | Value::Null)
 }
 
 fn encode_error(error: serde_json::Error) -> Error {
@@ -251,7 +278,10 @@ impl Dialect for SerdeJson {
             let method = method.clone();
             let params = object.remove("params").unwrap_or(Value::Null);
             let id = object.remove("id");
-            return Incoming::Other(Ok(Notice { method, params, id }));
+            if !id.as_ref().map_or(true, is_valid_id) {
+                return Incoming::not_rpc(text, INVALID_ID);
+            }
+            return Incoming::Other(Ok(Notice::new(method, params, id)));
         }
         let result = object.remove("result");
         let error = object.remove("error").map(|error| rpc_error(&error));
@@ -292,7 +322,12 @@ impl Stream for Notifications {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.notices).poll_next(cx).map(|item| {
             item.map(|item| {
-                item.map(|Notice { method, params, id }| Notification { method, params, id })
+                item.map(|notice| Notification {
+                    method: notice.method,
+                    params: notice.params,
+                    id: notice.id,
+                    connection: notice.connection,
+                })
             })
         })
     }
@@ -333,22 +368,29 @@ mod tests {
     }
 
     #[test]
-    fn answers_carry_the_id_back() {
+    fn replies_carry_the_id_back() {
         use serde_json::json;
         assert_eq!(
-            answer(&json!("q"), "result", Value::Null).unwrap(),
+            reply_text(Some(&json!("q")), "result", Value::Null).unwrap(),
             r#"{"id":"q","jsonrpc":"2.0","result":null}"#
         );
         assert_eq!(
-            answer(&Value::Null, "error", json!({"code": 1})).unwrap(),
+            reply_text(Some(&Value::Null), "error", json!({"code": 1})).unwrap(),
             r#"{"error":{"code":1},"id":null,"jsonrpc":"2.0"}"#
+        );
+        let refused = |message: &str| {
+            Err(Error::Encode {
+                message: message.to_owned(),
+            })
+        };
+        assert_eq!(
+            reply_text(None, "result", Value::Null),
+            refused(NOT_A_REQUEST)
         );
         for id in [json!(true), json!([1]), json!({"a": 1})] {
             assert_eq!(
-                answer(&id, "result", Value::Null),
-                Err(Error::Encode {
-                    message: INVALID_ID.to_owned()
-                }),
+                reply_text(Some(&id), "result", Value::Null),
+                refused(INVALID_ID),
                 "{id}"
             );
         }
@@ -360,6 +402,7 @@ mod tests {
             method: "tick".into(),
             params: serde_json::json!({"n": 1}),
             id: None,
+            connection: 0,
         };
         assert_eq!(
             notification.params::<HashMap<String, u8>>().unwrap()["n"],

@@ -9,7 +9,8 @@
 //! for bad arguments, and `ConnectionClosedError` (1006) for every request waiting when the connection drops;
 //! `notification` and `unexpected` events (a late reply as `UnknownReplyError` with its `id`); `notify`;
 //! `pendingRequests`; the server's requests (`detail.id`) answered from the event with `reply` and `replyError`,
-//! whose bad arguments throw `EncodeError` (an id JSON-RPC does not allow) or `TypeError`.
+//! (a string, a number, a `null` id), whose bad arguments throw `TypeError`, and which throws `NotOpenError` once
+//! closing.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 
 use std::cell::RefCell;
@@ -161,12 +162,15 @@ async fn requests_resolve_with_results_and_reject_with_named_errors() {
 #[wasm_bindgen_test]
 async fn the_server_s_requests_are_answered_from_the_notification_event() {
     let rpc = Rc::new(rpc("{}").await);
-    // The listener answers as a page would: a result to a string id, an error object to any other.
+    // The listener answers as a page would: a result to a string id, no result to a null one, an error object
+    // to a number.
     let answering = rpc.clone();
     let listener = Closure::<dyn FnMut(_)>::new(move |event: web_sys::CustomEvent| {
         let id = get(&event.detail(), "id");
         let answered = if id.is_string() {
             answering.reply(id, Some(json("[3]")))
+        } else if id.is_null() {
+            answering.reply(id, None)
         } else {
             let data = Some(json(r#"{"why":1}"#));
             answering.reply_error(id, JsValue::from(-32000), string("no"), data)
@@ -192,13 +196,18 @@ async fn the_server_s_requests_are_answered_from_the_notification_event() {
         stringify(&ask("7").await.expect("answered")),
         r#"{"error":{"code":-32000,"data":{"why":1},"message":"no"},"id":7,"jsonrpc":"2.0"}"#
     );
-
-    assert_named(
-        &rpc.reply(JsValue::UNDEFINED, None).expect_err("no id"),
-        "EncodeError",
+    assert_eq!(
+        stringify(&ask("null").await.expect("answered")),
+        r#"{"id":null,"jsonrpc":"2.0","result":null}"#
     );
-    for id in [js_sys::Object::new().into(), JsValue::from_f64(f64::NAN)] {
-        assert_named(&rpc.reply(id, None).expect_err("not an id"), "EncodeError");
+
+    for id in [
+        JsValue::UNDEFINED,
+        js_sys::Object::new().into(),
+        JsValue::from_f64(f64::NAN),
+        JsValue::from_f64(f64::INFINITY),
+    ] {
+        assert_named(&rpc.reply(id, None).expect_err("not an id"), "TypeError");
     }
     let code = rpc.reply_error(JsValue::from(1), JsValue::from(1.5), string("m"), None);
     assert_named(&code.expect_err("not an integer"), "TypeError");
@@ -206,6 +215,9 @@ async fn the_server_s_requests_are_answered_from_the_notification_event() {
     assert_named(&message.expect_err("not a string"), "TypeError");
     let result = rpc.reply(JsValue::from(1), Some(js_sys::BigInt::from(1u64).into()));
     assert_named(&result.expect_err("a BigInt"), "TypeError");
+    rpc.close().expect("closing");
+    let late = rpc.reply(JsValue::from(1), None).expect_err("closing");
+    assert_named(&late, "NotOpenError");
 }
 
 #[wasm_bindgen_test]

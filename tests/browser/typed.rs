@@ -11,13 +11,14 @@
 //! after it answered on the next connection, and once the client gave up every request fails with `GaveUp`; two
 //! notification views waiting at once are both woken; dropping the last `RpcClient` closes the connection; the
 //! server's requests come with their id and are answered with a result or an error object carrying it back
-//! (a string, a number, `null`), and fail once closed; over a reconnecting client only while a connection is open.
+//! (a string, a number, `null`), a notification takes no reply, and a reply fails once closed; over a
+//! reconnecting client a reply goes only to the connection that asked (refused after a reconnect).
 
 use std::time::Duration;
 
 use crate::common::{sleep, until, url, within};
 use browser_ws::reconnect::{Backoff, ReconnectingClient};
-use browser_ws::typed::{RpcClient, TypedExt, Undecoded};
+use browser_ws::typed::{Notification, RpcClient, TypedExt, Undecoded};
 use browser_ws::{connect, CloseCode, Error, Message, ReadyState};
 use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -198,12 +199,12 @@ async fn notifications_non_rpc_messages_and_stray_replies_are_reported() {
 }
 
 /// Has the server ask (`ask` on `/rpc`) `add [1, 2]` with request id `id`, answers it as `answer` says, and
-/// returns the reply the server got, whole.
+/// returns the reply the server got, whole, and the request.
 async fn asked(
     rpc: &RpcClient,
     id: Value,
-    answer: impl FnOnce(&RpcClient, &Value) -> Result<(), Error>,
-) -> Value {
+    answer: impl FnOnce(&RpcClient, &Notification) -> Result<(), Error>,
+) -> (Value, Notification) {
     let mut notifications = rpc.notifications();
     let params = json!({"method": "add", "params": [1, 2], "id": id});
     let asking = rpc.call::<_, Value>("ask", &params);
@@ -213,58 +214,89 @@ async fn asked(
             (request.method.as_str(), &request.params, &request.id),
             ("add", &json!([1, 2]), &Some(id))
         );
-        answer(rpc, request.id.as_ref().unwrap()).unwrap();
+        answer(rpc, &request).unwrap();
+        request
     };
-    let (reply, ()) = within("the server's request", async {
+    let (reply, request) = within("the server's request", async {
         futures::join!(asking, answering)
     })
     .await;
-    reply.unwrap()
+    (reply.unwrap(), request)
 }
 
 #[wasm_bindgen_test]
 async fn the_server_s_requests_are_answered_with_their_id() {
     let rpc = rpc().await;
-    assert_eq!(
-        asked(&rpc, json!("q-1"), |rpc, id| rpc.reply(id, &3)).await,
-        json!({"jsonrpc": "2.0", "id": "q-1", "result": 3})
-    );
+    let (reply, request) = asked(&rpc, json!("q-1"), |rpc, request| rpc.reply(request, &3)).await;
+    assert_eq!(reply, json!({"jsonrpc": "2.0", "id": "q-1", "result": 3}));
     let data = Some(json!({"why": "busy"}));
+    let (reply, _) = asked(&rpc, json!(7), |rpc, request| {
+        rpc.reply_error(request, -32000, "no", data)
+    })
+    .await;
     assert_eq!(
-        asked(&rpc, json!(7), |rpc, id| rpc
-            .reply_error(id, -32000, "no", data))
-        .await,
+        reply,
         json!({"jsonrpc": "2.0", "id": 7, "error": {"code": -32000, "message": "no", "data": {"why": "busy"}}})
     );
-    assert_eq!(
-        asked(&rpc, Value::Null, |rpc, id| rpc.reply(id, &())).await,
-        json!({"jsonrpc": "2.0", "id": null, "result": null})
+    let (reply, _) = asked(&rpc, Value::Null, |rpc, request| rpc.reply(request, &())).await;
+    assert_eq!(reply, json!({"jsonrpc": "2.0", "id": null, "result": null}));
+
+    let mut notifications = rpc.notifications();
+    let tick = json!({"method": "tick"});
+    within("notify", rpc.call::<_, ()>("notify", &tick))
+        .await
+        .unwrap();
+    let notification = within("a notification", notifications.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(rpc.reply(&notification, &1), Err(Error::Encode { .. })),
+        "a notification takes no reply"
     );
     rpc.close().unwrap();
     assert_eq!(within("the end", rpc.notifications().next()).await, None);
     assert!(
-        matches!(rpc.reply(&json!(1), &()), Err(Error::Closed(_))),
+        matches!(rpc.reply(&request, &()), Err(Error::Closed(_))),
         "once closed, a reply fails with the close"
     );
 }
 
 #[wasm_bindgen_test]
-async fn over_a_reconnecting_client_a_reply_needs_an_open_connection() {
+async fn over_a_reconnecting_client_a_reply_goes_only_to_the_connection_that_asked() {
     let client = ReconnectingClient::builder(&url("/rpc"))
-        .start_closed(true)
+        .backoff(quick_retry())
         .start();
     let handle = client.handle().clone();
     let rpc = RpcClient::builder().over_reconnecting(client);
-    assert_eq!(
-        rpc.reply(&json!(1), &()),
-        Err(Error::NotOpen(ReadyState::Connecting)),
-        "not queued for a connection whose server did not ask"
+    let (reply, _) = asked(&rpc, json!(2), |rpc, request| rpc.reply(request, &"yes")).await;
+    assert_eq!(reply, json!({"jsonrpc": "2.0", "id": 2, "result": "yes"}));
+
+    // A request left unanswered while the client reconnects: the next server did not ask it.
+    let mut notifications = rpc.notifications();
+    let params = json!({"method": "add", "id": 3});
+    let asking = rpc.call::<_, Value>("ask", &params);
+    let reconnecting = async {
+        let request = notifications.next().await.unwrap().unwrap();
+        handle.reconnect().unwrap();
+        request
+    };
+    let (failed, request) = within("a request, then a reconnect", async {
+        futures::join!(asking, reconnecting)
+    })
+    .await;
+    assert!(
+        failed.is_err(),
+        "the ask failed with its connection: {failed:?}"
     );
-    handle.reconnect().unwrap();
+    until("reconnected", || handle.is_open()).await;
     assert_eq!(
-        asked(&rpc, json!(2), |rpc, id| rpc.reply(id, &"yes")).await,
-        json!({"jsonrpc": "2.0", "id": 2, "result": "yes"})
+        rpc.reply(&request, &"late"),
+        Err(Error::NotOpen(ReadyState::Closed)),
+        "not sent to a server that did not ask"
     );
+    let (reply, _) = asked(&rpc, json!(4), |rpc, request| rpc.reply(request, &"again")).await;
+    assert_eq!(reply, json!({"jsonrpc": "2.0", "id": 4, "result": "again"}));
     rpc.close().unwrap();
 }
 

@@ -1296,7 +1296,7 @@ window.cases = {
     const refused = await rpc.request('ask', { method: 'add', id: 9 });
     same(refused.error, { code: -32000, data: [1], message: 'busy' }, 'an error reply');
     rpc.removeEventListener('notification', answer);
-    isNamed(await failure(() => rpc.reply({}, 1), 'an object id'), 'EncodeError');
+    isNamed(await failure(() => rpc.reply({}, 1), 'an object id'), 'TypeError');
     isNamed(await failure(() => rpc.replyError(1, 1.5, 'm'), 'a fractional code'), 'TypeError');
     // Read in the browser's own JSON: a text that is not JSON and a reply no request awaits are reported.
     const unexpected = [];
