@@ -306,7 +306,7 @@ export interface JsonRpcOptions {
   timeout?: number;
   /** Requests that may await a reply at once (default 256, at least 1); one more rejects with `TooManyRequestsError`, unsent. */
   maxPending?: number;
-  /** Notifications and reports waiting to be dispatched (default 1024, at least 1); when full the oldest is dropped (`droppedNotifications`). */
+  /** Notifications and reports waiting to be dispatched (default 1024, at least 1); when full the oldest is dropped (`droppedNotifications`), and a request of the server's dropped so is answered with error -32603. */
   notificationQueue?: number;
 }
 

@@ -26,7 +26,10 @@ use crate::js::error::{to_js, type_error};
 use crate::js::events::Events;
 use crate::js::reconnecting::ReconnectingWebSocketClient;
 use crate::listener::EventListener;
-use crate::rpc::{Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID};
+use crate::rpc::{
+    Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, DROPPED_REQUEST, DROPPED_REQUEST_CODE,
+    INVALID_ID,
+};
 use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::signal::Signal;
 
@@ -76,6 +79,14 @@ impl Dialect for BrowserJson {
         }
         text.push('}');
         Ok(text)
+    }
+
+    fn dropped_request(id: &JsValue) -> String {
+        let id = stringify(id).unwrap_or_else(|| "null".to_owned());
+        let message = stringify(&JsValue::from_str(DROPPED_REQUEST)).unwrap_or_default();
+        // Written by JS: Rust's integer formatting is not otherwise linked into the package.
+        let code = stringify(&JsValue::from(DROPPED_REQUEST_CODE)).unwrap_or_default();
+        format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}}}}}"#)
     }
 
     fn classify_text(text: String) -> Incoming<JsValue> {
@@ -225,7 +236,8 @@ impl JsonRpcClient {
     /// Connects to `url` and resolves once open. Options: those of `WebSocketClient.connect` but `binaryType`
     /// (`protocols`, `connectTimeout`), and `timeout` (ms a request waits for its reply, default 30000),
     /// `maxPending` (requests awaiting a reply at once, default 256), `notificationQueue` (notifications and
-    /// reports waiting to be dispatched, default 1024; the oldest is dropped when full). Rejects as
+    /// reports waiting to be dispatched, default 1024; the oldest is dropped when full, a request of the
+    /// server's answered with error -32603). Rejects as
     /// `WebSocketClient.connect` does. As a `WebSocketClient`, the client is kept alive while its connection is
     /// open, referred to or not: a request or a `notification` listener still gets its answer.
     #[wasm_bindgen(js_name = connect, unchecked_return_type = "JsonRpcClient")]
@@ -488,7 +500,7 @@ mod browser_tests {
     //! Covers: the browser's JSON reads replies, error replies, notifications, replies without a usable id and
     //! messages that are not JSON-RPC as the cases of `rpc::conformance` say (as `serde_json` does them); the
     //! request envelope is JSON-RPC 2.0 with `params` left out when there are none or their JSON is `null`, and
-    //! a method name with quotes and non-ASCII is escaped.
+    //! a method name with quotes and non-ASCII is escaped; the error reply to a request the queue dropped.
 
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -499,6 +511,16 @@ mod browser_tests {
     #[wasm_bindgen_test]
     fn reads_json_rpc_as_the_conformance_cases_say() {
         crate::rpc::conformance::classifies_as_json_rpc_says::<BrowserJson>(parsed_text);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_dropped_request_is_answered_with_an_error() {
+        assert_eq!(
+            BrowserJson::dropped_request(&JsValue::from_str("a\"")),
+            format!(
+                r#"{{"jsonrpc":"2.0","id":"a\"","error":{{"code":-32603,"message":"{DROPPED_REQUEST}"}}}}"#
+            )
+        );
     }
 
     #[wasm_bindgen_test]

@@ -232,15 +232,10 @@ impl<D: Dialect> Engine<D> {
 
     /// Sends `text`, the reply to a request of the server's that came on `connection` (see [`Notice`]): at once,
     /// and over a reconnecting client only on that connection, never queued for one whose server did not ask.
-    #[cfg_attr(not(feature = "typed"), allow(dead_code, unused_variables))]
+    #[cfg_attr(not(feature = "typed"), allow(dead_code))]
     pub(crate) fn reply(&self, text: String, connection: u64) -> Result<(), Error> {
         self.ended()?;
-        let text = Message::Text(text);
-        match &self.shared.transport {
-            Transport::Connection { sender, .. } => sender.send_now(&text),
-            #[cfg(feature = "typed")]
-            Transport::Reconnecting(handle) => handle.send_on(connection, &text),
-        }
+        self.shared.send_reply(text, connection)
     }
 
     /// Sends a text that expects no reply, unless the connection (or client) is finished.
@@ -368,18 +363,41 @@ impl<D: Dialect> Shared<D> {
         Ok(())
     }
 
-    /// Queues a notification or a report; a full queue drops its oldest.
+    /// Queues a notification or a report; a full queue drops its oldest. A request of the server's dropped so
+    /// is answered with an error at once (`-32603`), so that the server does not wait for ever.
     fn report(&self, item: Result<Notice<D::Value>, Error>) {
-        let wakers = {
+        let (wakers, dropped) = {
             let mut state = self.state.borrow_mut();
+            let mut dropped = None;
             if state.notifications.len() >= self.settings.notification_capacity {
-                state.notifications.pop_front();
+                dropped = state.notifications.pop_front();
                 state.dropped += 1;
             }
             state.notifications.push_back(item);
-            std::mem::take(&mut state.notification_wakers)
+            (std::mem::take(&mut state.notification_wakers), dropped)
         };
+        if let Some(Ok(Notice {
+            id: Some(id),
+            connection,
+            ..
+        })) = dropped
+        {
+            // The connection may be closing: then nobody waits for the answer.
+            let _ = self.send_reply(D::dropped_request(&id), connection);
+        }
         wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Sends `text`, the reply to a request that came on `connection`: at once, and over a reconnecting client
+    /// only on that connection.
+    #[cfg_attr(not(feature = "typed"), allow(unused_variables))]
+    fn send_reply(&self, text: String, connection: u64) -> Result<(), Error> {
+        let text = Message::Text(text);
+        match &self.transport {
+            Transport::Connection { sender, .. } => sender.send_now(&text),
+            #[cfg(feature = "typed")]
+            Transport::Reconnecting(handle) => handle.send_on(connection, &text),
+        }
     }
 
     /// Fails the requests awaiting a reply with `error`: all of them, or (with `Some(left)`) those handed to a

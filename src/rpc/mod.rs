@@ -60,7 +60,8 @@ impl RpcBuilder {
 
     /// How many notifications (and reports of unknown replies) wait to be taken (default 1024, at least 1).
     /// When full, the oldest is dropped and counted (`dropped_notifications`): replies are never held up by
-    /// notifications nobody reads. A request of the server's dropped this way goes unanswered.
+    /// notifications nobody reads. A request of the server's dropped this way is answered at once with error
+    /// -32603 ("request dropped: the client's notification queue was full"), so the server does not wait.
     pub fn notification_queue(mut self, capacity: usize) -> Self {
         self.notification_capacity = capacity.max(1);
         self
@@ -80,6 +81,10 @@ pub(crate) trait Dialect: 'static {
 
     /// What a received text is, in JSON-RPC 2.0 terms.
     fn classify_text(text: String) -> Incoming<Self::Value>;
+
+    /// The error reply to request `id` (a valid id, as received) that a full notification queue dropped:
+    /// code [`DROPPED_REQUEST_CODE`], message [`DROPPED_REQUEST`].
+    fn dropped_request(id: &Self::Value) -> String;
 }
 
 /// A notification the server sent (a JSON-RPC message with a `method` and no `id`), or a request (with its `id`:
@@ -108,6 +113,13 @@ impl<V> Notice<V> {
 
 /// Why a value cannot be the id of a request of the server's, or of the reply to one.
 pub(crate) const INVALID_ID: &str = "a JSON-RPC id is a string, a number or null";
+
+/// The error code of the reply to a request the notification queue dropped: JSON-RPC's "Internal error".
+pub(crate) const DROPPED_REQUEST_CODE: i32 = -32603;
+
+/// The error message of the reply to a request the notification queue dropped.
+pub(crate) const DROPPED_REQUEST: &str =
+    "request dropped: the client's notification queue was full";
 
 /// Why a notification cannot be replied to.
 #[cfg_attr(not(feature = "typed"), allow(dead_code))]

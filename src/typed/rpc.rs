@@ -15,7 +15,8 @@ use crate::connection::Connection;
 use crate::error::Error;
 use crate::reconnect::ReconnectingClient;
 use crate::rpc::{
-    Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, INVALID_ID, NOT_A_REQUEST,
+    Dialect, Engine, Incoming, Notice, Notices, RpcBuilder, DROPPED_REQUEST, DROPPED_REQUEST_CODE,
+    INVALID_ID, NOT_A_REQUEST,
 };
 use crate::safe_integer::{safe_integer, safe_unsigned};
 use crate::undecoded::Undecoded;
@@ -268,6 +269,15 @@ impl Dialect for SerdeJson {
         Ok(Value::Object(envelope).to_string())
     }
 
+    fn dropped_request(id: &Value) -> String {
+        let error = serde_json::json!({"code": DROPPED_REQUEST_CODE, "message": DROPPED_REQUEST});
+        let mut reply = Map::new();
+        reply.insert("jsonrpc".to_owned(), Value::from("2.0"));
+        reply.insert("id".to_owned(), id.clone());
+        reply.insert("error".to_owned(), error);
+        Value::Object(reply).to_string()
+    }
+
     fn classify_text(text: String) -> Incoming<Value> {
         let mut object = match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(object)) => object,
@@ -343,7 +353,7 @@ impl FusedStream for Notifications {
 mod tests {
     //! Covers: `serde_json`'s reading of replies, error replies, notifications, replies without a usable id and
     //! messages that are not JSON-RPC (the cases of `rpc::conformance`); the request envelope; the reply to a
-    //! server's request (its id carried back, ids JSON-RPC does not allow refused);
+    //! server's request (its id carried back, ids JSON-RPC does not allow refused) and to one the queue dropped;
     //! typed notification params.
 
     use std::collections::HashMap;
@@ -364,6 +374,16 @@ mod tests {
         assert_eq!(
             SerdeJson::envelope("add", serde_json::json!([1, 2]), Some(3)).unwrap(),
             r#"{"id":3,"jsonrpc":"2.0","method":"add","params":[1,2]}"#
+        );
+    }
+
+    #[test]
+    fn a_dropped_request_is_answered_with_an_error() {
+        assert_eq!(
+            SerdeJson::dropped_request(&Value::from(7)),
+            format!(
+                r#"{{"error":{{"code":-32603,"message":"{DROPPED_REQUEST}"}},"id":7,"jsonrpc":"2.0"}}"#
+            )
         );
     }
 

@@ -12,7 +12,8 @@
 //! notification views waiting at once are both woken; dropping the last `RpcClient` closes the connection; the
 //! server's requests come with their id and are answered with a result or an error object carrying it back
 //! (a string, a number, `null`), a notification takes no reply, and a reply fails once closed; over a
-//! reconnecting client a reply goes only to the connection that asked (refused after a reconnect).
+//! reconnecting client a reply goes only to the connection that asked (refused after a reconnect); a request
+//! a full notification queue drops is answered with error -32603.
 
 use std::time::Duration;
 
@@ -260,6 +261,40 @@ async fn the_server_s_requests_are_answered_with_their_id() {
         matches!(rpc.reply(&request, &()), Err(Error::Closed(_))),
         "once closed, a reply fails with the close"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_request_the_full_queue_drops_is_answered_with_an_error() {
+    let connection = connect(&url("/rpc")).await.unwrap();
+    let rpc = RpcClient::builder().notification_queue(1).over(connection);
+    let mut notifications = rpc.notifications();
+    let (params_a, params_b) = (
+        json!({"method": "add", "id": "a"}),
+        json!({"method": "add", "id": "b"}),
+    );
+    // Two requests of the server's and nobody reading until the second has pushed the first out.
+    let first = rpc.call::<_, Value>("ask", &params_a);
+    let second = rpc.call::<_, Value>("ask", &params_b);
+    let answering = async {
+        until("the first dropped", || rpc.dropped_notifications() == 1).await;
+        let request = notifications.next().await.unwrap().unwrap();
+        assert_eq!(request.id, Some(json!("b")));
+        rpc.reply(&request, &"answered").unwrap();
+    };
+    let (first, second, ()) = within("two requests", async {
+        futures::join!(first, second, answering)
+    })
+    .await;
+    assert_eq!(
+        first.unwrap(),
+        json!({"jsonrpc": "2.0", "id": "a", "error": {
+            "code": -32603,
+            "message": "request dropped: the client's notification queue was full"
+        }}),
+        "answered for the client, so the server does not wait"
+    );
+    assert_eq!(second.unwrap()["result"], json!("answered"));
+    rpc.close().unwrap();
 }
 
 #[wasm_bindgen_test]
