@@ -665,7 +665,8 @@ impl ReconnectHandle {
     }
 
     /// Sends `message` at once, outside the queue and past the acknowledgement tagger, if connection number
-    /// `connection` is still open; [`Error::NotOpen`] (`Closed`) once it has ended.
+    /// `connection` is still open; [`Error::NotOpen`] (`Closed`) once it has ended, the send's error while it
+    /// closes.
     #[cfg_attr(not(feature = "typed"), allow(dead_code))]
     pub(crate) fn send_on(&self, connection: u64, message: &Message) -> Result<(), Error> {
         self.inner().send_on(connection, message)

@@ -147,11 +147,12 @@ impl RpcClient {
         self.engine.notify(method, params)
     }
 
-    /// Answers `request`, a request of the server's (a [`Notification`] with an `id`), with `result`, on the
-    /// connection it came on.
+    /// Answers `request`, a request of the server's that this client received (a [`Notification`] with an
+    /// `id`), with `result`, on the connection it came on.
     ///
-    /// Fails with [`Error::Encode`] (`result` has no JSON form, or `request` is a notification, which takes no
-    /// reply), the reason the connection ended, the send's error, or, over a reconnecting client, with
+    /// Fails with [`Error::Encode`] (`result` has no JSON form, `request` is a notification, which takes no
+    /// reply, or its `id` was changed to one JSON-RPC does not allow), the reason the connection ended, or the
+    /// send's error (`NotOpen`, `Closed`) while the connection closes; over a reconnecting client, with
     /// [`Error::NotOpen`] once the connection the request came on has ended: a reply never goes to a server
     /// that did not ask. It is sent at once, past the send queue, watermarks and acknowledgements.
     pub fn reply<R: Serialize + ?Sized>(
