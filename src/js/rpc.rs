@@ -83,10 +83,9 @@ impl Dialect for BrowserJson {
 
     fn dropped_request(id: &JsValue) -> String {
         let id = stringify(id).unwrap_or_else(|| "null".to_owned());
-        let message = stringify(&JsValue::from_str(DROPPED_REQUEST)).unwrap_or_default();
-        // Written by JS: Rust's integer formatting is not otherwise linked into the package.
-        let code = stringify(&JsValue::from(DROPPED_REQUEST_CODE)).unwrap_or_default();
-        format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}}}}}"#)
+        let code = JsValue::from(DROPPED_REQUEST_CODE);
+        let error = error_text(&code, &JsValue::from_str(DROPPED_REQUEST), None);
+        reply_text(&id, "error", &error)
     }
 
     fn classify_text(text: String) -> Incoming<JsValue> {
@@ -124,6 +123,20 @@ impl Dialect for BrowserJson {
 /// Whether JSON-RPC allows `id` as a request's id: a string, a finite number or `null`.
 fn is_valid_id(id: &JsValue) -> bool {
     id.is_string() || id.is_null() || id.as_f64().is_some_and(f64::is_finite)
+}
+
+/// `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`: the reply to the server's request `id`, whose `result` or
+/// `error` (`member`) is `value`, all JSON text.
+fn reply_text(id: &str, member: &str, value: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"{member}":{value}}}"#)
+}
+
+/// A JSON-RPC error object: `code` (an integer) and `message` (a string), written by JS (Rust's integer
+/// formatting is not otherwise linked into the package), and `data` (JSON text) unless `None`.
+fn error_text(code: &JsValue, message: &JsValue, data: Option<&str>) -> String {
+    let [code, message] = [code, message].map(|value| stringify(value).unwrap_or_default());
+    let data = data.map_or_else(String::new, |data| format!(r#","data":{data}"#));
+    format!(r#"{{"code":{code},"message":{message}{data}}}"#)
 }
 
 /// A caller's request id as JSON text, or a `TypeError`.
@@ -361,21 +374,14 @@ impl JsonRpcClient {
         #[wasm_bindgen(unchecked_optional_param_type = "unknown")] data: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let id = reply_id(&id)?;
-        let code = code
-            .as_f64()
-            .and_then(safe_integer)
-            .and_then(|_| stringify(&code))
-            .ok_or_else(|| type_error("the code must be an integer"))?;
-        let message = message
-            .as_string()
-            .and_then(|_| stringify(&message))
-            .ok_or_else(|| type_error("the message must be a string"))?;
-        let data = match params_text(data.as_ref(), "data")? {
-            Some(data) => format!(r#","data":{data}"#),
-            None => String::new(),
-        };
-        let error = format!(r#"{{"code":{code},"message":{message}{data}}}"#);
-        self.answer(&id, "error", &error)
+        if code.as_f64().and_then(safe_integer).is_none() {
+            return Err(type_error("the code must be an integer"));
+        }
+        if !message.is_string() {
+            return Err(type_error("the message must be a string"));
+        }
+        let data = params_text(data.as_ref(), "data")?;
+        self.answer(&id, "error", &error_text(&code, &message, data.as_deref()))
     }
 
     /// How many requests await a reply.
@@ -422,11 +428,11 @@ impl JsonRpcClient {
 }
 
 impl JsonRpcClient {
-    /// Sends `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`, the reply to the server's request `id` (JSON
-    /// text), whose `result` or `error` (`member`) is the JSON text `value`.
+    /// Sends the reply to the server's request `id` (see [`reply_text`]).
     fn answer(&self, id: &str, member: &str, value: &str) -> Result<(), JsValue> {
-        let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"{member}":{value}}}"#);
-        self.rpc.reply(text, 0).map_err(|e| to_js(&e))
+        self.rpc
+            .reply(reply_text(id, member, value), 0)
+            .map_err(|e| to_js(&e))
     }
 
     /// `JsonRpcClient.connect(url, options)`, for Rust callers (the export resolves with the JS object, which

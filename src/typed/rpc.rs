@@ -173,13 +173,7 @@ impl RpcClient {
         message: &str,
         data: Option<Value>,
     ) -> Result<(), Error> {
-        let mut error = Map::new();
-        error.insert("code".to_owned(), Value::from(code));
-        error.insert("message".to_owned(), Value::from(message));
-        if let Some(data) = data {
-            error.insert("data".to_owned(), data);
-        }
-        self.answer(request, "error", Value::Object(error))
+        self.answer(request, "error", error_object(code, message, data))
     }
 
     /// Sends the reply to `request`, with its `result` or `error` (`member`).
@@ -231,11 +225,28 @@ fn reply_text(id: Option<&Value>, member: &str, value: Value) -> Result<String, 
             message: INVALID_ID.to_owned(),
         });
     }
+    Ok(reply_json(id, member, value))
+}
+
+/// `{"jsonrpc":"2.0","id":<id>,"<member>":<value>}`: the reply to the server's request `id`, whose `result` or
+/// `error` (`member`) is `value`.
+fn reply_json(id: &Value, member: &str, value: Value) -> String {
     let mut reply = Map::new();
     reply.insert("jsonrpc".to_owned(), Value::from("2.0"));
     reply.insert("id".to_owned(), id.clone());
     reply.insert(member.to_owned(), value);
-    Ok(Value::Object(reply).to_string())
+    Value::Object(reply).to_string()
+}
+
+/// A JSON-RPC error object: `code`, `message` and, unless `None`, `data`.
+fn error_object(code: i64, message: &str, data: Option<Value>) -> Value {
+    let mut error = Map::new();
+    error.insert("code".to_owned(), Value::from(code));
+    error.insert("message".to_owned(), Value::from(message));
+    if let Some(data) = data {
+        error.insert("data".to_owned(), data);
+    }
+    Value::Object(error)
 }
 
 /// Whether JSON-RPC allows `id` as a request's id.
@@ -271,12 +282,8 @@ impl Dialect for SerdeJson {
     }
 
     fn dropped_request(id: &Value) -> String {
-        let error = serde_json::json!({"code": DROPPED_REQUEST_CODE, "message": DROPPED_REQUEST});
-        let mut reply = Map::new();
-        reply.insert("jsonrpc".to_owned(), Value::from("2.0"));
-        reply.insert("id".to_owned(), id.clone());
-        reply.insert("error".to_owned(), error);
-        Value::Object(reply).to_string()
+        let code = DROPPED_REQUEST_CODE.into();
+        reply_json(id, "error", error_object(code, DROPPED_REQUEST, None))
     }
 
     fn classify_text(text: String) -> Incoming<Value> {
